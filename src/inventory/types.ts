@@ -1,0 +1,75 @@
+/** The cluster file, validated. Shape from design.md. */
+
+export type OverlayType = 'peervpn' | 'tinc' | 'vxlan';
+
+export interface OverlaySpec {
+  type: OverlayType;
+  /** The tap/vxlan device that must be a port of the bridge, e.g. peervpn0. */
+  interface: string;
+  /** Optional: the subnet of the overlay device's own addresses, e.g. 10.99.0.0/24. */
+  subnet?: string;
+  /** tinc network name (tincd -n NAME); defaults to the interface's network in /etc/tinc. */
+  network?: string;
+  /** Where the VPN daemon logs, when not the journal (peervpn stdout redirected, tinc --logfile). */
+  logFile?: string;
+  /** peervpn config file (read for interface/port/peers; the psk is never printed). */
+  configFile?: string;
+  /** systemd unit of the VPN daemon, e.g. peervpn.service or tinc@lxd.service. */
+  unit?: string;
+}
+
+export interface SshSpec {
+  /** As written: user@host[:port] or a Host alias from ~/.ssh/config. */
+  target: string;
+  user: string;
+  hostname: string;
+  port: number;
+  identityFiles: string[];
+  /** Bastions, outermost first (ProxyJump, comma separated in OpenSSH). */
+  proxyJump: SshHop[];
+  proxyCommand?: string;
+  /** Run commands through `sudo -n`. */
+  sudo: boolean;
+}
+
+export interface SshHop {
+  user: string;
+  hostname: string;
+  port: number;
+  identityFiles: string[];
+}
+
+export interface HostSpec {
+  name: string;
+  ssh: SshSpec;
+  bridgeAddress: string;
+  overlayAddress?: string;
+  /** 'local' runs commands on this machine; 'ssh' (default) over SSH. */
+  transport: 'ssh' | 'local';
+  /** Optional wrapper argv for the local transport (e.g. the lab's nsenter into a host). */
+  localWrapper?: string[];
+}
+
+export interface ClusterSpec {
+  name: string;
+  domain: string;
+  bridge: string;
+  /** CIDR, e.g. 172.16.0.0/16 */
+  subnet: string;
+  overlay: OverlaySpec;
+  /** Name of the one host whose dnsmasq serves DHCP and DNS. */
+  dhcp: string;
+  /** DHCP range as `first,last` when known (checked against dnsmasq's own). */
+  dhcpRange?: string;
+  /** The LXD client command: lxc or incus (detected when unset). */
+  lxdCommand?: 'lxc' | 'incus';
+}
+
+export interface Inventory {
+  /** Absolute path of the file it came from ('' when built in memory). */
+  file: string;
+  cluster: ClusterSpec;
+  hosts: HostSpec[];
+  /** known_hosts file to verify against (default ~/.ssh/known_hosts). */
+  knownHosts?: string;
+}
