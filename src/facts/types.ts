@@ -76,8 +76,11 @@ export interface ProcessInfo {
 /** A UDP/TCP listening socket from `ss -H -lnp[u|t]`. */
 export interface SocketInfo {
   proto: 'udp' | 'tcp';
+  /** Bare address: `0.0.0.0`, `172.16.0.1`, `fe80::1`, `*` (no brackets, no `%dev`). */
   local: string;
   port: number;
+  /** Device the socket is bound to (`0.0.0.0%lxdbr0:67` -> lxdbr0), when ss shows one. */
+  device?: string;
   /** Process names from the users:(("dnsmasq",pid=..)) column, when -p worked. */
   processes: { name: string; pid: number }[];
 }
