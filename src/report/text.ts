@@ -1,0 +1,49 @@
+/** Small text helpers shared by the reporters. */
+import { type CheckResult, type Subject, subjectLabel } from '../model.js';
+
+/** `<id> <label>: <title>`, or `<id>: <title>` for cluster-wide results (no subject). */
+export function describe(id: string, subject: Subject, title: string): string {
+  const label = subjectLabel(subject);
+  return label ? `${id} ${label}: ${title}` : `${id}: ${title}`;
+}
+
+export function describeResult(r: CheckResult): string {
+  return describe(r.id, r.subject, r.title);
+}
+
+/** The host a result is filed under (the prober for pairs), or null for cluster-wide results. */
+export function groupHost(subject: Subject): string | null {
+  return subject.host ?? null;
+}
+
+/** The check family: the id up to the first dot (`dhcp.single` → `dhcp`). */
+export function family(id: string): string {
+  const dot = id.indexOf('.');
+  return dot > 0 ? id.slice(0, dot) : id;
+}
+
+const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
+
+/** Remove ANSI escapes; turn CRLF/CR into LF; replace other C0/C1 controls (except tab and LF) by U+FFFD. */
+export function cleanText(s: string): string {
+  return s
+    .replace(ANSI, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
+/** One line: controls and line breaks become single spaces. */
+export function oneLine(s: string): string {
+  return cleanText(s)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\t/g, ' ')
+    .trim();
+}
+
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+export function formatSeconds(ms: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+}
