@@ -1,0 +1,971 @@
+/**
+ * SshTransport: one ssh2 connection per host, opened lazily and reused for
+ * every command (one exec channel each, at most MAX_CHANNELS at a time).
+ *
+ * - Host keys are verified against OpenSSH known_hosts files by default;
+ *   unknown keys are refused unless `acceptNew` (then appended, like
+ *   StrictHostKeyChecking=accept-new); changed keys are always refused.
+ * - Auth: the host's IdentityFiles (or ~/.ssh/id_{ed25519,ecdsa,rsa}), then
+ *   the agent. Key material and passphrases are never logged.
+ * - ProxyJump (each hop verified too) and ProxyCommand (`/bin/sh -c`).
+ * - `sudo` hosts run `sudo -n sh -c <command>`.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Duplex } from 'node:stream';
+import type {
+  AnyAuthMethod,
+  AuthenticationType,
+  Client,
+  ClientChannel,
+  ConnectConfig,
+  ServerHostKeyAlgorithm,
+} from 'ssh2';
+import ssh2 from 'ssh2';
+import type { HostSpec } from '../inventory/types.js';
+import {
+  fingerprintSha256,
+  formatKnownHostsLine,
+  type KnownHostEntry,
+  keyTypeOfBlob,
+  knownHostsName,
+  knownKeyTypes,
+  matchHostKey,
+  parseKnownHosts,
+} from './known-hosts.js';
+import { commandText, DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_MS, OutputBuffer, withNote } from './output.js';
+import { quoteArg, quoteArgv } from './quote.js';
+import { type Command, type ExecOptions, type ExecResult, type Transport, TransportError } from './types.js';
+
+export interface SshTransportOptions {
+  /** known_hosts files to verify against; the first one receives keys accepted with `acceptNew`. */
+  knownHostsFiles: string[];
+  /** Accept and record keys of hosts not in known_hosts (never a changed key). */
+  acceptNew: boolean;
+  /** Bound on TCP connect + SSH handshake + authentication, per hop. */
+  connectTimeoutMs: number;
+  /** ssh-agent socket; default process.env.SSH_AUTH_SOCK. */
+  agentSocket?: string;
+  /** SSH keepalive interval (default 15000 ms; 3 unanswered keepalives drop the connection). */
+  keepaliveIntervalMs?: number;
+  log?: (msg: string) => void;
+  /** Per-stream output cap (default 16 MiB). */
+  maxOutputBytes?: number;
+  /** Concurrent exec channels on the one connection (default 8; OpenSSH MaxSessions defaults to 10). */
+  maxChannels?: number;
+}
+
+/** Host key algorithms ssh2 offers by default, most preferred first. */
+const DEFAULT_HOST_KEY_ALGOS: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** Which host key algorithms can be verified with a known_hosts key of this type. */
+function algosForKeyType(type: string): ServerHostKeyAlgorithm[] {
+  if (type === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  return DEFAULT_HOST_KEY_ALGOS.filter((a) => a === type);
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EADDRNOTAVAIL',
+]);
+
+interface Endpoint {
+  /** For messages: user@host:port. */
+  label: string;
+  user: string;
+  hostname: string;
+  port: number;
+  identityFiles: string[];
+}
+
+interface Chain {
+  target: Client;
+  alive: boolean;
+  /** Why the connection ended, once it did. */
+  endReason?: string;
+  dispose(): void;
+}
+
+interface RunningExec {
+  lost(reason: string): void;
+  /** Kill the command (transport closing); resolves once its result is settled. */
+  terminate(): Promise<void>;
+}
+
+const PGID_MARKER = 'LXDCHECK-PGID:';
+
+/**
+ * Strips the `\nLXDCHECK-PGID:<n>\n` line remoteCommand() prints first on
+ * stderr and remembers the number. Looks only at the first 8 KiB (a noisy
+ * shell rc file may print before it); everything else passes through.
+ */
+class PgidFilter {
+  pgid: number | undefined;
+  private head: Buffer | null = Buffer.alloc(0);
+
+  constructor(private readonly sink: (d: Buffer) => void) {}
+
+  push(d: Buffer): void {
+    if (this.head === null) {
+      this.sink(d);
+      return;
+    }
+    this.head = Buffer.concat([this.head, d]);
+    const text = this.head.toString('latin1');
+    const m = /\nLXDCHECK-PGID:(\d+)\n/.exec(text);
+    if (m) {
+      this.pgid = Number(m[1]);
+      const before = this.head.subarray(0, m.index);
+      const after = this.head.subarray(m.index + m[0].length);
+      this.head = null;
+      if (before.length > 0) this.sink(before);
+      if (after.length > 0) this.sink(after);
+    } else if (this.head.length > 8192) {
+      this.flush();
+    }
+  }
+
+  flush(): void {
+    if (this.head && this.head.length > 0) this.sink(this.head);
+    this.head = null;
+  }
+}
+
+interface Waiter {
+  cancelled: boolean;
+  go: () => void;
+}
+
+function expandHome(p: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return p;
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Expand ProxyCommand tokens (%h %p %r %n %%), each value quoted for the shell. */
+export function expandProxyCommand(
+  template: string,
+  values: { host: string; port: number; user: string; original: string },
+): string {
+  return template.replace(/%(.)/g, (whole, ch: string) => {
+    switch (ch) {
+      case '%':
+        return '%';
+      case 'h':
+        return quoteArg(values.host);
+      case 'p':
+        return String(values.port);
+      case 'r':
+        return quoteArg(values.user);
+      case 'n':
+        return quoteArg(values.original);
+      default:
+        return whole;
+    }
+  });
+}
+
+/** A Duplex over a child's stdin (writes) and stdout (reads). */
+function childDuplex(child: ChildProcess): Duplex {
+  const stdin = child.stdin!;
+  const stdout = child.stdout!;
+  const stream = new Duplex({
+    read() {
+      stdout.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      if (stdin.destroyed) return cb(new Error('proxy command stdin is closed'));
+      stdin.write(chunk, (err) => cb(err ?? null));
+    },
+    final(cb) {
+      stdin.end();
+      cb();
+    },
+    destroy(err, cb) {
+      stdin.destroy();
+      stdout.destroy();
+      cb(err);
+    },
+  });
+  stdout.on('data', (d: Buffer) => {
+    if (!stream.push(d)) stdout.pause();
+  });
+  stdout.on('end', () => stream.push(null));
+  stdout.on('error', (e) => stream.destroy(e));
+  stdin.on('error', (e) => stream.destroy(e));
+  return stream;
+}
+
+class SshTransport implements Transport {
+  readonly host: string;
+  connectionsOpened = 0;
+
+  private chain: Chain | undefined;
+  private connecting: Promise<Chain> | undefined;
+  private reconnectsUsed = 0;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+  private readonly running = new Set<RunningExec>();
+  private readonly maxChannels: number;
+  private readonly maxOutput: number;
+
+  constructor(
+    private readonly spec: HostSpec,
+    private readonly opts: SshTransportOptions,
+  ) {
+    this.host = spec.name;
+    this.maxChannels = Math.max(1, opts.maxChannels ?? 8);
+    this.maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  }
+
+  private log(msg: string): void {
+    this.opts.log?.(`[${this.host}] ${msg}`);
+  }
+
+  async connect(): Promise<void> {
+    await this.ensureConnected();
+  }
+
+  private ensureConnected(): Promise<Chain> {
+    if (this.closed) {
+      return Promise.reject(new TransportError('closed', `transport to ${this.host} is closed`, this.host));
+    }
+    if (this.chain?.alive) return Promise.resolve(this.chain);
+    if (this.connecting) return this.connecting;
+    if (this.chain && !this.chain.alive) {
+      if (this.reconnectsUsed >= 1) {
+        return Promise.reject(
+          new TransportError(
+            'closed',
+            `connection to ${this.host} dropped again (${this.chain.endReason ?? 'closed'}); ` +
+              'already reconnected once, not trying again',
+            this.host,
+          ),
+        );
+      }
+      this.reconnectsUsed++;
+      this.log(`connection dropped (${this.chain.endReason ?? 'closed'}); reconnecting once`);
+    }
+    const attempt = this.openChain().then(
+      (chain) => {
+        this.connecting = undefined;
+        if (this.closed) {
+          chain.dispose();
+          throw new TransportError(
+            'closed',
+            `transport to ${this.host} was closed while connecting`,
+            this.host,
+          );
+        }
+        this.chain = chain;
+        return chain;
+      },
+      (err: unknown) => {
+        this.connecting = undefined;
+        throw err;
+      },
+    );
+    this.connecting = attempt;
+    return attempt;
+  }
+
+  private loadKnownHosts(): KnownHostEntry[] {
+    const entries: KnownHostEntry[] = [];
+    const notes: string[] = [];
+    for (const f of this.opts.knownHostsFiles) {
+      const file = expandHome(f);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log(`cannot read ${file}: ${errText(e)}`);
+        continue;
+      }
+      entries.push(...parseKnownHosts(text, file, notes));
+    }
+    for (const n of notes) this.log(n);
+    return entries;
+  }
+
+  private async openChain(): Promise<Chain> {
+    const ssh = this.spec.ssh;
+    const entries = this.loadKnownHosts();
+    const hops: Client[] = [];
+    let proxy: ChildProcess | undefined;
+    const killProxy = () => {
+      if (proxy && proxy.exitCode === null && proxy.signalCode === null && proxy.pid) {
+        try {
+          process.kill(-proxy.pid, 'SIGKILL');
+        } catch {
+          proxy.kill('SIGKILL');
+        }
+      }
+    };
+    const disposeAll = (target?: Client) => {
+      target?.end();
+      for (const h of [...hops].reverse()) h.end();
+      killProxy();
+      // Make sure nothing lingers if the peer does not answer the disconnect.
+      setTimeout(() => {
+        target?.destroy();
+        for (const h of hops) h.destroy();
+      }, KILL_GRACE_MS).unref();
+    };
+
+    try {
+      let sock: Duplex | undefined;
+      let proxyFailure: (() => string | undefined) | undefined;
+      if (ssh.proxyJump.length > 0) {
+        for (let i = 0; i < ssh.proxyJump.length; i++) {
+          const hop = ssh.proxyJump[i]!;
+          const ep: Endpoint = {
+            label: `jump host ${hop.user}@${hop.hostname}:${hop.port}`,
+            user: hop.user,
+            hostname: hop.hostname,
+            port: hop.port,
+            identityFiles: hop.identityFiles,
+          };
+          const client = await this.connectOne(ep, sock, entries);
+          hops.push(client);
+          const next = ssh.proxyJump[i + 1] ?? { hostname: ssh.hostname, port: ssh.port };
+          sock = await new Promise<Duplex>((resolve, reject) => {
+            client.forwardOut('127.0.0.1', 0, next.hostname, next.port, (err, stream) => {
+              if (err) {
+                reject(
+                  new TransportError(
+                    'unreachable',
+                    `${ep.label} could not open a connection to ${next.hostname}:${next.port}: ${err.message}`,
+                    this.host,
+                  ),
+                );
+              } else resolve(stream);
+            });
+          });
+        }
+      } else if (ssh.proxyCommand) {
+        const cmd = expandProxyCommand(ssh.proxyCommand, {
+          host: ssh.hostname,
+          port: ssh.port,
+          user: ssh.user,
+          original: ssh.target,
+        });
+        this.log(`ProxyCommand: /bin/sh -c ${quoteArg(cmd)}`);
+        const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+        proxy = child;
+        let stderrTail = '';
+        let exitInfo: string | undefined;
+        child.stderr!.on('data', (d: Buffer) => {
+          stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
+        });
+        child.on('error', (e) => {
+          exitInfo = `could not start: ${e.message}`;
+        });
+        child.on('exit', (code, signal) => {
+          exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
+        });
+        proxyFailure = () =>
+          exitInfo
+            ? `ProxyCommand ${JSON.stringify(cmd)} ${exitInfo}${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`
+            : undefined;
+        sock = childDuplex(child);
+      }
+      const target: Endpoint = {
+        label: `${ssh.user}@${ssh.hostname}:${ssh.port}`,
+        user: ssh.user,
+        hostname: ssh.hostname,
+        port: ssh.port,
+        identityFiles: ssh.identityFiles,
+      };
+      const client = await this.connectOne(target, sock, entries, proxyFailure);
+      this.connectionsOpened++;
+      this.log(`connected to ${target.label}${hops.length ? ` via ${hops.length} jump host(s)` : ''}`);
+      const chain: Chain = {
+        target: client,
+        alive: true,
+        dispose: () => disposeAll(client),
+      };
+      client.on('error', (e: Error) => {
+        chain.endReason = proxyFailure?.() ?? e.message;
+        this.log(`connection error: ${e.message}`);
+      });
+      client.on('close', () => {
+        if (!chain.alive) return;
+        chain.alive = false;
+        chain.endReason ??= this.closed ? 'transport closed' : 'connection closed';
+        const reason = chain.endReason;
+        disposeAll(client);
+        for (const r of [...this.running]) r.lost(reason);
+      });
+      return chain;
+    } catch (e) {
+      disposeAll();
+      throw e;
+    }
+  }
+
+  /** Authentication methods for an endpoint, and notes on keys that could not be used. */
+  private authPlan(ep: Endpoint): { methods: { label: string; method: AnyAuthMethod }[]; notes: string[] } {
+    const methods: { label: string; method: AnyAuthMethod }[] = [];
+    const notes: string[] = [];
+    const explicit = ep.identityFiles.length > 0;
+    const files = explicit
+      ? ep.identityFiles
+      : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => join(homedir(), '.ssh', n));
+    for (const f of files) {
+      const file = expandHome(f);
+      let buf: Buffer;
+      try {
+        if (!statSync(file).isFile()) {
+          notes.push(`IdentityFile ${file} is not a file; skipped`);
+          continue;
+        }
+        buf = readFileSync(file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          if (explicit) notes.push(`IdentityFile ${file} does not exist; skipped`);
+        } else notes.push(`IdentityFile ${file} cannot be read (${code ?? 'error'}); skipped`);
+        continue;
+      }
+      const parsed = ssh2.utils.parseKey(buf);
+      if (parsed instanceof Error) {
+        if (/encrypt|passphrase/i.test(parsed.message)) {
+          notes.push(
+            `IdentityFile ${file} is passphrase-protected; load it into ssh-agent (ssh-add ${file}) to use it`,
+          );
+        } else {
+          notes.push(`IdentityFile ${file} is not a private key lxdcheck can read; skipped`);
+        }
+        continue;
+      }
+      const key = Array.isArray(parsed) ? parsed[0] : parsed;
+      if (!key?.isPrivateKey()) {
+        notes.push(`IdentityFile ${file} holds no private key (a .pub file?); skipped`);
+        continue;
+      }
+      methods.push({
+        label: `publickey ${file} (${key.type})`,
+        method: { type: 'publickey', username: ep.user, key: buf },
+      });
+    }
+    const agent = this.opts.agentSocket ?? process.env.SSH_AUTH_SOCK;
+    if (agent && existsSync(agent)) {
+      methods.push({ label: `agent ${agent}`, method: { type: 'agent', username: ep.user, agent } });
+    } else if (agent) {
+      notes.push(`ssh-agent socket ${agent} does not exist`);
+    } else {
+      notes.push('no ssh-agent (SSH_AUTH_SOCK is not set)');
+    }
+    return { methods, notes };
+  }
+
+  private connectOne(
+    ep: Endpoint,
+    sock: Duplex | undefined,
+    entries: KnownHostEntry[],
+    proxyFailure?: () => string | undefined,
+  ): Promise<Client> {
+    return new Promise<Client>((resolve, reject) => {
+      const client = new ssh2.Client();
+      const timeoutMs = this.opts.connectTimeoutMs;
+      let settled = false;
+      let hostKeyError: TransportError | undefined;
+      const plan = this.authPlan(ep);
+      for (const n of plan.notes) this.log(n);
+      const tried: string[] = [];
+
+      const fail = (err: TransportError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        client.destroy();
+        sock?.destroy();
+        reject(err);
+      };
+      // ssh2's readyTimeout covers handshake and auth; this guard covers everything else.
+      const guard = setTimeout(() => {
+        fail(
+          new TransportError(
+            'timeout',
+            `connecting to ${ep.label} timed out after ${timeoutMs} ms (no complete SSH handshake)`,
+            this.host,
+          ),
+        );
+      }, timeoutMs + 1000);
+
+      const mapError = (err: Error & { level?: string; code?: string | number }): TransportError => {
+        if (hostKeyError) return hostKeyError;
+        const proxyMsg = proxyFailure?.();
+        if (proxyMsg) return new TransportError('proxy', `${ep.label}: ${proxyMsg}`, this.host);
+        const code = typeof err.code === 'string' ? err.code : undefined;
+        if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {
+          return new TransportError(
+            'timeout',
+            `connecting to ${ep.label} timed out after ${timeoutMs} ms (${err.message})`,
+            this.host,
+          );
+        }
+        if (err.level === 'client-authentication') {
+          const triedText =
+            tried.length > 0 ? `tried ${tried.join(', ')}; all were rejected` : 'no usable key';
+          const notes = plan.notes.length > 0 ? ` (${plan.notes.join('; ')})` : '';
+          return new TransportError(
+            'auth',
+            `authentication as ${ep.user} failed at ${ep.label}: ${triedText}${notes}`,
+            this.host,
+          );
+        }
+        if (code && UNREACHABLE_CODES.has(code)) {
+          return new TransportError(
+            'unreachable',
+            `cannot reach ${ep.label}: ${code} (${err.message})`,
+            this.host,
+          );
+        }
+        if (err.level === 'client-dns') {
+          return new TransportError(
+            'unreachable',
+            `cannot resolve ${ep.hostname}: ${err.message}`,
+            this.host,
+          );
+        }
+        return new TransportError(
+          'unreachable',
+          `SSH connection to ${ep.label} failed: ${err.message}`,
+          this.host,
+        );
+      };
+
+      client.on('ready', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        resolve(client);
+      });
+      client.on('error', (err: Error & { level?: string }) => {
+        if (settled) return;
+        // Non-fatal during authentication: a broken agent, a key that cannot sign. ssh2 moves on.
+        if (err.level === 'agent') {
+          this.log(`ssh-agent: ${err.message}`);
+          return;
+        }
+        if (
+          err.level === 'client-authentication' &&
+          !/All configured authentication methods failed/.test(err.message)
+        ) {
+          this.log(`authentication: ${err.message}`);
+          return;
+        }
+        fail(mapError(err));
+      });
+      client.on('close', () => {
+        if (settled) return;
+        fail(
+          hostKeyError ??
+            mapError(Object.assign(new Error('connection closed before authentication completed'), {})),
+        );
+      });
+
+      const knownTypes = knownKeyTypes(entries, ep.hostname, ep.port);
+      const preferred = [...new Set([...knownTypes.flatMap(algosForKeyType), ...DEFAULT_HOST_KEY_ALGOS])];
+
+      let next = 0;
+      const config: ConnectConfig = {
+        host: ep.hostname,
+        port: ep.port,
+        username: ep.user,
+        readyTimeout: timeoutMs,
+        keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15000,
+        keepaliveCountMax: 3,
+        algorithms: { serverHostKey: preferred },
+        hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+          verify(
+            this.verifyHostKey(ep, key, entries, (e) => {
+              hostKeyError = e;
+            }),
+          );
+        },
+        authHandler: (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, callback) => {
+          while (next < plan.methods.length) {
+            const m = plan.methods[next++]!;
+            const wire = m.method.type === 'agent' ? 'publickey' : m.method.type;
+            if (methodsLeft && !methodsLeft.includes(wire as AuthenticationType)) continue;
+            tried.push(m.label);
+            callback(m.method);
+            return;
+          }
+          (callback as unknown as (a: false) => void)(false);
+        },
+      };
+      if (sock) config.sock = sock;
+      try {
+        client.connect(config);
+      } catch (e) {
+        fail(new TransportError('config', `cannot connect to ${ep.label}: ${errText(e)}`, this.host));
+      }
+    });
+  }
+
+  /** The known_hosts decision for one presented key. Returns whether to accept it. */
+  private verifyHostKey(
+    ep: Endpoint,
+    key: Buffer,
+    entries: KnownHostEntry[],
+    refuse: (e: TransportError) => void,
+  ): boolean {
+    const type = keyTypeOfBlob(key) ?? 'unknown';
+    const fp = fingerprintSha256(key);
+    const name = knownHostsName(ep.hostname, ep.port);
+    const m = matchHostKey(entries, ep.hostname, ep.port, type, key);
+    const files = this.opts.knownHostsFiles.map(expandHome);
+    switch (m.status) {
+      case 'match':
+        return true;
+      case 'revoked':
+        refuse(
+          new TransportError(
+            'hostkey-mismatch',
+            `REVOKED HOST KEY for ${name} (${this.host}): the server presented ${type} ${fp}, ` +
+              `which is marked @revoked in ${m.file}:${m.line}. Refusing to connect.`,
+            this.host,
+          ),
+        );
+        return false;
+      case 'mismatch': {
+        const removeHint = `ssh-keygen -R ${quoteArg(name)} -f ${quoteArg(m.file ?? '~/.ssh/known_hosts')}`;
+        refuse(
+          new TransportError(
+            'hostkey-mismatch',
+            `WARNING: HOST KEY FOR ${name} (${this.host}) HAS CHANGED! ` +
+              `known_hosts expects ${type} ${m.expectedFingerprint} (${m.file}:${m.line}) ` +
+              `but the server presented ${type} ${fp}. ` +
+              'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. ' +
+              `Refusing to connect. If the change is expected, remove the old key with: ${removeHint}`,
+            this.host,
+          ),
+        );
+        return false;
+      }
+      case 'unknown': {
+        if (this.opts.acceptNew) {
+          const first = files[0];
+          if (first) {
+            try {
+              mkdirSync(dirname(first), { recursive: true, mode: 0o700 });
+              let prefix = '';
+              try {
+                const existing = readFileSync(first);
+                if (existing.length > 0 && existing[existing.length - 1] !== 0x0a) prefix = '\n';
+              } catch {
+                // new file
+              }
+              appendFileSync(first, `${prefix}${formatKnownHostsLine(ep.hostname, ep.port, key)}\n`, {
+                mode: 0o600,
+              });
+              this.log(`accepted new host key for ${name}: ${type} ${fp} (added to ${first})`);
+            } catch (e) {
+              this.log(
+                `accepted new host key for ${name}: ${type} ${fp}, but could not add it to ${first}: ${errText(e)}`,
+              );
+            }
+          } else {
+            this.log(
+              `accepted new host key for ${name}: ${type} ${fp} (no known_hosts file to record it in)`,
+            );
+          }
+          return true;
+        }
+        const others = m.knownTypes?.length
+          ? ` (known_hosts has ${m.knownTypes.join(', ')} keys for it, not ${type})`
+          : '';
+        const portFlag = ep.port === 22 ? '' : `-p ${ep.port} `;
+        refuse(
+          new TransportError(
+            'hostkey-unknown',
+            `host key for ${name} (${this.host}) is not in known_hosts${others}: the server presented ${type} ${fp}. ` +
+              `Check the fingerprint, then rerun with --accept-new, or add it with: ` +
+              `ssh-keyscan ${portFlag}-t ${type} ${quoteArg(ep.hostname)} >> ${files[0] ?? '~/.ssh/known_hosts'}` +
+              (files.length ? ` (searched: ${files.join(', ')})` : ''),
+            this.host,
+          ),
+        );
+        return false;
+      }
+    }
+  }
+
+  /**
+   * The command line sent to the remote sshd. It is `exec sh -c <text>` so the
+   * login shell only has to understand `exec` and single quotes; the text first
+   * reports the session's process group id on stderr (stripped again by
+   * PgidFilter) so a timeout can kill the whole group: sshd ignores the SSH
+   * "signal" request for root logins (no post-auth privilege separation).
+   */
+  private remoteCommand(command: Command): string {
+    let inner: string;
+    if (this.spec.ssh.sudo) inner = quoteArgv(['sudo', '-n', 'sh', '-c', commandText(command)]);
+    else if ('argv' in command) inner = quoteArgv(command.argv);
+    else inner = quoteArgv(['sh', '-c', command.script]);
+    return quoteArgv(['exec', 'sh', '-c', `printf '\\n${PGID_MARKER}%s\\n' "$$" >&2; ${inner}`]);
+  }
+
+  /** Kill a remote process group over a fresh channel (bounded; errors are only logged). */
+  private killRemoteGroup(client: Client, pgid: number): Promise<void> {
+    const argv = ['kill', '-s', 'KILL', '--', `-${pgid}`];
+    const text = quoteArgv(this.spec.ssh.sudo ? ['sudo', '-n', ...argv] : argv);
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, KILL_GRACE_MS);
+      const done = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      try {
+        client.exec(text, (e, ch) => {
+          if (e) {
+            this.log(`could not kill remote process group ${pgid}: ${e.message}`);
+            return done();
+          }
+          ch.on('data', () => {});
+          ch.stderr.on('data', () => {});
+          ch.on('close', done);
+          ch.end();
+        });
+      } catch (e) {
+        this.log(`could not kill remote process group ${pgid}: ${errText(e)}`);
+        done();
+      }
+    });
+  }
+
+  private enqueue(w: Waiter): void {
+    if (this.active < this.maxChannels) {
+      this.active++;
+      w.go();
+    } else {
+      this.queue.push(w);
+    }
+  }
+
+  private release(): void {
+    this.active--;
+    while (this.queue.length > 0 && this.active < this.maxChannels) {
+      const w = this.queue.shift()!;
+      if (w.cancelled) continue;
+      this.active++;
+      w.go();
+    }
+  }
+
+  async exec(command: Command, options: ExecOptions): Promise<ExecResult> {
+    const remote = this.remoteCommand(command);
+    const started = Date.now();
+    if (options.signal?.aborted) {
+      return {
+        stdout: '',
+        stderr: '[lxdcheck: aborted before it started]',
+        exitCode: null,
+        timedOut: false,
+        aborted: true,
+        durationMs: 0,
+      };
+    }
+    const chain = await this.ensureConnected();
+    return new Promise<ExecResult>((resolve) => {
+      const out = new OutputBuffer('stdout', this.maxOutput);
+      const err = new OutputBuffer('stderr', this.maxOutput);
+      const filter = new PgidFilter((d) => err.push(d));
+      let channel: ClientChannel | undefined;
+      let exitCode: number | null = null;
+      let exitSignal: string | undefined;
+      let timedOut = false;
+      let aborted = false;
+      let lostReason: string | undefined;
+      let done = false;
+      let hasSlot = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const waiter: Waiter = { cancelled: false, go: () => {} };
+      let settledPromise: () => void = () => {};
+      const entry: RunningExec = {
+        lost: (reason) => {
+          lostReason = reason;
+          finish(`[lxdcheck: connection to ${this.host} lost while the command ran: ${reason}]`);
+        },
+        terminate: () =>
+          new Promise<void>((r) => {
+            settledPromise = r;
+            kill('closed');
+          }),
+      };
+
+      const finish = (note?: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearTimeout(graceTimer);
+        options.signal?.removeEventListener('abort', onAbort);
+        this.running.delete(entry);
+        waiter.cancelled = true;
+        if (hasSlot) {
+          hasSlot = false;
+          this.release();
+        }
+        filter.flush();
+        const killed = timedOut || aborted || lostReason !== undefined;
+        const result: ExecResult = {
+          stdout: out.text(),
+          stderr: withNote(err.text(), note),
+          exitCode: killed ? null : exitCode,
+          timedOut,
+          durationMs: Date.now() - started,
+        };
+        if (exitSignal) result.signal = exitSignal;
+        if (aborted) result.aborted = true;
+        resolve(result);
+        settledPromise();
+      };
+
+      const kill = (why: 'timeout' | 'abort' | 'closed') => {
+        if (done) return;
+        const note =
+          why === 'timeout'
+            ? `[lxdcheck: killed after ${options.timeoutMs} ms (timeout)]`
+            : why === 'abort'
+              ? '[lxdcheck: killed (aborted)]'
+              : '[lxdcheck: killed (transport closed)]';
+        if (why === 'timeout') timedOut = true;
+        else aborted = true;
+        const ch = channel;
+        if (!ch) {
+          finish(note);
+          return;
+        }
+        exitSignal = 'KILL';
+        // Never hang: whatever the remote side does, resolve after the grace period.
+        graceTimer = setTimeout(() => finish(note), KILL_GRACE_MS);
+        ch.once('close', () => finish(note));
+        try {
+          ch.signal('KILL');
+        } catch {
+          // channel already gone
+        }
+        const closeChannel = () => {
+          try {
+            ch.close();
+          } catch {
+            // channel already gone
+          }
+        };
+        if (filter.pgid !== undefined && chain.alive) {
+          void this.killRemoteGroup(chain.target, filter.pgid).then(closeChannel);
+        } else {
+          closeChannel();
+        }
+      };
+
+      const onAbort = () => kill('abort');
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => kill('timeout'), Math.max(0, options.timeoutMs));
+      this.running.add(entry);
+
+      waiter.go = () => {
+        hasSlot = true;
+        if (done) {
+          hasSlot = false;
+          this.release();
+          return;
+        }
+        const onOpen = (e: Error | undefined, ch: ClientChannel) => {
+          if (done) {
+            ch?.close();
+            return;
+          }
+          if (e) {
+            lostReason = e.message;
+            finish(`[lxdcheck: could not open an SSH channel to ${this.host}: ${e.message}]`);
+            return;
+          }
+          channel = ch;
+          ch.on('data', (d: Buffer) => out.push(d));
+          ch.stderr.on('data', (d: Buffer) => filter.push(d));
+          ch.on('exit', (code: number | null, signal?: string) => {
+            if (typeof code === 'number') exitCode = code;
+            else if (signal) exitSignal = signal.replace(/^SIG/, '');
+          });
+          ch.on('error', (e: Error) => this.log(`channel error: ${e.message}`));
+          ch.on('close', () => {
+            if (timedOut || aborted) return;
+            finish(
+              exitCode === null && !exitSignal
+                ? '[lxdcheck: channel closed without an exit status]'
+                : undefined,
+            );
+          });
+          if (options.stdin !== undefined) ch.end(options.stdin);
+          else ch.end();
+        };
+        try {
+          chain.target.exec(remote, onOpen);
+        } catch (e) {
+          lostReason = errText(e);
+          finish(`[lxdcheck: could not start the command on ${this.host}: ${errText(e)}]`);
+        }
+      };
+      this.enqueue(waiter);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.closing = (async () => {
+      for (const w of this.queue.splice(0)) w.cancelled = true;
+      if (this.connecting) {
+        await this.connecting.then(
+          () => undefined,
+          () => undefined,
+        );
+      }
+      // Kill what still runs (bounded), so closing never leaves remote processes behind.
+      await Promise.all([...this.running].map((r) => r.terminate()));
+      const chain = this.chain;
+      if (chain?.alive) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, KILL_GRACE_MS);
+          chain.target.once('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          chain.dispose();
+        });
+      }
+      for (const r of [...this.running]) r.lost('transport closed');
+    })();
+    return this.closing;
+  }
+}
+
+export function createSshTransport(host: HostSpec, opts: SshTransportOptions): Transport {
+  return new SshTransport(host, opts);
+}
