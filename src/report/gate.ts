@@ -1,0 +1,386 @@
+/**
+ * `lxdcheck gate`: CI policy over a TAP stream (ours, or any TAP that follows
+ * the `<id> <label>: <title>` description format). Reads the stream with
+ * tap-parser in strict mode; anything malformed fails the gate with a reason.
+ *
+ * Policy: an unwaived `not ok` fails; skips fail unless allowSkip; more
+ * warnings (ok + YAML `status: warn`) than maxWarnings fail; a missing version
+ * line, missing plan, plan/count mismatch, non-TAP line or bail-out fails.
+ * Waivers (id and host globs, a required justification, an optional expiry
+ * date) excuse fail/error/skip/warn points; an expired waiver no longer
+ * excuses anything and the verdict says so; an unused waiver is reported.
+ */
+import { Parser, type Result } from 'tap-parser';
+import YAML, { isMap, isScalar, isSeq, LineCounter, type Node as YamlNode } from 'yaml';
+import type { Status } from '../model.js';
+import { oneLine, plural } from './text.js';
+
+export interface Waiver {
+  /** Check id or glob (`*` any run of characters, `?` one character): `overlay.peers`, `mesh.*`. */
+  id: string;
+  /** Host glob, matched against the subject's host and its full label (`lxd1->lxd2`). Absent: any host. */
+  host?: string;
+  justification: string;
+  /** Last day the waiver applies, `YYYY-MM-DD` (inclusive, UTC). */
+  expires?: string;
+  /** Where it was loaded from, for messages. */
+  source?: { file: string; line: number };
+}
+
+export class WaiverError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid waivers in ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'WaiverError';
+  }
+}
+
+const WAIVER_KEYS = new Set(['id', 'host', 'justification', 'expires']);
+
+function validDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}
+
+/**
+ * Parse a waivers file: a YAML list (or `waivers:` holding a list) of
+ * `{ id, host?, justification, expires? }`. Throws WaiverError listing every
+ * problem as `file:line: ...`.
+ */
+export function loadWaivers(text: string, file: string): Waiver[] {
+  const lc = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (node: YamlNode | null | undefined, fallback = 1) =>
+    node?.range ? lc.linePos(node.range[0]).line : fallback;
+  const problems: string[] = [];
+  for (const err of doc.errors) {
+    const line = err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line;
+    problems.push(`${file}:${line}: YAML: ${err.message.split('\n')[0]}`);
+  }
+  if (problems.length) throw new WaiverError(file, problems);
+
+  let list: YamlNode | null = doc.contents as YamlNode | null;
+  if (list === null || (isScalar(list) && list.value === null)) return [];
+  if (isMap(list)) {
+    const keys = list.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?'));
+    const inner = list.get('waivers', true) as YamlNode | undefined;
+    if (keys.length !== 1 || keys[0] !== 'waivers') {
+      throw new WaiverError(file, [
+        `${file}:${lineOf(list)}: expected a list of waivers (or a 'waivers:' key holding one)`,
+      ]);
+    }
+    if (inner === undefined || inner === null || (isScalar(inner) && inner.value === null)) return [];
+    list = inner;
+  }
+  if (!isSeq(list)) {
+    throw new WaiverError(file, [`${file}:${lineOf(list)}: expected a list of waivers`]);
+  }
+  const waivers: Waiver[] = [];
+  list.items.forEach((item, i) => {
+    const node = item as YamlNode;
+    const where = `${file}:${lineOf(node)}: waiver ${i + 1}`;
+    if (!isMap(node)) {
+      problems.push(`${where}: expected a mapping with id and justification`);
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let ok = true;
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      const keyLine = lineOf(pair.key as YamlNode, lineOf(node));
+      if (!WAIVER_KEYS.has(key)) {
+        problems.push(
+          `${file}:${keyLine}: waiver ${i + 1}: unknown field '${key}' (allowed: id, host, justification, expires)`,
+        );
+        ok = false;
+        continue;
+      }
+      const v = pair.value as YamlNode | null;
+      if (!isScalar(v) || (typeof v.value !== 'string' && !(key === 'host' && typeof v.value === 'number'))) {
+        problems.push(`${file}:${keyLine}: waiver ${i + 1}: '${key}' must be a string`);
+        ok = false;
+        continue;
+      }
+      fields[key] = String(v.value);
+    }
+    const line = lineOf(node);
+    if (!fields.id?.trim()) {
+      if (!('id' in fields)) problems.push(`${where}: 'id' is required (a check id or glob, e.g. mesh.*)`);
+      else problems.push(`${where}: 'id' must not be empty`);
+      ok = false;
+    }
+    if (!fields.justification?.trim()) {
+      problems.push(`${where}: 'justification' is required: say why this check may fail`);
+      ok = false;
+    }
+    if (fields.expires !== undefined && !validDate(fields.expires)) {
+      problems.push(`${where}: 'expires' must be a date YYYY-MM-DD, got ${JSON.stringify(fields.expires)}`);
+      ok = false;
+    }
+    if (!ok) return;
+    const w: Waiver = {
+      id: fields.id!.trim(),
+      justification: fields.justification!.trim(),
+      source: { file, line },
+    };
+    if (fields.host !== undefined) w.host = fields.host.trim();
+    if (fields.expires !== undefined) w.expires = fields.expires;
+    waivers.push(w);
+  });
+  if (problems.length) throw new WaiverError(file, problems);
+  return waivers;
+}
+
+/** `*` → any run of characters, `?` → one character; everything else literal; whole-string match. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (const ch of glob) {
+    if (ch === '*') re += '.*';
+    else if (ch === '?') re += '.';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+export function waiverExpired(w: Waiver, now: Date): boolean {
+  if (!w.expires) return false;
+  const end = new Date(`${w.expires}T00:00:00Z`).getTime() + 24 * 3600 * 1000; // inclusive
+  return now.getTime() >= end;
+}
+
+export function describeWaiver(w: Waiver): string {
+  const what = w.host ? `${w.id} on ${w.host}` : w.id;
+  const where = w.source ? ` (${w.source.file}:${w.source.line})` : '';
+  return `${what}${where}`;
+}
+
+/** One test point as the gate understood it. */
+export interface GatePoint {
+  n: number;
+  ok: boolean;
+  id: string;
+  /** Subject label (`lxd2`, `lxd1->lxd2`, `c1@lxd1`), '' for cluster-wide. */
+  label: string;
+  host?: string;
+  status: Status;
+  /** `not ok … # TODO`: TAP would not count it, the gate does. */
+  todo: boolean;
+  description: string;
+}
+
+export interface GateCounts {
+  total: number;
+  pass: number;
+  fail: number;
+  error: number;
+  warn: number;
+  skip: number;
+  waived: number;
+}
+
+export interface GateVerdict {
+  pass: boolean;
+  reasons: string[];
+  counts: GateCounts;
+  waived: { point: GatePoint; waiver: Waiver }[];
+  /** Waivers past their expiry date (they waived nothing). */
+  expiredWaivers: Waiver[];
+  /** Unexpired waivers that matched no non-passing point: remove them. */
+  unusedWaivers: Waiver[];
+  points: GatePoint[];
+  /** A short human verdict to print. */
+  text: string;
+}
+
+export interface GateOptions {
+  waivers?: Waiver[];
+  allowSkip?: boolean;
+  /** Default: unlimited. */
+  maxWarnings?: number;
+  now?: Date;
+}
+
+/** Split `<id> <label>: <title>` (or `<id>: <title>`). */
+export function parseDescription(name: string): { id: string; label: string; title: string } {
+  const m = /^([^\s:]+)(?: (\S+?))?: (.*)$/s.exec(name);
+  if (m) return { id: m[1]!, label: m[2] ?? '', title: m[3]! };
+  const [first = '', ...rest] = name.split(' ');
+  return { id: first, label: '', title: rest.join(' ') };
+}
+
+function hostFromLabel(label: string): string | undefined {
+  const left = label.split('->')[0] ?? '';
+  const at = left.lastIndexOf('@');
+  const host = at >= 0 ? left.slice(at + 1) : left;
+  return host || undefined;
+}
+
+function toPoint(res: Result, index: number): GatePoint {
+  const { id, label } = parseDescription(res.name ?? '');
+  const diag = res.diag && typeof res.diag === 'object' ? (res.diag as Record<string, unknown>) : {};
+  const diagStatus = typeof diag.status === 'string' ? diag.status : undefined;
+  let status: Status;
+  if (!res.ok) status = diagStatus === 'error' ? 'error' : 'fail';
+  else if (res.skip) status = 'skip';
+  else if (diagStatus === 'warn' || diag.severity === 'warn') status = 'warn';
+  else status = 'pass';
+  const host = typeof diag.host === 'string' ? diag.host : hostFromLabel(label);
+  const p: GatePoint = {
+    n: res.id || index + 1,
+    ok: res.ok,
+    id: typeof diag.id === 'string' && diag.id ? diag.id : id,
+    label,
+    status,
+    todo: !res.ok && !!res.todo,
+    description: res.name ?? '',
+  };
+  if (host !== undefined) p.host = host;
+  return p;
+}
+
+function matches(w: Waiver, p: GatePoint): boolean {
+  if (!globToRegExp(w.id).test(p.id)) return false;
+  if (w.host === undefined) return true;
+  const re = globToRegExp(w.host);
+  return (p.host !== undefined && re.test(p.host)) || (p.label !== '' && re.test(p.label));
+}
+
+interface ParsedTap {
+  points: GatePoint[];
+  sawVersion: boolean;
+  bailout: string | null;
+  problems: string[];
+  planEnd: number | null;
+}
+
+function parseTap(text: string): Promise<ParsedTap> {
+  return new Promise((resolve) => {
+    const parser = new Parser({ strict: true });
+    const points: GatePoint[] = [];
+    let sawVersion = false;
+    let bailout: string | null = null;
+    parser.on('version', () => {
+      sawVersion = true;
+    });
+    parser.on('assert', (res: Result) => {
+      points.push(toPoint(res, points.length));
+    });
+    parser.on('bailout', (reason: string) => {
+      bailout ??= reason || '(no reason given)';
+    });
+    parser.on('complete', (final) => {
+      const problems: string[] = [];
+      const seen = new Set<string>();
+      for (const f of final.failures) {
+        const err = (f as { tapError?: string | null }).tapError;
+        if (!err) continue;
+        let msg: string;
+        if (err === 'incorrect number of tests') {
+          msg = `plan ${final.plan.start}..${final.plan.end} but ${final.count} test points`;
+        } else if (err === 'no plan') {
+          msg = 'no plan (1..N) found';
+        } else if (/Non-TAP/.test(err)) {
+          const data = (f as { data?: string }).data ?? '';
+          msg = `non-TAP line: ${JSON.stringify(oneLine(data).slice(0, 80))}`;
+        } else {
+          const idPart = 'id' in f && typeof f.id === 'number' && f.id ? ` (test point ${f.id})` : '';
+          msg = `${err}${idPart}`;
+        }
+        if (!seen.has(msg)) {
+          seen.add(msg);
+          problems.push(msg);
+        }
+      }
+      points.forEach((p, i) => {
+        if (p.n !== i + 1) problems.push(`test point ${p.n} out of sequence (expected ${i + 1})`);
+      });
+      const planEnd =
+        final.plan && final.plan.end !== null && final.plan.end !== undefined ? final.plan.end : null;
+      resolve({ points, sawVersion, bailout, problems, planEnd: planEnd });
+    });
+    parser.end(text);
+  });
+}
+
+export async function gate(tapText: string, opts: GateOptions = {}): Promise<GateVerdict> {
+  const now = opts.now ?? new Date();
+  const waivers = opts.waivers ?? [];
+  const parsed = await parseTap(tapText);
+  const reasons: string[] = [];
+
+  if (tapText.trim() === '') reasons.push('malformed TAP: empty input');
+  else {
+    if (!parsed.sawVersion) reasons.push("malformed TAP: no 'TAP version' line at the start");
+    if (parsed.bailout !== null) reasons.push(`run bailed out: ${parsed.bailout}`);
+    // A bail-out already explains the missing plan.
+    for (const p of parsed.problems) {
+      if (parsed.bailout !== null && /^no plan|^plan /.test(p)) continue;
+      reasons.push(`malformed TAP: ${p}`);
+    }
+  }
+
+  const active = waivers.filter((w) => !waiverExpired(w, now));
+  const expired = waivers.filter((w) => waiverExpired(w, now));
+  const used = new Set<Waiver>();
+  const waived: GateVerdict['waived'] = [];
+  const counts: GateCounts = { total: 0, pass: 0, fail: 0, error: 0, warn: 0, skip: 0, waived: 0 };
+  let unwaivedWarnings = 0;
+
+  for (const p of parsed.points) {
+    counts.total++;
+    counts[p.status]++;
+    if (p.status === 'pass') continue;
+    const w = active.find((x) => matches(x, p));
+    if (w) {
+      used.add(w);
+      waived.push({ point: p, waiver: w });
+      counts.waived++;
+      continue;
+    }
+    const stale = expired.find((x) => matches(x, p));
+    const staleNote = stale ? ` (waiver ${describeWaiver(stale)} expired ${stale.expires})` : '';
+    const what = `${p.description} (test point ${p.n})`;
+    if (p.status === 'fail') reasons.push(`failed${p.todo ? ' (marked TODO)' : ''}: ${what}${staleNote}`);
+    else if (p.status === 'error') reasons.push(`check error: ${what}${staleNote}`);
+    else if (p.status === 'skip' && !opts.allowSkip)
+      reasons.push(`skipped (skips are not allowed): ${what}${staleNote}`);
+    else if (p.status === 'warn') unwaivedWarnings++;
+  }
+  if (opts.maxWarnings !== undefined && unwaivedWarnings > opts.maxWarnings) {
+    reasons.push(`${plural(unwaivedWarnings, 'warning')}, more than the allowed ${opts.maxWarnings}`);
+  }
+  const unused = active.filter((w) => !used.has(w));
+  const pass = reasons.length === 0;
+
+  const lines: string[] = [];
+  const tally = [
+    `${counts.pass} passed`,
+    counts.fail ? `${counts.fail} failed` : '',
+    counts.error ? plural(counts.error, 'error') : '',
+    counts.warn ? plural(counts.warn, 'warning') : '',
+    counts.skip ? `${counts.skip} skipped` : '',
+    counts.waived ? `${counts.waived} waived` : '',
+  ].filter(Boolean);
+  lines.push(`gate: ${pass ? 'PASS' : 'FAIL'} — ${plural(counts.total, 'check')}: ${tally.join(', ')}`);
+  for (const r of reasons) lines.push(`  ✗ ${r}`);
+  for (const { point, waiver } of waived) {
+    lines.push(`  waived: ${point.description} — ${waiver.justification} [${describeWaiver(waiver)}]`);
+  }
+  for (const w of expired)
+    lines.push(`  expired waiver: ${describeWaiver(w)} expired ${w.expires}; it no longer waives anything`);
+  for (const w of unused) lines.push(`  unused waiver: ${describeWaiver(w)} matched nothing; remove it`);
+
+  return {
+    pass,
+    reasons,
+    counts,
+    waived,
+    expiredWaivers: expired,
+    unusedWaivers: unused,
+    points: parsed.points,
+    text: `${lines.join('\n')}\n`,
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * JSON Schema (draft 2020-12) of the `lxdcheck.results/v1` document and a
+ * small validator that interprets exactly the keywords this schema uses
+ * (type, const, enum, required, properties, items, minimum, $ref to $defs).
+ * No ajv: the validator walks the schema object, so schema and checks cannot drift.
+ */
+
+type JsonSchema = {
+  $schema?: string;
+  $id?: string;
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+  title?: string;
+  description?: string;
+  type?: string | string[];
+  const?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  minimum?: number;
+};
+
+const nonNegInt: JsonSchema = { type: 'integer', minimum: 0 };
+
+export const resultsJsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://lxdcheck.dev/schema/lxdcheck.results.v1.json',
+  title: 'lxdcheck results, v1',
+  description:
+    'One lxdcheck run. Additive changes (new optional fields) keep v1 and consumers must ignore unknown fields; removing or renaming a field or adding a status value is a new major version.',
+  type: 'object',
+  required: ['schema', 'cluster', 'scenario', 'startedAt', 'durationMs', 'counts', 'hosts', 'results'],
+  properties: {
+    schema: { const: 'lxdcheck.results/v1' },
+    cluster: { type: 'string' },
+    scenario: { type: 'string' },
+    startedAt: { type: 'string', description: 'ISO 8601 date-time of run start' },
+    durationMs: { type: 'number', minimum: 0 },
+    counts: {
+      type: 'object',
+      required: ['pass', 'fail', 'warn', 'skip', 'error', 'total'],
+      properties: {
+        pass: nonNegInt,
+        fail: nonNegInt,
+        warn: nonNegInt,
+        skip: nonNegInt,
+        error: nonNegInt,
+        total: nonNegInt,
+      },
+    },
+    hosts: { type: 'array', items: { type: 'string' } },
+    results: { type: 'array', items: { $ref: '#/$defs/result' } },
+    aborted: { type: 'string', description: 'Why the run stopped early; absent when it completed' },
+  },
+  $defs: {
+    result: {
+      type: 'object',
+      required: ['id', 'title', 'subject', 'status', 'summary', 'evidence', 'durationMs'],
+      properties: {
+        id: { type: 'string' },
+        title: { type: 'string' },
+        subject: {
+          type: 'object',
+          properties: {
+            host: { type: 'string' },
+            peer: { type: 'string' },
+            container: { type: 'string' },
+            peerContainer: { type: 'string' },
+          },
+        },
+        status: { enum: ['pass', 'fail', 'warn', 'skip', 'error'] },
+        summary: { type: 'string' },
+        expected: { type: 'string' },
+        actual: { type: 'string' },
+        evidence: { type: 'array', items: { $ref: '#/$defs/evidence' } },
+        hint: {
+          type: 'object',
+          properties: {
+            why: { type: 'string' },
+            fix: { type: 'array', items: { type: 'string' } },
+          },
+        },
+        durationMs: { type: 'number', minimum: 0 },
+      },
+    },
+    evidence: {
+      type: 'object',
+      properties: {
+        host: { type: 'string' },
+        command: { type: 'string' },
+        exitCode: { type: ['integer', 'null'] },
+        excerpt: { type: 'string' },
+        note: { type: 'string' },
+      },
+    },
+  },
+} as const satisfies JsonSchema;
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+function typeMatches(actual: string, wanted: string): boolean {
+  return actual === wanted || (wanted === 'number' && actual === 'integer');
+}
+
+function resolveRef(root: JsonSchema, ref: string): JsonSchema {
+  const m = /^#\/\$defs\/(.+)$/.exec(ref);
+  const target = m ? root.$defs?.[m[1]!] : undefined;
+  if (!target) throw new Error(`unsupported $ref ${ref}`);
+  return target;
+}
+
+function check(root: JsonSchema, schema: JsonSchema, v: unknown, path: string, errors: string[]): void {
+  if (schema.$ref) {
+    check(root, resolveRef(root, schema.$ref), v, path, errors);
+    return;
+  }
+  const at = path || '/';
+  if ('const' in schema && v !== schema.const) {
+    errors.push(`${at}: must be ${JSON.stringify(schema.const)}`);
+    return;
+  }
+  if (schema.enum && !schema.enum.includes(v)) {
+    errors.push(`${at}: must be one of ${schema.enum.map((x) => JSON.stringify(x)).join(', ')}`);
+    return;
+  }
+  const actual = typeOf(v);
+  if (schema.type) {
+    const wanted = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!wanted.some((w) => typeMatches(actual, w))) {
+      errors.push(`${at}: must be ${wanted.join(' or ')}, got ${actual}`);
+      return;
+    }
+  }
+  if (schema.minimum !== undefined && typeof v === 'number' && v < schema.minimum) {
+    errors.push(`${at}: must be >= ${schema.minimum}`);
+  }
+  if (actual === 'object') {
+    const obj = v as Record<string, unknown>;
+    for (const key of schema.required ?? []) {
+      if (!(key in obj)) errors.push(`${at}: missing required property '${key}'`);
+    }
+    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+      if (key in obj && obj[key] !== undefined) check(root, sub, obj[key], `${path}/${key}`, errors);
+    }
+  }
+  if (actual === 'array' && schema.items) {
+    (v as unknown[]).forEach((item, i) => {
+      check(root, schema.items!, item, `${path}/${i}`, errors);
+    });
+  }
+}
+
+/** Validate a parsed results document; returns JSON-pointer-prefixed errors, empty when valid. */
+export function validateResultsJson(doc: unknown): string[] {
+  const errors: string[] = [];
+  const root = resultsJsonSchema as unknown as JsonSchema;
+  check(root, root, doc, '', errors);
+  return errors;
+}
