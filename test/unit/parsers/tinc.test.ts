@@ -35,10 +35,11 @@ test('tinc dump after lxd3 died: lxd3 unreachable (status 0020, address (null))'
 });
 
 test('tinc whole log: the LAST complete block wins', (t) => {
-  const healthy = tincPeerState(
-    parseTincNodes(fixture('tinc/fault-tinc-down-lxd1-log-after-usr2-usr1.txt'))!,
-  );
-  t.deepEqual(healthy.disconnected, ['lxd3']);
+  const log = fixture('tinc/fault-tinc-down-lxd1-log-after-usr2-usr1.txt');
+  // The log holds the healthy dump (05:32) and the one after lxd3 died (05:33).
+  t.is(log.split('End of nodes.').length - 1, 2);
+  const latest = tincPeerState(parseTincNodes(log)!);
+  t.deepEqual(latest.disconnected, ['lxd3']);
   // On lxd3 itself the log ends with a healthy dump, then TERM: the dump is still the last one.
   const own = parseTincNodes(fixture('tinc/fault-tinc-down-lxd3-log.txt'))!;
   t.is(own.find((n) => n.myself)!.name, 'lxd3');
