@@ -1,0 +1,221 @@
+/** dhcp.* and dns.*: exactly one dnsmasq on the whole L2, and it answers for the domain from everywhere. */
+import { Netmask } from 'netmask';
+import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import { absentName } from '../facts/stages.js';
+import type { DnsmasqInstance } from '../facts/types.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Evidence } from '../model.js';
+import { sectionEvidence, unreadable } from './util.js';
+
+/** A dnsmasq that serves DHCP on the cluster bridge (or on every interface). */
+function dhcpServersOnBridge(f: HostFacts, bridge: string): DnsmasqInstance[] {
+  return f.dnsmasq.filter((d) => d.servesDhcp && (d.interfaces.length === 0 || d.interfaces.includes(bridge)));
+}
+
+/** Processes bound to UDP 67 (any DHCP server, not only dnsmasq). */
+function port67(f: HostFacts): string[] {
+  return (f.udpSockets ?? [])
+    .filter((s) => s.port === 67)
+    .map((s) => `${s.local}:67 ${s.processes.map((p) => `${p.name}[${p.pid}]`).join(',') || '(process unknown)'}`);
+}
+
+function stopSecondDhcp(inv: Inventory, f: HostFacts, d: DnsmasqInstance | undefined): string[] {
+  const br = inv.cluster.bridge;
+  const fix: string[] = [];
+  if (d) fix.push(`kill ${d.pid}   # on ${f.host}: the stray dnsmasq`);
+  if (f.lxdNetwork?.managed) fix.push(`lxc network set ${br} ipv4.dhcp false && lxc network set ${br} dns.mode none   # on ${f.host}`);
+  if (f.lxdBridgeDefaults) {
+    fix.push(`echo 'alias dnsmasq="/bin/echo Not starting dnsmasq"' >> /etc/default/lxd-bridge   # on ${f.host}, so it stays off`);
+  }
+  return fix;
+}
+
+export const dhcpSingle: CheckDef = {
+  id: 'dhcp.single',
+  scope: 'cluster',
+  title: (_s, inv) => `exactly one DHCP server on the L2 (dnsmasq on ${inv.cluster.dhcp})`,
+  proves: 'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent.',
+  whyItFails:
+    'A second host runs LXD’s own dnsmasq (managed bridge with ipv4.dhcp, or lxd-bridge without the dnsmasq alias), or the one dnsmasq is down.',
+  howToFix: 'Stop the stray dnsmasq and keep it off (ipv4.dhcp=false or the lxd-bridge alias); start the one on the DHCP host.',
+  judge(_s, ctx) {
+    const inv = ctx.inventory;
+    const br = inv.cluster.bridge;
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const evidence: Evidence[] = [];
+    const fix: string[] = [];
+    const unread: string[] = [];
+    for (const h of inv.hosts) {
+      const f = ctx.hosts.get(h.name);
+      if (!f?.reachable || !f.processes) {
+        unread.push(h.name);
+        continue;
+      }
+      const servers = dhcpServersOnBridge(f, br);
+      const listeners = port67(f);
+      const serves = servers.length > 0 || listeners.length > 0;
+      if (servers.length || listeners.length) {
+        evidence.push(
+          sectionEvidence(f, 'ps', {
+            excerpt: [...servers.map((d) => `${d.pid} ${d.args}`), ...listeners.map((l) => `udp ${l}`)].join('\n'),
+          }),
+        );
+      }
+      if (h.name === inv.cluster.dhcp) {
+        if (!serves) {
+          problems.push(`no DHCP server runs on ${h.name}, the designated DHCP host`);
+          evidence.push(sectionEvidence(f, 'ps', { excerpt: '(no dnsmasq with a dhcp-range, nothing on udp/67)' }));
+          fix.push(`on ${h.name}: systemctl restart lxd   # or lxd-bridge / the dnsmasq unit that serves ${br}`);
+        }
+        continue;
+      }
+      if (serves) {
+        problems.push(`${h.name} also serves DHCP on ${br} (${servers.map((d) => `dnsmasq pid ${d.pid}`).concat(servers.length ? [] : listeners).join(', ')})`);
+        fix.push(...stopSecondDhcp(inv, f, servers[0]));
+        continue;
+      }
+      // Latent: nothing runs now, but the configuration would start a second server on the next restart.
+      if (f.lxdNetwork?.managed && f.lxdNetwork.config['ipv4.dhcp'] !== 'false' && f.lxdNetwork.config['ipv4.address'] !== 'none') {
+        warnings.push(`${h.name}: LXD manages ${br} with DHCP enabled (ipv4.dhcp is not false)`);
+        fix.push(`on ${h.name}: lxc network set ${br} ipv4.dhcp false`);
+      }
+      if (f.lxdBridgeDefaults?.startsDnsmasq && !f.lxdBridgeDefaults.dnsmasqAliasedAway) {
+        warnings.push(`${h.name}: /etc/default/lxd-bridge would start dnsmasq on the next lxd-bridge restart`);
+        fix.push(...stopSecondDhcp(inv, { ...f, lxdNetwork: null }, undefined).map((l) => l));
+      }
+    }
+    const note = unread.length > 0 ? ` (could not read ${unread.join(', ')})` : '';
+    const hint = {
+      why: 'Two DHCP servers on one L2 hand out conflicting leases and DNS servers: containers get addresses the one dnsmasq does not know, and `.lxd` names stop resolving.',
+      fix,
+    };
+    if (problems.length > 0) {
+      return fail(problems.join('; ') + note, {
+        expected: `one DHCP server, on ${inv.cluster.dhcp}`,
+        actual: problems.join('; '),
+        evidence,
+        hint,
+      });
+    }
+    if (warnings.length > 0) {
+      return warn(`one DHCP server now, but ${warnings.join('; ')}${note}`, { evidence, hint });
+    }
+    if (unread.length > 0) {
+      return warn(`one DHCP server on the hosts read, but ${unread.join(', ')} could not be checked`, { evidence });
+    }
+    return pass(`exactly one DHCP server: dnsmasq on ${inv.cluster.dhcp}`, { evidence });
+  },
+};
+
+function rangeOf(d: DnsmasqInstance): { first: string; last: string } | null {
+  const parts = (d.dhcpRanges[0] ?? '').split(',').filter((p) => /^\d+\.\d+\.\d+\.\d+$/.test(p));
+  return parts.length >= 2 ? { first: parts[0]!, last: parts[1]! } : null;
+}
+
+export const dhcpConfig: CheckDef = {
+  id: 'dhcp.config',
+  scope: 'host',
+  needs: ['ssh.reachable'],
+  subjects: (ctx) => [{ host: ctx.inventory.cluster.dhcp }],
+  title: (_s, inv) => `the one dnsmasq serves ${inv.cluster.domain} and a range inside ${inv.cluster.subnet}`,
+  proves: 'The DHCP range lies in the cluster subnet (and matches the inventory’s), and the DNS domain is the cluster’s.',
+  whyItFails: 'dnsmasq was started with another domain or range (e.g. LXD’s default 10.x network).',
+  howToFix: 'Fix --domain / --dhcp-range (or ipv4.dhcp.ranges / dns.domain on a managed bridge) and restart it.',
+  judge(s, ctx) {
+    const f = factsOf(ctx, s.host);
+    const inv = ctx.inventory;
+    if (!f.processes) return unreadable(f, 'ps', 'the process list');
+    const d = dhcpServersOnBridge(f, inv.cluster.bridge)[0];
+    if (!d) return skip(`no DHCP-serving dnsmasq on ${s.host} (see dhcp.single)`);
+    const problems: string[] = [];
+    const range = rangeOf(d);
+    const subnet = new Netmask(inv.cluster.subnet);
+    if (!range) problems.push(`cannot read the DHCP range from ${d.dhcpRanges.join(' ') || '(none)'}`);
+    else {
+      if (!subnet.contains(range.first) || !subnet.contains(range.last)) {
+        problems.push(`range ${range.first}-${range.last} is not inside ${inv.cluster.subnet}`);
+      }
+      if (inv.cluster.dhcpRange) {
+        const [first, last] = inv.cluster.dhcpRange.split(',');
+        if (first !== range.first || last !== range.last) {
+          problems.push(`range ${range.first}-${range.last} differs from the inventory's ${first}-${last}`);
+        }
+      }
+      const hostInRange = inv.hosts.filter((h) => ipBetween(h.bridgeAddress, range.first, range.last));
+      if (hostInRange.length) {
+        problems.push(`bridge addresses inside the DHCP range: ${hostInRange.map((h) => `${h.name} ${h.bridgeAddress}`).join(', ')}`);
+      }
+    }
+    if (d.domain !== undefined && d.domain !== inv.cluster.domain) {
+      problems.push(`domain is ${d.domain}, the inventory says ${inv.cluster.domain}`);
+    }
+    const ev = [sectionEvidence(f, 'ps', { excerpt: `${d.pid} ${d.args}` })];
+    if (problems.length) {
+      return fail(problems.join('; '), {
+        expected: `--domain=${inv.cluster.domain}, a --dhcp-range inside ${inv.cluster.subnet}`,
+        actual: d.args,
+        evidence: ev,
+        hint: { fix: ['# correct --domain / --dhcp-range in the dnsmasq configuration (or lxc network set) and restart it'] },
+      });
+    }
+    return pass(`domain ${d.domain ?? '(default)'}, range ${range?.first}-${range?.last}`, { evidence: ev });
+  },
+};
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+function ipBetween(ip: string, first: string, last: string): boolean {
+  const v = ipToInt(ip);
+  return v >= ipToInt(first) && v <= ipToInt(last);
+}
+
+export const dnsAnswers: CheckDef = {
+  id: 'dns.answers',
+  scope: 'host',
+  needs: ['ssh.reachable'],
+  title: (_s, inv) => `the one dnsmasq (${hostSpec(inv, inv.cluster.dhcp).bridgeAddress}) answers for .${inv.cluster.domain} from here`,
+  proves: 'From this host, across the overlay, the one dnsmasq answers queries for the cluster domain.',
+  whyItFails: 'dnsmasq is down, listens on the wrong address, or this host cannot reach the DHCP host’s bridge.',
+  howToFix: 'Start the one dnsmasq; check mesh.bridge to the DHCP host.',
+  judge(s, ctx) {
+    const f = factsOf(ctx, s.host);
+    const inv = ctx.inventory;
+    const server = hostSpec(inv, inv.cluster.dhcp).bridgeAddress;
+    if (!f.dns) {
+      const r = f.raw['dns-probe'];
+      if (r?.exitCode === 127) return skip(`${s.host} has neither python3 nor dig to send a DNS query (install python3 or dnsutils)`);
+      return unreadable(f, 'dns-probe', 'the DNS answers');
+    }
+    const ev = [sectionEvidence(f, 'dns-probe')];
+    const dead = f.dns.filter((a) => ['TIMEOUT', 'ERROR', 'REFUSED', 'SERVFAIL'].includes(a.status));
+    if (dead.length === f.dns.length) {
+      return fail(`no answer from the one dnsmasq at ${server} (${dead.map((a) => `${a.name}: ${a.status}${a.error ? ` ${a.error}` : ''}`).join(', ')})`, {
+        expected: `answers for .${inv.cluster.domain}`,
+        actual: dead.map((a) => `${a.name} ${a.status}`).join(', '),
+        evidence: ev,
+        hint: {
+          why: 'Every `.lxd` name lookup on the cluster fails, while addresses still work.',
+          fix: [`on ${inv.cluster.dhcp}: restart the dnsmasq that serves ${inv.cluster.bridge} (systemctl restart lxd, or its unit)`],
+        },
+      });
+    }
+    const absent = f.dns.find((a) => a.name === absentName(inv));
+    const known = f.dns.filter((a) => a.name !== absentName(inv));
+    const unresolved = known.filter((a) => a.status !== 'NOERROR' || a.addresses.length === 0);
+    if (absent && absent.status !== 'NXDOMAIN' && absent.status !== 'NOERROR') {
+      return fail(`the one dnsmasq does not serve .${inv.cluster.domain}: ${absent.name} gave ${absent.status}`, {
+        evidence: ev,
+        hint: { fix: [`dnsmasq needs --domain=${inv.cluster.domain} --local=/${inv.cluster.domain}/`] },
+      });
+    }
+    if (unresolved.length > 0) {
+      return warn(`leased names do not resolve: ${unresolved.map((a) => `${a.name} ${a.status}`).join(', ')}`, { evidence: ev });
+    }
+    const shown = known.map((a) => `${a.name} → ${a.addresses.join(',')}`).join(', ');
+    return pass(`dnsmasq answers${shown ? `: ${shown}` : ` (${absent?.name} → ${absent?.status})`}`);
+  },
+};

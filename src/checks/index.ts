@@ -1,0 +1,47 @@
+/**
+ * The registry, in judging order: a check comes after everything it needs.
+ * Display order is derived from scope (engine/plan.ts), not from this list.
+ */
+import type { CheckDef } from '../engine/check.js';
+import { validateRegistry } from '../engine/plan.js';
+import { bridgeAddress, bridgeExists, bridgeMtu, bridgeMulticastQuerier, bridgeUniqueAddress } from './bridge.js';
+import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
+import { meshBridge, meshOverlay, meshPmtu } from './mesh.js';
+import { overlayAddress, overlayDaemon, overlayExists, overlayMember, overlayPeers, overlayPortAddresses } from './overlay.js';
+import { routesCluster, routesConflict, routesDefault, routesOverlay } from './routes.js';
+import { serviceOrder } from './service-order.js';
+import { sshReachable } from './ssh.js';
+
+export const hostChecks: CheckDef[] = [
+  sshReachable,
+  bridgeExists,
+  bridgeAddress,
+  overlayExists,
+  overlayMember,
+  overlayAddress,
+  overlayDaemon,
+  overlayPeers,
+  serviceOrder,
+  bridgeMtu,
+  bridgeMulticastQuerier,
+  routesCluster,
+  routesOverlay,
+  routesDefault,
+  routesConflict,
+  dnsAnswers,
+  dhcpConfig,
+  bridgeUniqueAddress,
+  overlayPortAddresses,
+  dhcpSingle,
+  meshBridge,
+  meshOverlay,
+  meshPmtu,
+];
+
+export const allChecks: CheckDef[] = [...hostChecks];
+
+validateRegistry(allChecks);
+
+export function findCheck(id: string): CheckDef | undefined {
+  return allChecks.find((c) => c.id === id);
+}

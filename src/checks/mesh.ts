@@ -1,0 +1,125 @@
+/** mesh.*: every host reaches every other host across the overlay (active, harmless pings). */
+import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { PingResult } from '../facts/types.js';
+import type { Subject } from '../model.js';
+import { bridgePorts, ipv4Of, sectionEvidence } from './util.js';
+
+function describe(r: PingResult): string {
+  const rtt = r.rttAvgMs !== undefined ? `, rtt min/avg/max ${r.rttMinMs}/${r.rttAvgMs}/${r.rttMaxMs} ms` : '';
+  return `${r.sent} sent, ${r.received} received, ${r.lossPercent}% loss${rtt}${r.error ? ` (${r.error})` : ''}`;
+}
+
+function pingVerdict(f: HostFacts, s: Subject, target: string, what: string) {
+  if (!f.mesh) {
+    const r = f.raw['mesh-ping'];
+    return {
+      status: 'error' as const,
+      summary: `${s.host} could not run its pings${r?.timedOut ? ' (timed out)' : ''}`,
+      evidence: [sectionEvidence(f, 'mesh-ping')],
+    };
+  }
+  const r = f.mesh.find((m) => m.target === target);
+  const ev = [sectionEvidence(f, 'mesh-ping', { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
+  if (!r) return { status: 'error' as const, summary: `no ping result for ${target}`, evidence: ev };
+  if (r.received === 0) {
+    return fail(`${s.host} cannot reach ${s.peer}'s ${what} ${target}: ${describe(r)}`, {
+      expected: '0% loss',
+      actual: describe(r),
+      evidence: ev,
+      hint: {
+        why: 'Containers on these two hosts cannot talk. Usual causes: the VPN tap is not on a bridge (overlay.member), the peer’s VPN is down (overlay.peers), or a route is missing (routes.*).',
+        fix: [`lxdcheck run --only 'overlay.*' --only 'routes.*'   # on ${s.host} and ${s.peer}`],
+      },
+    });
+  }
+  if (r.received < r.sent) {
+    return warn(`${s.host} reaches ${s.peer}'s ${what} ${target} with loss: ${describe(r)}`, {
+      expected: '0% loss',
+      actual: describe(r),
+      evidence: ev,
+      hint: { why: 'Packet loss across the overlay: congested underlay, a flapping peer or an MTU problem.' },
+    });
+  }
+  return pass(`${target}: ${describe(r)}`);
+}
+
+export const meshBridge: CheckDef = {
+  id: 'mesh.bridge',
+  scope: 'pair',
+  needs: ['ssh.reachable'],
+  title: (s, inv) => `${s.host} pings ${s.peer}'s bridge ${hostSpec(inv, s.peer).bridgeAddress}`,
+  proves: 'Frames cross the overlay between these two hosts, bridge to bridge.',
+  whyItFails: 'A tap not on its bridge, a VPN peer down, a missing route, or a firewall on the underlay.',
+  howToFix: 'Look at overlay.member, overlay.peers and routes.* for both hosts; the failing one names the fix.',
+  judge(s, ctx) {
+    return pingVerdict(factsOf(ctx, s.host), s, hostSpec(ctx.inventory, s.peer).bridgeAddress, 'bridge');
+  },
+};
+
+function overlayAddressUsable(ctx: Parameters<NonNullable<CheckDef['subjects']>>[0], host: string): boolean {
+  const f = ctx.hosts.get(host);
+  const inv = ctx.inventory;
+  const spec = hostSpec(inv, host);
+  if (!spec.overlayAddress) return false;
+  if (!f?.reachable) return true;
+  // An address on an enslaved tap is unreachable by design (overlay.port-address says so once).
+  const enslaved = (bridgePorts(f, inv.cluster.bridge) ?? []).includes(inv.cluster.overlay.interface);
+  return !(enslaved && ipv4Of(f, inv.cluster.overlay.interface).some((a) => a.local === spec.overlayAddress));
+}
+
+export const meshOverlay: CheckDef = {
+  id: 'mesh.overlay',
+  scope: 'pair',
+  needs: ['ssh.reachable'],
+  title: (s, inv) => `${s.host} pings ${s.peer}'s overlay address ${hostSpec(inv, s.peer).overlayAddress ?? ''}`,
+  proves: 'The overlay addresses answer (only where they are not on an enslaved tap, where they cannot).',
+  whyItFails: 'The VPN link between the two hosts is down, or the route to the overlay subnet is missing.',
+  howToFix: 'Look at overlay.peers and routes.overlay on both hosts.',
+  subjects(ctx) {
+    const hosts = ctx.inventory.hosts.map((h) => h.name);
+    return hosts.flatMap((a) =>
+      hosts.filter((b) => b !== a && overlayAddressUsable(ctx, b)).map((b) => ({ host: a, peer: b })),
+    );
+  },
+  judge(s, ctx) {
+    const target = hostSpec(ctx.inventory, s.peer).overlayAddress;
+    if (!target) return skip('no overlay address in the inventory');
+    return pingVerdict(factsOf(ctx, s.host), s, target, 'overlay address');
+  },
+};
+
+export const meshPmtu: CheckDef = {
+  id: 'mesh.pmtu',
+  scope: 'pair',
+  needs: ['mesh.bridge'],
+  title: (s) => `full-size 1500-byte frames pass from ${s.host} to ${s.peer} with don't-fragment set`,
+  proves: 'The overlay carries full Ethernet frames end to end (no silent MTU black hole).',
+  whyItFails: 'The tap’s MTU is below 1500, or the underlay cannot carry the VPN’s overhead on top of 1500 bytes.',
+  howToFix: 'Raise the tap MTU to 1500 and the underlay MTU by the VPN overhead, or lower every container’s MTU to the largest size that passes.',
+  judge(s, ctx) {
+    const f = factsOf(ctx, s.host);
+    const target = hostSpec(ctx.inventory, s.peer).bridgeAddress;
+    const r = f.pmtu?.find((p) => p.target === target);
+    const ev = [sectionEvidence(f, 'pmtu', { note: `ping -M do -s <mtu-28> ${target}` })];
+    if (!r) return { status: 'error', summary: `no path-MTU probe result for ${target}`, evidence: ev };
+    if (r.fullOk) return pass(`1500-byte frames reach ${target}`);
+    const largest = r.largestOk;
+    const ov = ctx.inventory.cluster.overlay.interface;
+    return fail(
+      `1500-byte frames from ${s.host} to ${s.peer} are dropped; largest that passes: ${largest ?? 'none of the probed sizes'}`,
+      {
+        expected: 'MTU 1500 end to end',
+        actual: `largest passing MTU ${largest ?? 'none'}${r.fullError ? ` (${r.fullError})` : ''}`,
+        evidence: ev,
+        hint: {
+          why: 'Small packets pass and large ones vanish: SSH logins work, but scp, TLS and migrations hang.',
+          fix: [
+            `ip link set ${ov} mtu 1500   # on both hosts, if the tap is lower`,
+            largest ? `# or set every container's eth0 MTU to ${largest}` : '# check the underlay MTU carries the VPN overhead',
+          ],
+        },
+      },
+    );
+  },
+};

@@ -1,0 +1,63 @@
+/** `lxdcheck gate`: CI policy over a TAP stream (file or stdin). */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { gate, loadWaivers, WaiverError } from '../report/gate.js';
+import { parsePositiveInt, UsageError } from './args.js';
+
+const HELP = `lxdcheck gate RESULTS.tap|- [--waivers FILE] [--allow-skip] [--max-warnings N]
+
+Read a TAP stream written by lxdcheck run (a file, or - for stdin), apply the
+policy and exit 0 (pass) or 1 (fail), with a short verdict.
+
+  --waivers FILE     YAML list of {id, host?, justification, expires?}; ids and hosts take globs
+  --allow-skip       skipped checks do not fail the gate
+  --max-warnings N   more than N warnings fail the gate (default: any number)
+
+Malformed TAP (no plan, a plan that does not match, a bail-out) fails the gate.
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function gateCommand(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        waivers: { type: 'string' },
+        'allow-skip': { type: 'boolean', default: false },
+        'max-warnings': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values as { waivers?: string; 'allow-skip': boolean; 'max-warnings'?: string; help: boolean };
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const file = parsed.positionals[0];
+  if (!file) throw new UsageError('gate needs a TAP file (or - for stdin); see lxdcheck gate --help');
+  const tap = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
+  let waivers;
+  try {
+    waivers = v.waivers ? loadWaivers(readFileSync(v.waivers, 'utf8'), v.waivers) : [];
+  } catch (e) {
+    if (e instanceof WaiverError) throw new UsageError(e.message);
+    throw e;
+  }
+  const verdict = await gate(tap, {
+    waivers,
+    allowSkip: v['allow-skip'],
+    ...(v['max-warnings'] !== undefined ? { maxWarnings: parsePositiveInt(v['max-warnings'], '--max-warnings') } : {}),
+  });
+  process.stdout.write(verdict.text.endsWith('\n') ? verdict.text : `${verdict.text}\n`);
+  return verdict.pass ? 0 : 1;
+}

@@ -1,0 +1,239 @@
+/** `lxdcheck run`: the headless runner (and the engine set-up the TUI shares). */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BUNDLE_FORMAT, readBundle, writeBundle } from '../bundle/index.js';
+import type { CheckDef } from '../engine/check.js';
+import type { GatherResult } from '../engine/gather.js';
+import { acquireLock, lockPathFor } from '../engine/lock.js';
+import { selectChecks } from '../engine/plan.js';
+import { type RunOutcome, type RunSpec, runChecks } from '../engine/run.js';
+import { loadInventory, parseInventory } from '../inventory/load.js';
+import type { Inventory } from '../inventory/types.js';
+import { exitCodeFor, type RunEvent } from '../model.js';
+import { createReporters, parseReporterSpecs } from '../report/spec.js';
+import type { Reporter } from '../report/types.js';
+import { findScenario, type Scenario, scenarioChecks, scenarios } from '../scenarios/index.js';
+import { createTransport } from '../transport/index.js';
+import { parseDuration, parsePositiveInt, UsageError, wantColor } from './args.js';
+import { VERSION } from './version.js';
+
+import type { ParseArgsConfig } from 'node:util';
+
+export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  inventory: { type: 'string', short: 'i' },
+  scenario: { type: 'string', short: 's', default: 'doctor' },
+  only: { type: 'string', multiple: true, default: [] as string[] },
+  skip: { type: 'string', multiple: true, default: [] as string[] },
+  reporter: { type: 'string', short: 'r', multiple: true, default: [] as string[] },
+  output: { type: 'string', short: 'o' },
+  timeout: { type: 'string', default: '30s' },
+  'connect-timeout': { type: 'string', default: '10s' },
+  concurrency: { type: 'string', default: '16' },
+  strict: { type: 'boolean', default: false },
+  record: { type: 'string' },
+  replay: { type: 'string' },
+  'allow-mutations': { type: 'boolean', default: false },
+  'accept-new': { type: 'boolean', default: false },
+  'known-hosts': { type: 'string', multiple: true, default: [] as string[] },
+  'no-color': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', short: 'v', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+export const RUN_HELP = `lxdcheck run -i CLUSTER.yaml [options]
+
+Run ordered checks over SSH on every host of the cluster and report them
+(TAP 14 on a pipe, a readable summary on a terminal).
+
+Options:
+  -i, --inventory FILE     the cluster file (see README: Inventory)
+  -s, --scenario NAME      ${scenarios.map((s) => s.name).join(' | ')} (default doctor)
+      --only GLOB          run only matching checks (and what they need); repeatable: --only 'overlay.*'
+      --skip GLOB          leave matching checks out; repeatable
+  -r, --reporter KIND[:FILE]  tap | json | junit | human | github; repeatable, one to stdout at most:
+                           --reporter tap --reporter junit:out.xml --reporter json:out.json
+  -o, --output FILE        write the default reporter to FILE instead of stdout
+      --timeout DUR        bound on each host's gather command (default 30s)
+      --connect-timeout DUR  bound on connecting to a host (default 10s)
+      --concurrency N      hosts worked at once (default 16)
+      --strict             warnings fail the run too
+      --record DIR         keep every raw output (secrets redacted) for --replay or a bug report
+      --replay DIR         judge a recorded bundle offline (no SSH)
+      --accept-new         trust and record host keys seen for the first time (never a changed key)
+      --known-hosts FILE   known_hosts to verify against (default ~/.ssh/known_hosts); repeatable
+      --allow-mutations    allow scenarios that create probe containers (always cleaned up)
+      --no-color           no ANSI colours (also NO_COLOR=1, TERM=dumb)
+  -v, --verbose            more detail in the human summary
+
+Exit codes: 0 all passed (warnings allowed unless --strict), 1 a check failed
+or errored, 2 bad usage, inventory or configuration.
+`;
+
+export type RunValues = {
+  inventory?: string;
+  scenario: string;
+  only: string[];
+  skip: string[];
+  reporter: string[];
+  output?: string;
+  timeout: string;
+  'connect-timeout': string;
+  concurrency: string;
+  strict: boolean;
+  record?: string;
+  replay?: string;
+  'allow-mutations': boolean;
+  'accept-new': boolean;
+  'known-hosts': string[];
+  'no-color': boolean;
+  verbose: boolean;
+  help: boolean;
+};
+
+export function parseRunArgs(argv: string[]): RunValues {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: RUN_OPTIONS, allowPositionals: true, strict: true });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+    return values as RunValues;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export interface PreparedRun {
+  inventory: Inventory;
+  inventoryText: string;
+  scenario: Scenario;
+  checks: CheckDef[];
+  spec: Omit<RunSpec, 'emit' | 'signal'>;
+  strict: boolean;
+  recordDir?: string;
+  replayed: boolean;
+}
+
+/** Everything a run needs, validated; throws UsageError or InventoryError (exit 2). */
+export function prepareRun(v: RunValues): PreparedRun {
+  const scenario = findScenario(v.scenario);
+  if (!scenario) {
+    throw new UsageError(`unknown scenario "${v.scenario}"; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  }
+  if (scenario.mutating && !v['allow-mutations']) {
+    throw new UsageError(`scenario ${scenario.name} changes the cluster (${scenario.summary}); add --allow-mutations to let it`);
+  }
+  if (v.record && v.replay) throw new UsageError('--record and --replay cannot be combined');
+  let inventory: Inventory;
+  let inventoryText: string;
+  let replay: Map<string, GatherResult> | undefined;
+  if (v.replay) {
+    const bundle = readBundle(v.replay);
+    inventoryText = v.inventory ? readFileSync(v.inventory, 'utf8') : bundle.inventoryText;
+    inventory = parseInventory(inventoryText, v.inventory ?? join(v.replay, 'inventory.yaml'));
+    replay = bundle.gathers;
+  } else {
+    if (!v.inventory) throw new UsageError('an inventory is required: lxdcheck run -i cluster.yaml (see lxdcheck run --help)');
+    inventory = loadInventory(v.inventory);
+    inventoryText = readFileSync(v.inventory, 'utf8');
+  }
+  const checks = selectChecks(scenarioChecks(scenario), v.only, v.skip);
+  if (checks.length === 0) throw new UsageError('--only/--skip leave no check to run (see lxdcheck list)');
+  const timeoutMs = parseDuration(v.timeout, '--timeout');
+  const connectTimeoutMs = parseDuration(v['connect-timeout'], '--connect-timeout');
+  const concurrency = parsePositiveInt(v.concurrency, '--concurrency', 256);
+  const knownHostsFiles =
+    v['known-hosts'].length > 0
+      ? v['known-hosts']
+      : [inventory.knownHosts ?? join(homedir(), '.ssh', 'known_hosts')];
+  const strict = v.strict || Boolean(scenario.strict);
+  return {
+    inventory,
+    inventoryText,
+    scenario,
+    checks,
+    strict,
+    replayed: Boolean(replay),
+    ...(v.record ? { recordDir: v.record } : {}),
+    spec: {
+      inventory,
+      checks,
+      stages: scenario.stages,
+      scenario: scenario.name,
+      strict,
+      concurrency,
+      timeoutMs,
+      transport: (host) => createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
+      ...(replay ? { replay } : {}),
+    },
+  };
+}
+
+/** Run with reporters and Ctrl-C handling; returns the exit code. */
+export async function executeRun(
+  prepared: PreparedRun,
+  reporters: Reporter[],
+  extraListener?: (e: RunEvent) => void,
+): Promise<{ code: number; outcome: RunOutcome }> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('lxdcheck: interrupted; finishing the report (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const release = prepared.replayed ? () => undefined : acquireLock(lockPathFor(prepared.inventory.file));
+  const gathers: GatherResult[] = [];
+  try {
+    const outcome = await runChecks({
+      ...prepared.spec,
+      signal: controller.signal,
+      onGathered: (g) => gathers.push(g),
+      emit: (e) => {
+        for (const r of reporters) r.onEvent(e);
+        extraListener?.(e);
+      },
+    });
+    if (prepared.recordDir) {
+      writeBundle(
+        prepared.recordDir,
+        prepared.inventoryText,
+        {
+          format: BUNDLE_FORMAT,
+          createdAt: new Date().toISOString(),
+          lxdcheckVersion: VERSION,
+          scenario: prepared.scenario.name,
+          hosts: prepared.inventory.hosts.map((h) => h.name),
+        },
+        gathers,
+      );
+    }
+    const code = outcome.aborted ? 130 : exitCodeFor(outcome.results, prepared.strict);
+    return { code, outcome };
+  } finally {
+    await Promise.all(reporters.map((r) => r.finish()));
+    release();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const v = parseRunArgs(argv);
+  if (v.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const prepared = prepareRun(v);
+  const specs = parseReporterSpecs(v.reporter, { isTTY: Boolean(process.stdout.isTTY) && !v.output });
+  if (v.output) {
+    const toStdout = specs.find((s) => s.path === null);
+    if (toStdout) toStdout.path = v.output;
+  }
+  const reporters = createReporters(specs, { color: wantColor(v['no-color']), verbose: v.verbose });
+  const { code } = await executeRun(prepared, reporters);
+  return code;
+}

@@ -1,0 +1,57 @@
+/**
+ * Gathering: one compound command per host and stage over the host's one
+ * transport. Never throws: an unreachable host or a hung command becomes
+ * facts that say so.
+ */
+import { buildScript, newMarker, type Section, splitSections } from '../facts/script.js';
+import type { RawOutput } from '../facts/types.js';
+import { TransportError, type Transport } from '../transport/types.js';
+
+export interface GatherResult {
+  host: string;
+  reachable: boolean;
+  /** Why the host could not be reached (connect error, host key problem, ...). */
+  connectError?: string;
+  connectErrorKind?: string;
+  raw: Record<string, RawOutput>;
+  /** Set when the compound command itself failed or was killed. */
+  execError?: string;
+  durationMs: number;
+}
+
+export interface GatherOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export async function connectHost(transport: Transport): Promise<{ ok: true } | { ok: false; error: string; kind: string }> {
+  try {
+    await transport.connect();
+    return { ok: true };
+  } catch (e) {
+    if (e instanceof TransportError) return { ok: false, error: e.message, kind: e.kind };
+    return { ok: false, error: e instanceof Error ? e.message : String(e), kind: 'unknown' };
+  }
+}
+
+/** Run one stage's sections on an already connected transport. */
+export async function runSections(
+  transport: Transport,
+  sections: readonly Section[],
+  opts: GatherOptions,
+): Promise<{ raw: Record<string, RawOutput>; execError?: string }> {
+  if (sections.length === 0) return { raw: {} };
+  const marker = newMarker();
+  const script = buildScript(sections, marker);
+  try {
+    const r = await transport.exec({ script }, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const raw = splitSections(sections, r.stdout, r.stderr, marker, r.timedOut);
+    let execError: string | undefined;
+    if (r.timedOut) execError = `the gather command was killed after ${opts.timeoutMs} ms`;
+    else if (r.aborted) execError = 'interrupted';
+    else if (r.exitCode === null) execError = `the gather command died: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+    return execError ? { raw, execError } : { raw };
+  } catch (e) {
+    return { raw: {}, execError: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Instances, stable order and prerequisites. Pure: the runner feeds it
+ * checks, the inventory and (for container scopes) gathered facts.
+ */
+import type { Inventory } from '../inventory/types.js';
+import type { CheckResult, PlannedCheck, Subject } from '../model.js';
+import { subjectLabel } from '../model.js';
+import type { CheckDef, JudgeContext, Scope } from './check.js';
+
+export interface Instance {
+  key: string;
+  check: CheckDef;
+  subject: Subject;
+  /** Sort key: [phase, group, check index, subject index]. */
+  order: [number, number, number, number];
+}
+
+export function instanceKey(id: string, subject: Subject): string {
+  const label = subjectLabel(subject);
+  return label ? `${id} ${label}` : id;
+}
+
+/** Phases follow design.md: cluster inputs, per host, cluster-wide, host pairs, containers. */
+function phaseOf(check: CheckDef): number {
+  if (check.scope === 'cluster' && check.id.startsWith('inventory.')) return 0;
+  const phases: Record<Scope, number> = { host: 1, cluster: 2, pair: 3, container: 4, 'container-pair': 5 };
+  return phases[check.scope];
+}
+
+export function defaultSubjects(scope: Scope, inv: Inventory): Subject[] | null {
+  switch (scope) {
+    case 'cluster':
+      return [{}];
+    case 'host':
+      return inv.hosts.map((h) => ({ host: h.name }));
+    case 'pair':
+      return inv.hosts.flatMap((a) => inv.hosts.filter((b) => b !== a).map((b) => ({ host: a.name, peer: b.name })));
+    default:
+      // Container instances are only known once facts are in.
+      return null;
+  }
+}
+
+/**
+ * Instances of the given checks. Without facts (ctx null), checks whose
+ * instances depend on facts are left out; they are planned after gathering.
+ */
+export function planInstances(checks: readonly CheckDef[], inv: Inventory, ctx: JudgeContext | null): Instance[] {
+  const hostIndex = new Map(inv.hosts.map((h, i) => [h.name, i]));
+  const out: Instance[] = [];
+  checks.forEach((check, checkIndex) => {
+    let subjects: Subject[] | null;
+    if (check.subjects) subjects = ctx ? check.subjects(ctx) : null;
+    else subjects = defaultSubjects(check.scope, inv);
+    if (!subjects) return;
+    const phase = phaseOf(check);
+    subjects.forEach((subject, subjectIndex) => {
+      // Per-host checks are grouped by host, so a host's story reads top to bottom.
+      const group = phase === 1 ? (hostIndex.get(subject.host ?? '') ?? 0) : 0;
+      out.push({
+        key: instanceKey(check.id, subject),
+        check,
+        subject,
+        order: [phase, group, checkIndex, subjectIndex],
+      });
+    });
+  });
+  return out.sort(compareInstances);
+}
+
+export function compareInstances(a: Instance, b: Instance): number {
+  for (let i = 0; i < 4; i++) {
+    const d = (a.order[i] ?? 0) - (b.order[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export function toPlanned(instances: readonly Instance[], inv: Inventory): PlannedCheck[] {
+  return instances.map((i) => ({
+    key: i.key,
+    id: i.check.id,
+    title: i.check.title(i.subject, inv),
+    subject: i.subject,
+  }));
+}
+
+function hostsOf(s: Subject): string[] {
+  return [s.host, s.peer].filter((h): h is string => h !== undefined);
+}
+
+function containersOf(s: Subject): string[] {
+  return [s.container, s.peerContainer].filter((c): c is string => c !== undefined);
+}
+
+/** A result `r` is a prerequisite of subject `s` when it is about nothing `s` is not about. */
+function coversSubject(r: Subject, s: Subject): boolean {
+  const hosts = hostsOf(s);
+  const containers = containersOf(s);
+  return hostsOf(r).every((h) => hosts.includes(h)) && containersOf(r).every((c) => containers.includes(c));
+}
+
+/**
+ * The first unmet prerequisite of an instance, as a skip reason, or null.
+ * Prerequisites that produced no result for this subject do not block it.
+ */
+export function unmetPrerequisite(
+  instance: Instance,
+  results: ReadonlyMap<string, CheckResult>,
+): string | null {
+  for (const need of instance.check.needs ?? []) {
+    for (const r of results.values()) {
+      if (r.id !== need || !coversSubject(r.subject, instance.subject)) continue;
+      if (r.status === 'pass' || r.status === 'warn') continue;
+      const label = subjectLabel(r.subject);
+      const where = label ? ` on ${label}` : '';
+      const title = r.status === 'skip' ? 'skipped' : r.status === 'error' ? 'errored' : 'failed';
+      return `${need}${where} ${title}: ${r.summary}`;
+    }
+  }
+  return null;
+}
+
+/** Reject registries whose checks need later (or unknown) checks: judging runs in registry order. */
+export function validateRegistry(checks: readonly CheckDef[]): void {
+  const seen = new Set<string>();
+  for (const c of checks) {
+    if (seen.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
+    for (const n of c.needs ?? []) {
+      if (!seen.has(n)) throw new Error(`check ${c.id} needs ${n}, which is not registered before it`);
+    }
+    seen.add(c.id);
+  }
+}
+
+/** Keep the checks that match --only/--skip globs, plus everything they need. */
+export function selectChecks(
+  checks: readonly CheckDef[],
+  only: readonly string[],
+  skipGlobs: readonly string[],
+): CheckDef[] {
+  const matches = (id: string, globs: readonly string[]) => globs.some((g) => globToRegExp(g).test(id));
+  const wanted = new Set(
+    checks.filter((c) => (only.length === 0 || matches(c.id, only)) && !matches(c.id, skipGlobs)).map((c) => c.id),
+  );
+  // Pull in prerequisites so a selected check is never judged on missing ground.
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const stack = [...wanted];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    for (const n of byId.get(id)?.needs ?? []) {
+      if (!wanted.has(n)) {
+        wanted.add(n);
+        stack.push(n);
+      }
+    }
+  }
+  return checks.filter((c) => wanted.has(c.id));
+}
+
+export function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}

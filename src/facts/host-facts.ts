@@ -1,0 +1,253 @@
+/**
+ * HostFacts: the typed view of one host that every check reads. Built by a
+ * pure function from the raw section outputs, so live runs, recordings and
+ * tests all go through the same code.
+ */
+import type { GatherResult } from '../engine/gather.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
+import { type DnsAnswer, parseDnsProbe } from './dns.js';
+import { parseFanOut } from './fanout.js';
+import { parseBrctlShow } from './parsers/brctl.js';
+import { parseLeases } from './parsers/dnsmasq.js';
+import { parseIpAddrJson, parseIpLinkJson, parseIpRouteJson } from './parsers/ip.js';
+import { parseLxcList, parseLxcNetworkShow } from './parsers/lxc.js';
+import { parseLxdBridgeDefaults } from './parsers/lxdbridge.js';
+import { parsePeervpnConfig, parsePeervpnLog, peervpnPeerState } from './parsers/peervpn.js';
+import { parseFpingSummary, parsePing } from './parsers/ping.js';
+import { findDnsmasqInstances, parseProcesses } from './parsers/ps.js';
+import { parseSs } from './parsers/ss.js';
+import { parseGrepH, parseLsLines } from './parsers/sysfs.js';
+import { parseProcUptime, parseSystemctlShowMany } from './parsers/system.js';
+import { parseTincLogEvents, parseTincNodes, tincPeerState } from './parsers/tinc.js';
+import { parseBridgeFdb, vxlanPeerState } from './parsers/vxlan.js';
+import { PMTU_LADDER } from './sections.js';
+import type {
+  AddressInfo,
+  BrctlBridge,
+  ContainerInfo,
+  DnsmasqInstance,
+  Lease,
+  LinkInfo,
+  LxdBridgeDefaults,
+  LxdNetworkConfig,
+  OverlayPeerState,
+  PeervpnConfig,
+  PingResult,
+  ProcessInfo,
+  RawOutput,
+  RouteInfo,
+  SocketInfo,
+} from './types.js';
+
+/** Exit code a shell gives for a command it cannot find. */
+export const NOT_FOUND = 127;
+
+export interface PmtuResult {
+  target: string;
+  /** Full-size (1500) frames pass with don't-fragment set. */
+  fullOk: boolean;
+  /** Largest MTU of the ladder that passed, null when none did. */
+  largestOk: number | null;
+  /** First error line seen for the full-size probe (e.g. `message too long, mtu=1400`). */
+  fullError?: string;
+}
+
+export interface VpnLogFacts {
+  /** The log mentions the bridge missing when the up-script ran (the service-order failure). */
+  bridgeMissing: boolean;
+  upcmdErrors: string[];
+  excerpt: string;
+}
+
+export interface HostFacts {
+  host: string;
+  reachable: boolean;
+  connectError?: string;
+  connectErrorKind?: string;
+  execError?: string;
+  raw: Record<string, RawOutput>;
+  hostname: string | null;
+  uptimeSeconds: number | null;
+  links: LinkInfo[] | null;
+  addresses: AddressInfo[] | null;
+  routes: RouteInfo[] | null;
+  /** Ports of the inventory bridge from sysfs; null when the bridge directory is absent or unreadable. */
+  bridgePorts: string[] | null;
+  /** `brctl show`; null when brctl is not installed or failed. */
+  brctl: BrctlBridge[] | null;
+  brctlMissing: boolean;
+  /** sysfs values by path. */
+  sysfs: Record<string, string>;
+  processes: ProcessInfo[] | null;
+  dnsmasq: DnsmasqInstance[];
+  udpSockets: SocketInfo[] | null;
+  overlayPeers: OverlayPeerState | null;
+  vpnLog: VpnLogFacts | null;
+  peervpnConfig: PeervpnConfig | null;
+  /** systemd units by Id; null when systemd is not PID 1 here. */
+  units: Map<string, Record<string, string>> | null;
+  leases: { file: string; leases: Lease[] }[];
+  lxdBridgeDefaults: LxdBridgeDefaults | null;
+  lxdNetwork: LxdNetworkConfig | null;
+  containers: ContainerInfo[] | null;
+  mesh: PingResult[] | null;
+  meshTool: 'fping' | 'ping' | null;
+  pmtu: PmtuResult[] | null;
+  /** Answers of the one dnsmasq to queries sent from this host (stage two). */
+  dns: DnsAnswer[] | null;
+}
+
+/** A section's stdout when it ran and succeeded (exit 0), else null. */
+export function okOutput(raw: Record<string, RawOutput>, name: string): string | null {
+  const r = raw[name];
+  return r && r.exitCode === 0 ? r.stdout : null;
+}
+
+/** Split `==> path <==` headed output (several files concatenated). */
+export function splitHeadedFiles(text: string): { file: string; content: string }[] {
+  const out: { file: string; content: string }[] = [];
+  const re = /^==> (.+) <==$/gm;
+  const heads = [...text.matchAll(re)];
+  heads.forEach((m, i) => {
+    const start = (m.index ?? 0) + m[0].length + 1;
+    const end = i + 1 < heads.length ? (heads[i + 1]?.index ?? text.length) : text.length;
+    out.push({ file: m[1] ?? '', content: text.slice(start, end) });
+  });
+  return out;
+}
+
+function meshFacts(raw: Record<string, RawOutput>): { mesh: PingResult[] | null; tool: 'fping' | 'ping' | null } {
+  const r = raw['mesh-ping'];
+  if (!r || (r.exitCode === null && r.stdout === '' && r.stderr === '')) return { mesh: null, tool: null };
+  if (r.stderr.includes('fping not found') || r.stdout.includes('##PING ')) {
+    const mesh = parseFanOut(r.stdout).map((b) => ({ ...parsePing(b.output, b.key), target: b.key }));
+    return { mesh, tool: 'ping' };
+  }
+  // fping -q prints its summary on stderr.
+  return { mesh: parseFpingSummary(`${r.stderr}\n${r.stdout}`), tool: 'fping' };
+}
+
+function pmtuFacts(raw: Record<string, RawOutput>): PmtuResult[] | null {
+  const r = raw['pmtu'];
+  if (!r || r.stdout.trim() === '') return null;
+  const byTarget = new Map<string, { mtu: number; ok: boolean; output: string }[]>();
+  for (const b of parseFanOut(r.stdout)) {
+    const [target, mtu] = b.key.split(' ');
+    if (!target || !mtu) continue;
+    const list = byTarget.get(target) ?? [];
+    list.push({ mtu: Number(mtu), ok: b.exitCode === 0, output: b.output });
+    byTarget.set(target, list);
+  }
+  const full = PMTU_LADDER[0];
+  return [...byTarget.entries()].map(([target, probes]) => {
+    const fullProbe = probes.find((p) => p.mtu === full);
+    const passing = probes.filter((p) => p.ok).map((p) => p.mtu);
+    const fullError = fullProbe && !fullProbe.ok ? parsePing(fullProbe.output, target).error : undefined;
+    return {
+      target,
+      fullOk: fullProbe?.ok ?? false,
+      largestOk: passing.length > 0 ? Math.max(...passing) : null,
+      ...(fullError ? { fullError } : {}),
+    };
+  });
+}
+
+function overlayFacts(
+  inv: Inventory,
+  raw: Record<string, RawOutput>,
+): { peers: OverlayPeerState | null; log: VpnLogFacts | null; config: PeervpnConfig | null } {
+  const type = inv.cluster.overlay.type;
+  if (type === 'peervpn') {
+    const logText = okOutput(raw, 'overlay-log');
+    const conf = okOutput(raw, 'overlay-config');
+    const log = logText !== null ? parsePeervpnLog(logText) : null;
+    return {
+      peers: logText !== null ? peervpnPeerState(logText) : null,
+      log: log
+        ? { bridgeMissing: log.bridgeMissing, upcmdErrors: log.upcmdErrors, excerpt: lastLines(logText ?? '', 15) }
+        : null,
+      config: conf !== null ? parsePeervpnConfig(conf) : null,
+    };
+  }
+  if (type === 'tinc') {
+    const dump = raw['overlay-dump'];
+    const nodes = dump && dump.exitCode === 0 ? parseTincNodes(dump.stdout) : null;
+    const logText = okOutput(raw, 'overlay-log');
+    const events = logText !== null ? parseTincLogEvents(logText) : [];
+    const upcmdErrors = events.filter((e) => e.kind === 'script-error' || /does not exist/.test(e.line)).map((e) => e.line);
+    return {
+      peers: nodes ? tincPeerState(nodes) : null,
+      log:
+        logText !== null
+          ? {
+              bridgeMissing: /bridge \S+ does not exist/.test(logText),
+              upcmdErrors,
+              excerpt: lastLines(logText, 15),
+            }
+          : null,
+      config: null,
+    };
+  }
+  const fdbText = okOutput(raw, 'overlay-fdb');
+  const remotes = inv.hosts.map((h) => h.ssh.hostname);
+  return {
+    peers: fdbText !== null ? vxlanPeerState(parseBridgeFdb(fdbText), remotes) : null,
+    log: null,
+    config: null,
+  };
+}
+
+export function lastLines(text: string, n: number): string {
+  const lines = text.replace(/\n+$/, '').split('\n');
+  return lines.slice(-n).join('\n');
+}
+
+export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult): HostFacts {
+  const raw = g.raw;
+  const json = <T>(name: string, parse: (t: string) => T): T | null => {
+    const out = okOutput(raw, name);
+    return out !== null ? parse(out) : null;
+  };
+  const brctlRaw = raw['brctl'];
+  const processes = json('ps', parseProcesses);
+  const overlay = overlayFacts(inv, raw);
+  const { mesh, tool } = meshFacts(raw);
+  const systemd = raw['systemd'];
+  const units =
+    systemd && systemd.exitCode === 0
+      ? new Map(parseSystemctlShowMany(systemd.stdout).map((u) => [u['Id'] ?? '', u] as const))
+      : null;
+  const leasesRaw = raw['leases'];
+  return {
+    host: host.name,
+    reachable: g.reachable,
+    ...(g.connectError ? { connectError: g.connectError } : {}),
+    ...(g.connectErrorKind ? { connectErrorKind: g.connectErrorKind } : {}),
+    ...(g.execError ? { execError: g.execError } : {}),
+    raw,
+    hostname: okOutput(raw, 'hostname')?.trim() || null,
+    uptimeSeconds: json('uptime', parseProcUptime),
+    links: json('links', parseIpLinkJson),
+    addresses: json('addrs', parseIpAddrJson),
+    routes: json('routes', parseIpRouteJson),
+    bridgePorts: json('brif', parseLsLines),
+    brctl: brctlRaw?.exitCode === 0 ? parseBrctlShow(brctlRaw.stdout) : null,
+    brctlMissing: brctlRaw?.exitCode === NOT_FOUND,
+    sysfs: parseGrepH(raw['sysfs']?.stdout ?? ''),
+    processes,
+    dnsmasq: processes ? findDnsmasqInstances(processes) : [],
+    udpSockets: json('ss-udp', (t) => parseSs(t, 'udp')),
+    overlayPeers: overlay.peers,
+    vpnLog: overlay.log,
+    peervpnConfig: overlay.config,
+    units,
+    leases: leasesRaw ? splitHeadedFiles(leasesRaw.stdout).map((f) => ({ file: f.file, leases: parseLeases(f.content) })) : [],
+    lxdBridgeDefaults: json('lxd-bridge-default', parseLxdBridgeDefaults),
+    lxdNetwork: json('lxc-network', parseLxcNetworkShow),
+    containers: json('lxc-list', parseLxcList),
+    mesh,
+    meshTool: tool,
+    pmtu: pmtuFacts(raw),
+    dns: json('dns-probe', parseDnsProbe),
+  };
+}
