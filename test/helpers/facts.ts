@@ -1,0 +1,54 @@
+/**
+ * Build HostFacts from real captured outputs, the same way a live run does:
+ * raw sections → buildHostFacts. Only the framing is assembled here.
+ */
+import { readFileSync } from 'node:fs';
+import type { CheckDef, JudgeContext } from '../../src/engine/check.js';
+import type { GatherResult } from '../../src/engine/gather.js';
+import { buildHostFacts, type HostFacts } from '../../src/facts/host-facts.js';
+import type { RawOutput } from '../../src/facts/types.js';
+import { parseInventory } from '../../src/inventory/load.js';
+import type { Inventory } from '../../src/inventory/types.js';
+import type { Subject } from '../../src/model.js';
+
+export function fixture(path: string): string {
+  return readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
+}
+
+/** A section that ran: stdout from a fixture file (or literal text with `text:`), exit code as captured. */
+export function section(source: string, exitCode = 0, stderr = ''): RawOutput {
+  const stdout = source.startsWith('text:') ? source.slice(5) : fixture(source);
+  return { command: `(fixture ${source.startsWith('text:') ? 'text' : source})`, stdout, stderr, exitCode };
+}
+
+/** Frame real ping outputs the way sections.ts's parallel fan-out prints them. */
+export function fanOut(blocks: { key: string; rc: number; source: string }[]): RawOutput {
+  const stdout = blocks
+    .map((b) => `##PING ${b.key} rc=${b.rc}\n${b.source.startsWith('text:') ? b.source.slice(5) : fixture(b.source)}`)
+    .join('\n');
+  return { command: '(ping fan-out)', stdout, stderr: '', exitCode: 0 };
+}
+
+export function inventory(overlay: 'tinc' | 'peervpn' | 'vxlan' = 'tinc', hosts = 3): Inventory {
+  const hostYaml = Array.from({ length: hosts }, (_, i) => {
+    const n = i + 1;
+    return `  - name: lxd${n}\n    ssh: root@192.168.99.${n}\n    bridgeAddress: 172.16.0.${n}\n    overlayAddress: 10.99.0.${n}\n`;
+  }).join('');
+  const network = overlay === 'tinc' ? '    network: lxd\n' : '';
+  const text = `cluster:\n  name: test\n  domain: lxd\n  bridge: lxdbr0\n  subnet: 172.16.0.0/16\n  dhcpRange: 172.16.100.1,172.16.199.254\n  overlay:\n    type: ${overlay}\n    interface: peervpn0\n    subnet: 10.99.0.0/24\n${network}  dhcp: lxd1\nhosts:\n${hostYaml}`;
+  return parseInventory(text, 'test.yaml', { sshConfigText: '' });
+}
+
+export function hostFacts(inv: Inventory, host: string, raw: Record<string, RawOutput>, extra: Partial<GatherResult> = {}): HostFacts {
+  const spec = inv.hosts.find((h) => h.name === host);
+  if (!spec) throw new Error(`no host ${host}`);
+  return buildHostFacts(inv, spec, { host, reachable: true, raw, durationMs: 1, ...extra });
+}
+
+export function context(inv: Inventory, facts: HostFacts[]): JudgeContext {
+  return { inventory: inv, hosts: new Map(facts.map((f) => [f.host, f])), options: { strict: false } };
+}
+
+export function judge(check: CheckDef, ctx: JudgeContext, subject: Subject) {
+  return check.judge(subject, ctx);
+}
