@@ -6,7 +6,7 @@
  */
 import type { CheckResult, PlannedCheck, RunEvent, Subject } from '../model.js';
 import { redactResult } from './redact.js';
-import { cleanText, describe, describeResult, family, groupHost } from './text.js';
+import { cleanText, describe, describeResult, family, groupHost, oneLine } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
 /** Drop characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
@@ -111,7 +111,7 @@ export function renderJunit(opts: {
   for (const raw of opts.results) {
     const r = redactResult(raw);
     add(suiteName(r.subject, r.id), {
-      name: cleanText(describeResult(r)),
+      name: oneLine(describeResult(r)),
       classname: classname(r.subject),
       timeS: Math.max(0, r.durationMs) / 1000,
       status: r.status,
@@ -120,7 +120,7 @@ export function renderJunit(opts: {
   }
   for (const p of opts.notRun ?? []) {
     add(suiteName(p.subject, p.id), {
-      name: cleanText(describe(p.id, p.subject, p.title)),
+      name: oneLine(describe(p.id, p.subject, p.title)),
       classname: classname(p.subject),
       timeS: 0,
       status: 'not-run',

@@ -1,0 +1,99 @@
+import test from 'ava';
+import { createHumanReporter, wrapCommand } from '../../../src/report/human.js';
+import { events, mixedResults, render, result } from './helpers.js';
+
+const human = (evs: Parameters<typeof render>[1], opts: { color?: boolean; verbose?: boolean } = {}) =>
+  render((s) => createHumanReporter(s, { color: opts.color ?? false, verbose: opts.verbose ?? false }), evs);
+
+test('grouped by host with symbols, remediation under problems, and the verdict', async (t) => {
+  const out = await human(events(mixedResults()));
+  const lines = out.split('\n');
+  t.is(lines[0], 'lxdcheck doctor: cluster lab, 3 hosts');
+  t.true(lines.includes('Cluster'));
+  t.true(lines.includes('lxd2'));
+  t.true(lines.includes('  ✓ lxdbr0 exists'));
+  t.true(lines.includes('  ✗ peervpn0 is a port of lxdbr0  [overlay.member]'));
+  t.true(lines.includes('      peervpn0 is not attached to lxdbr0'));
+  t.true(lines.includes('      expected: peervpn0 in the ports of lxdbr0'));
+  t.true(lines.includes('      actual:   ports: (none)'));
+  t.true(lines.includes('      $ brctl show lxdbr0  (on lxd2, exit 0)'));
+  t.true(lines.includes('      fix: brctl addif lxdbr0 peervpn0'));
+  t.true(lines.includes('  ! peervpn sees 2 peers'));
+  t.true(
+    lines.some((l) =>
+      l.startsWith('  - lxd1 reaches lxd3 over the overlay (lxd1->lxd3) — skipped: lxd3 # unreach'),
+    ),
+  );
+  t.true(lines.includes('Found 2 problems on 1 host and cluster-wide (1 warning, 1 skipped).'));
+  t.false(out.includes('\u001b['), 'no ANSI with color: false');
+  for (const l of lines) t.true(Array.from(l).length <= 80, `over 80 columns: ${l}`);
+  t.false(out.includes('s3cr3t') || out.includes('hunter2'));
+});
+
+test('No issues found! when everything passes; color adds ANSI', async (t) => {
+  const ok = [result('bridge.exists', { host: 'lxd1' }, 'pass', 'lxdbr0 exists')];
+  const out = await human(events(ok));
+  t.regex(out, /\nNo issues found!\n/);
+  const colored = await human(events(ok), { color: true });
+  t.true(colored.includes('\u001b[32m✓\u001b[0m'));
+  t.true(colored.includes('\u001b[32mNo issues found!\u001b[0m'));
+});
+
+test('verbose shows excerpts (redacted) and why; long lines fit 80 columns', async (t) => {
+  const long = result('routes.default', { host: 'lxd1' }, 'fail', `a very long title ${'x'.repeat(120)}`, {
+    summary: `word `.repeat(40),
+    evidence: [
+      {
+        host: 'lxd1',
+        command: 'ip route',
+        exitCode: 0,
+        excerpt: `default via 10.0.0.1 ${'y'.repeat(100)}\npsk hidden`,
+      },
+    ],
+    hint: {
+      why: 'why '.repeat(30),
+      fix: [
+        `ip route replace default via 172.16.0.1 dev lxdbr0 metric 100 proto static onlink table main 'quoted arg with spaces'`,
+      ],
+    },
+  });
+  const out = await human(events([long]), { verbose: true });
+  const lines = out.split('\n');
+  for (const l of lines) t.true(Array.from(l).length <= 80, `over 80 columns: ${JSON.stringify(l)}`);
+  t.true(out.includes('│ psk <redacted>'));
+  t.true(out.includes('why why'));
+  t.true(
+    lines.some((l) => l.endsWith('…')),
+    'truncated lines are marked',
+  );
+  // the wrapped fix is still one shell command, with the quoted argument unbroken
+  const fixStart = lines.findIndex((l) => l.startsWith('      fix: '));
+  const fix: string[] = [];
+  for (
+    let i = fixStart;
+    i < lines.length && lines[i]!.startsWith('      ') && (i === fixStart || lines[i - 1]!.endsWith(' \\'));
+    i++
+  )
+    fix.push(lines[i]!);
+  t.true(fix.length > 1);
+  const joined = fix
+    .map((l) => l.replace(/ \\$/, '').trim())
+    .join(' ')
+    .replace(/^fix: /, '');
+  t.is(
+    joined,
+    `ip route replace default via 172.16.0.1 dev lxdbr0 metric 100 proto static onlink table main 'quoted arg with spaces'`,
+  );
+});
+
+test('wrapCommand keeps short commands on one line', (t) => {
+  t.deepEqual(wrapCommand('fix: ', 'brctl addif lxdbr0 peervpn0', 80, '     '), [
+    'fix: brctl addif lxdbr0 peervpn0',
+  ]);
+});
+
+test('aborted runs say so', async (t) => {
+  const out = await human(events([], { aborted: 'lxd2 unreachable' }));
+  t.regex(out, /✗ Run aborted: lxd2 unreachable/);
+  t.false(out.includes('No issues found!'));
+});
