@@ -1,0 +1,53 @@
+/** Real LXD 5.0 in the lab: one daemon per host, inside the host's namespaces. */
+import { lxdDir } from './constants.js';
+
+export const LXD_IMAGE = 'lxlab-img';
+
+import { execOn } from './host.js';
+import type { LabContainer, LabHost } from './state.js';
+
+/** argv for the `lxc` client talking to this host's own daemon (run it inside the host). */
+export function lxcArgv(h: Pick<LabHost, 'name'>, args: readonly string[]): string[] {
+  return ['env', `LXD_DIR=${lxdDir(h.name)}`, 'lxc', ...args];
+}
+
+interface LxcInstance {
+  name: string;
+  status: string;
+  config?: Record<string, string>;
+  state?: {
+    network?: Record<string, { hwaddr?: string; addresses?: { family: string; address: string }[] }>;
+  } | null;
+}
+
+/** The host's instances as lab containers (address from LXD's view of eth0). */
+export async function lxcList(h: LabHost): Promise<LabContainer[]> {
+  const r = await execOn(h, lxcArgv(h, ['list', '--format', 'json']), { timeoutMs: 20_000 });
+  if (r.exitCode !== 0) return [];
+  const list = JSON.parse(r.stdout || '[]') as LxcInstance[];
+  return list.map((i) => ({
+    name: i.name,
+    host: h.name,
+    kind: 'lxd' as const,
+    mac: i.config?.['volatile.eth0.hwaddr'] ?? i.state?.network?.eth0?.hwaddr ?? '',
+    address: i.state?.network?.eth0?.addresses?.find((a) => a.family === 'inet')?.address,
+    status: i.status,
+  }));
+}
+
+/** Launch an instance from the lab image on this host's daemon. */
+export async function lxdLaunch(_s: unknown, h: LabHost, name: string): Promise<void> {
+  const r = await execOn(h, lxcArgv(h, ['launch', LXD_IMAGE, name]), { timeoutMs: 120_000 });
+  if (r.exitCode !== 0) throw new Error(`${h.name}: lxc launch ${LXD_IMAGE} ${name}: ${r.stderr.trim()}`);
+}
+
+export async function lxdDeleteInstance(h: LabHost, name: string): Promise<void> {
+  await execOn(h, lxcArgv(h, ['delete', '--force', name]), { timeoutMs: 60_000 });
+}
+
+/** Restart the DHCP client inside an instance (the image's init runs dhclient on eth0). */
+export async function lxdRenewDhcp(h: LabHost, name: string): Promise<void> {
+  await execOn(h, lxcArgv(h, ['exec', name, '--', 'sh', '-c', 'dhclient -r eth0; dhclient -1 eth0']), {
+    timeoutMs: 60_000,
+  });
+}

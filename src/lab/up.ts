@@ -1,0 +1,313 @@
+/** labUp / labDown: build the whole lab (safely, idempotently) and tear down only what it made. */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import {
+  CLIENT_KEY,
+  containerHost,
+  containerMac,
+  KNOWN_HOSTS,
+  LXD_ROOT,
+  MAX_HOSTS,
+  PREFIX,
+  ROOT_ADDRESS,
+  ROOT_LINK,
+  STATE_DIR,
+  UNDERLAY_BRIDGE,
+  UNDERLAY_GATEWAY,
+  UNDERLAY_NS,
+} from './constants.js';
+import { createNetnsContainer, startDhclient } from './containers.js';
+import { pMap, run, waitFor } from './exec.js';
+import { healInner } from './faults.js';
+import { createHost, createUnderlay } from './host.js';
+import { withLock } from './lock.js';
+import { buildLxd } from './lxd-build.js';
+import { killAndWait } from './proc.js';
+import { assertNoLeak, installBlackholes, labAddresses, removeBlackholes } from './safety.js';
+import {
+  ensureClientKey,
+  ensureTincKeys,
+  prepareSsh,
+  startMainDnsmasq,
+  startSshd,
+  startTincd,
+  startVxlan,
+  writeKnownHosts,
+  writeTincConfig,
+  writeVxlanScript,
+} from './services.js';
+import { type LabOptions, type LabState, readLabState, writeLabState } from './state.js';
+import { pingFrom, verifyLab } from './verify.js';
+
+export type Log = (line: string) => void;
+
+export function normalizeOptions(o: Partial<LabOptions> = {}): LabOptions {
+  const hosts = o.hosts ?? 3;
+  if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
+    throw new Error(`--hosts must be an integer from 1 to ${MAX_HOSTS} (got ${hosts})`);
+  }
+  const overlay = o.overlay ?? 'tinc';
+  if (overlay !== 'tinc' && overlay !== 'vxlan')
+    throw new Error(`--overlay must be tinc or vxlan (got ${overlay})`);
+  const containers = o.containers ?? hosts;
+  if (!Number.isInteger(containers) || containers < 0 || containers > 99) {
+    throw new Error(`--containers must be an integer from 0 to 99 (got ${containers})`);
+  }
+  return { hosts, overlay, lxd: o.lxd ?? true, containers };
+}
+
+/** The programs a lab with these options needs (checked before building). */
+export function requiredTools(o: LabOptions): string[] {
+  const tools = [
+    'ip',
+    'bridge',
+    'brctl',
+    'nsenter',
+    'unshare',
+    'ping',
+    'ss',
+    'dnsmasq',
+    'sshd',
+    'ssh-keygen',
+    'ssh',
+  ];
+  if (o.overlay === 'tinc') tools.push('tincd');
+  if (o.lxd) tools.push('lxd', 'lxc', 'debootstrap', 'nft');
+  else tools.push('dhclient');
+  return tools;
+}
+
+export async function missingTools(o: LabOptions): Promise<string[]> {
+  const dirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
+  return requiredTools(o).filter((t) => !dirs.some((d) => existsSync(`${d}/${t}`)));
+}
+
+function sameOptions(a: LabOptions, b: LabOptions): boolean {
+  return a.hosts === b.hosts && a.overlay === b.overlay && a.lxd === b.lxd && a.containers === b.containers;
+}
+
+function timer() {
+  const t0 = Date.now();
+  return () => `${((Date.now() - t0) / 1000).toFixed(2)} s`;
+}
+
+export async function labUp(opts: Partial<LabOptions>, log: Log): Promise<LabState> {
+  const o = normalizeOptions(opts);
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces, bridges, daemons)');
+  const missing = await missingTools(o);
+  if (missing.length > 0) {
+    throw new Error(`missing tools: ${missing.join(', ')} (run scripts/install-lab-deps.sh)`);
+  }
+  return withLock(async () => {
+    const existing = await readLabState();
+    if (existing?.phase === 'ready' && sameOptions(existing.options, o)) {
+      if (existing.faults.length > 0) {
+        log(`lab: healing ${existing.faults.length} applied fault(s) before reuse`);
+        await healInner(log).catch((e) => log(`lab: heal failed: ${(e as Error).message}`));
+      }
+      const current = (await readLabState()) ?? existing;
+      const problems = await verifyLab(current);
+      if (problems.length === 0) {
+        log('lab: already up and healthy with these options; reusing it');
+        return current;
+      }
+      log(`lab: existing lab is unhealthy (${problems.slice(0, 3).join('; ')}); rebuilding`);
+    }
+    if (existing || (await labLeftovers()).length > 0) await downInner(log);
+    return build(o, log);
+  });
+}
+
+async function build(o: LabOptions, log: Log): Promise<LabState> {
+  const total = timer();
+  let step = timer();
+  log(
+    `lab: building ${o.hosts} host(s), overlay ${o.overlay}, ${o.lxd ? 'LXD' : 'netns'} containers x${o.containers}`,
+  );
+
+  // 1. Safety before anything exists.
+  const blackholes = await installBlackholes();
+  await assertNoLeak(labAddresses(o.hosts));
+  log(`lab: safety: blackholed ${blackholes.join(', ')}; no lab address routes via the default gateway`);
+
+  await mkdir(STATE_DIR, { recursive: true });
+  const state: LabState = {
+    version: 1,
+    options: o,
+    phase: 'building',
+    startedAt: new Date().toISOString(),
+    blackholes,
+    underlay: {
+      netns: UNDERLAY_NS,
+      bridge: UNDERLAY_BRIDGE,
+      gateway: UNDERLAY_GATEWAY,
+      rootLink: ROOT_LINK,
+      rootAddress: ROOT_ADDRESS,
+    },
+    clientKey: CLIENT_KEY,
+    knownHosts: KNOWN_HOSTS,
+    hosts: [],
+    containers: [],
+    faults: [],
+    extraPids: [],
+  };
+  await writeLabState(state);
+
+  // 2. Underlay, joined by the root namespace; check again now that 192.168.99/24 is connected.
+  await createUnderlay();
+  await assertNoLeak(labAddresses(o.hosts));
+
+  // 3. Hosts (and, meanwhile, keys).
+  const indexes = Array.from({ length: o.hosts }, (_, i) => i + 1);
+  const keys = Promise.all([
+    ensureClientKey(),
+    o.overlay === 'tinc' ? ensureTincKeys(o.hosts) : Promise.resolve(),
+  ]);
+  state.hosts = await pMap(indexes, 8, (i) => createHost(i));
+  await writeLabState(state);
+  const [clientPub] = await keys;
+  log(`lab: ${o.hosts} host(s) up (namespaces, init, underlay, ${'lxdbr0'}) in ${step()}`);
+  step = timer();
+
+  // 4. sshd on every host, host keys pinned in known_hosts.
+  const known = await pMap(state.hosts, 8, (h) => prepareSsh(h, clientPub));
+  await writeKnownHosts(known);
+  await pMap(state.hosts, 8, async (h) => {
+    h.daemons.sshd = await startSshd(h);
+  });
+  await writeLabState(state);
+  log(`lab: sshd listening on ${state.hosts.map((h) => `${h.underlayAddress}:22`).join(', ')} (${step()})`);
+  step = timer();
+
+  // 5. The overlay.
+  if (o.overlay === 'tinc') {
+    await pMap(state.hosts, 8, (h) => writeTincConfig(h, o.hosts));
+    await pMap(state.hosts, 8, async (h) => {
+      h.daemons.tincd = await startTincd(h);
+    });
+  } else {
+    await pMap(state.hosts, 8, async (h) => {
+      await writeVxlanScript(h, o.hosts);
+      await startVxlan(h);
+    });
+  }
+  await writeLabState(state);
+
+  // 6. The one dnsmasq, on lxd1.
+  const first = state.hosts[0];
+  if (!first) throw new Error('no hosts');
+  first.daemons.dnsmasq = await startMainDnsmasq(first);
+  await writeLabState(state);
+
+  // 7. Wait until every bridge reaches lxd1's across the overlay.
+  await pMap(state.hosts.slice(1), 16, (h) =>
+    waitFor(`${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`, 15_000, async () =>
+      (await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined,
+    ),
+  );
+  log(`lab: ${o.overlay} overlay up, bridges reach each other; dnsmasq on lxd1 (${step()})`);
+  step = timer();
+
+  // 8. Containers.
+  if (o.lxd) {
+    await buildLxd(state, log);
+  } else {
+    const specs = Array.from({ length: o.containers }, (_, i) => i + 1);
+    const created = await pMap(specs, 8, (k) => {
+      const h = state.hosts[containerHost(k, o.hosts) - 1];
+      if (!h) throw new Error(`no host for c${k}`);
+      return createNetnsContainer(`c${k}`, h, containerMac(k));
+    });
+    state.containers = created;
+    await writeLabState(state);
+    state.containers = await pMap(created, 8, (c) => startDhclient(c));
+  }
+  log(
+    `lab: ${state.containers.length} container(s) with leases: ${state.containers.map((c) => `${c.name}@${c.host}=${c.address ?? '?'}`).join(' ')} (${step()})`,
+  );
+
+  // 9. Final safety check including the containers' leases, then health.
+  await assertNoLeak(
+    labAddresses(
+      o.hosts,
+      state.containers.map((c) => c.address).filter((a): a is string => !!a),
+    ),
+  );
+  const problems = await verifyLab(state);
+  if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
+  state.phase = 'ready';
+  state.readyAt = new Date().toISOString();
+  state.upMs = Date.now() - Date.parse(state.startedAt);
+  await writeLabState(state);
+  log(`lab: ready in ${total()} (state in ${STATE_DIR}/state.json)`);
+  return state;
+}
+
+/** Lab things that exist right now, found by prefix (works without a state file). */
+export async function labLeftovers(): Promise<string[]> {
+  const found: string[] = [];
+  const ns = await run(['ip', 'netns', 'list']);
+  for (const line of ns.stdout.split('\n')) {
+    const name = line.split(/\s+/)[0];
+    if (name?.startsWith(PREFIX)) found.push(`netns ${name}`);
+  }
+  const links = await run(['ip', '-j', 'link', 'show']);
+  for (const l of JSON.parse(links.stdout || '[]') as { ifname: string }[]) {
+    if (l.ifname.startsWith(PREFIX)) found.push(`link ${l.ifname}`);
+  }
+  if (existsSync(STATE_DIR)) found.push(`dir ${STATE_DIR}`);
+  if (existsSync(LXD_ROOT)) found.push(`dir ${LXD_ROOT}`);
+  return found;
+}
+
+export async function labDown(log: Log): Promise<void> {
+  await withLock(() => downInner(log));
+}
+
+async function labNetns(): Promise<string[]> {
+  const r = await run(['ip', 'netns', 'list']);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0] ?? '')
+    .filter((n) => n.startsWith(PREFIX));
+}
+
+export async function downInner(log: Log): Promise<void> {
+  const t = timer();
+  const state = await readLabState();
+  const leftovers = await labLeftovers();
+  if (!state && leftovers.length === 0) {
+    await removeBlackholes();
+    log('lab: nothing to tear down');
+    return;
+  }
+  // Every process by PID: the recorded ones, and whatever runs in a lab namespace.
+  const pids = new Set<number>();
+  for (const h of state?.hosts ?? []) {
+    pids.add(h.initPid);
+    pids.add(h.wrapperPid);
+  }
+  for (const c of state?.containers ?? []) if (c.dhclientPid) pids.add(c.dhclientPid);
+  for (const p of state?.extraPids ?? []) pids.add(p);
+  const namespaces = await labNetns();
+  for (const ns of namespaces) {
+    const r = await run(['ip', 'netns', 'pids', ns]);
+    for (const p of r.stdout.split(/\s+/).filter(Boolean)) pids.add(Number(p));
+  }
+  const stuck = await killAndWait([...pids]);
+  if (stuck.length > 0) log(`lab: warning: processes still alive after SIGKILL: ${stuck.join(' ')}`);
+  for (const ns of namespaces) await run(['ip', 'netns', 'del', ns]);
+  const links = await run(['ip', '-j', 'link', 'show']);
+  for (const l of JSON.parse(links.stdout || '[]') as { ifname: string }[]) {
+    if (l.ifname.startsWith(PREFIX)) await run(['ip', 'link', 'del', l.ifname]);
+  }
+  if (existsSync('/etc/netns')) {
+    for (const d of await readdir('/etc/netns')) {
+      if (d.startsWith(PREFIX)) await rm(`/etc/netns/${d}`, { recursive: true, force: true });
+    }
+  }
+  await removeBlackholes();
+  await rm(STATE_DIR, { recursive: true, force: true });
+  await rm(LXD_ROOT, { recursive: true, force: true });
+  log(`lab: torn down (${pids.size} process(es), ${namespaces.length} namespace(s)) in ${t()}`);
+}
