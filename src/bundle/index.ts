@@ -27,12 +27,21 @@ function redactRaw(raw: Record<string, RawOutput>): Record<string, RawOutput> {
   return out;
 }
 
-export function writeBundle(dir: string, inventoryText: string, meta: BundleMeta, gathers: readonly GatherResult[]): void {
+export function writeBundle(
+  dir: string,
+  inventoryText: string,
+  meta: BundleMeta,
+  gathers: readonly GatherResult[],
+): void {
   mkdirSync(join(dir, 'hosts'), { recursive: true });
   writeFileSync(join(dir, 'inventory.yaml'), redactSecrets(inventoryText));
   writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   for (const g of gathers) {
-    const doc = { ...g, ...(g.connectError ? { connectError: redactSecrets(g.connectError) } : {}), raw: redactRaw(g.raw) };
+    const doc = {
+      ...g,
+      ...(g.connectError ? { connectError: redactSecrets(g.connectError) } : {}),
+      raw: redactRaw(g.raw),
+    };
     writeFileSync(join(dir, 'hosts', `${g.host}.json`), `${JSON.stringify(doc, null, 2)}\n`);
   }
 }
@@ -52,7 +61,8 @@ export function readBundle(dir: string): Bundle {
   } catch (e) {
     throw new BundleError(`${dir} is not an lxdcheck bundle: ${(e as Error).message}`);
   }
-  if (meta.format !== BUNDLE_FORMAT) throw new BundleError(`${dir}: unknown bundle format ${String(meta.format)}`);
+  if (meta.format !== BUNDLE_FORMAT)
+    throw new BundleError(`${dir}: unknown bundle format ${String(meta.format)}`);
   const gathers = new Map<string, GatherResult>();
   for (const f of readdirSync(join(dir, 'hosts'))) {
     if (!f.endsWith('.json')) continue;

@@ -38,7 +38,9 @@ export const bridgeExists: CheckDef = {
       return fail(`${br} is down on ${s.host}`, {
         expected: 'UP',
         actual: `flags ${l.flags.join(',')}, operstate ${l.operstate}`,
-        evidence: [sectionEvidence(f, 'links', { excerpt: `${br}: <${l.flags.join(',')}> state ${l.operstate}` })],
+        evidence: [
+          sectionEvidence(f, 'links', { excerpt: `${br}: <${l.flags.join(',')}> state ${l.operstate}` }),
+        ],
         hint: { fix: [`ip link set ${br} up`] },
       });
     }
@@ -50,9 +52,11 @@ export const bridgeAddress: CheckDef = {
   id: 'bridge.address',
   scope: 'host',
   needs: ['bridge.exists'],
-  title: (s, inv) => `${inv.cluster.bridge} holds ${hostSpec(inv, s.host).bridgeAddress}/${prefixOf(inv.cluster.subnet)}`,
+  title: (s, inv) =>
+    `${inv.cluster.bridge} holds ${hostSpec(inv, s.host).bridgeAddress}/${prefixOf(inv.cluster.subnet)}`,
   proves: "The bridge carries the host's inventory address with the cluster subnet's prefix length.",
-  whyItFails: 'The address was never configured, was lost on restart, has the wrong prefix, or is another host’s address.',
+  whyItFails:
+    'The address was never configured, was lost on restart, has the wrong prefix, or is another host’s address.',
   howToFix: 'ip addr add <address>/<prefix> dev lxdbr0 (and make it persistent in the bridge configuration).',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
@@ -82,15 +86,21 @@ export const bridgeAddress: CheckDef = {
       });
     }
     if (exact.prefixlen !== prefix) {
-      return fail(`${br} on ${s.host} holds ${want}/${exact.prefixlen}, but the cluster subnet is ${inv.cluster.subnet}`, {
-        expected: `${want}/${prefix}`,
-        actual: `${want}/${exact.prefixlen}`,
-        evidence: ev,
-        hint: {
-          why: 'With the wrong prefix, addresses of the shared subnet are routed elsewhere instead of reached on the bridge.',
-          fix: [`ip addr del ${want}/${exact.prefixlen} dev ${br}`, `ip addr add ${want}/${prefix} dev ${br}`],
+      return fail(
+        `${br} on ${s.host} holds ${want}/${exact.prefixlen}, but the cluster subnet is ${inv.cluster.subnet}`,
+        {
+          expected: `${want}/${prefix}`,
+          actual: `${want}/${exact.prefixlen}`,
+          evidence: ev,
+          hint: {
+            why: 'With the wrong prefix, addresses of the shared subnet are routed elsewhere instead of reached on the bridge.',
+            fix: [
+              `ip addr del ${want}/${exact.prefixlen} dev ${br}`,
+              `ip addr add ${want}/${prefix} dev ${br}`,
+            ],
+          },
         },
-      });
+      );
     }
     if (!inSubnet(want, inv.cluster.subnet)) {
       return fail(`${want} is outside the cluster subnet ${inv.cluster.subnet}`, { evidence: ev });
@@ -116,8 +126,10 @@ export const bridgeUniqueAddress: CheckDef = {
   scope: 'cluster',
   title: (_s, inv) => `no two hosts share an address on ${inv.cluster.bridge}`,
   proves: 'Every bridge address in the cluster subnet is held by exactly one host.',
-  whyItFails: 'A host was cloned or misconfigured with another host’s bridge address; ARP then flaps between them.',
-  howToFix: 'Give the host its own inventory address: `ip addr del <dup>/<prefix> dev lxdbr0; ip addr add <own>/<prefix> dev lxdbr0`.',
+  whyItFails:
+    'A host was cloned or misconfigured with another host’s bridge address; ARP then flaps between them.',
+  howToFix:
+    'Give the host its own inventory address: `ip addr del <dup>/<prefix> dev lxdbr0; ip addr add <own>/<prefix> dev lxdbr0`.',
   judge(_s, ctx) {
     const inv = ctx.inventory;
     const br = inv.cluster.bridge;
@@ -150,15 +162,15 @@ export const bridgeUniqueAddress: CheckDef = {
         }
       }
     }
-    return fail(
-      dups.map(([ip, hosts]) => `${ip} is held by ${hosts.join(' and ')}`).join('; ') + note,
-      {
-        expected: 'each address on one host only',
-        actual: dups.map(([ip, hosts]) => `${ip}: ${hosts.join(', ')}`).join('; '),
-        evidence,
-        hint: { why: 'Two hosts answering ARP for one address make traffic to it go to either, at random.', fix },
+    return fail(dups.map(([ip, hosts]) => `${ip} is held by ${hosts.join(' and ')}`).join('; ') + note, {
+      expected: 'each address on one host only',
+      actual: dups.map(([ip, hosts]) => `${ip}: ${hosts.join(', ')}`).join('; '),
+      evidence,
+      hint: {
+        why: 'Two hosts answering ARP for one address make traffic to it go to either, at random.',
+        fix,
       },
-    );
+    });
   },
 };
 
@@ -168,9 +180,12 @@ export const bridgeMtu: CheckDef = {
   scope: 'host',
   needs: ['bridge.exists'],
   title: (_s, inv) => `${inv.cluster.overlay.interface} MTU fits the frames on ${inv.cluster.bridge}`,
-  proves: 'The overlay device carries full-size frames from the bridge (its MTU is not below the bridge’s other ports).',
-  whyItFails: 'The VPN set a smaller MTU on its tap (or someone lowered it); containers still send 1500-byte frames, which the tap silently drops.',
-  howToFix: 'ip link set peervpn0 mtu 1500 (and make sure the underlay carries the VPN overhead), or lower the containers’ MTU to match everywhere.',
+  proves:
+    'The overlay device carries full-size frames from the bridge (its MTU is not below the bridge’s other ports).',
+  whyItFails:
+    'The VPN set a smaller MTU on its tap (or someone lowered it); containers still send 1500-byte frames, which the tap silently drops.',
+  howToFix:
+    'ip link set peervpn0 mtu 1500 (and make sure the underlay carries the VPN overhead), or lower the containers’ MTU to match everywhere.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const { bridge, overlay } = ctx.inventory.cluster;
@@ -183,15 +198,18 @@ export const bridgeMtu: CheckDef = {
     const needed = Math.max(1500, ...portMtus);
     const shown = `${overlay.interface} ${ov.mtu}, ${bridge} ${br?.mtu ?? '?'}${ports.length ? `, other ports ${ports.map((p) => `${p} ${link(f, p)?.mtu ?? '?'}`).join(', ')}` : ''}`;
     if (ov.mtu < needed) {
-      return fail(`${overlay.interface} MTU ${ov.mtu} on ${s.host} is below ${needed}: full-size frames across hosts are dropped`, {
-        expected: `${overlay.interface} mtu >= ${needed}`,
-        actual: shown,
-        evidence: [sectionEvidence(f, 'links', { excerpt: shown })],
-        hint: {
-          why: 'Small packets (ping, DNS) pass while anything that fills a frame (TLS, package downloads, migrations) stalls.',
-          fix: [`ip link set ${overlay.interface} mtu ${needed}`],
+      return fail(
+        `${overlay.interface} MTU ${ov.mtu} on ${s.host} is below ${needed}: full-size frames across hosts are dropped`,
+        {
+          expected: `${overlay.interface} mtu >= ${needed}`,
+          actual: shown,
+          evidence: [sectionEvidence(f, 'links', { excerpt: shown })],
+          hint: {
+            why: 'Small packets (ping, DNS) pass while anything that fills a frame (TLS, package downloads, migrations) stalls.',
+            fix: [`ip link set ${overlay.interface} mtu ${needed}`],
+          },
         },
-      });
+      );
     }
     return pass(`MTUs fit: ${shown}`);
   },
@@ -202,9 +220,12 @@ export const bridgeMulticastQuerier: CheckDef = {
   scope: 'host',
   needs: ['bridge.exists'],
   title: (_s, inv) => `${inv.cluster.bridge} has no IGMP snooping without a querier`,
-  proves: 'Multicast between containers will not stop after a few minutes because of IGMP snooping with no querier.',
-  whyItFails: 'The kernel enables multicast snooping on new bridges, and nothing on the L2 sends IGMP queries, so group memberships expire.',
-  howToFix: 'echo 1 > /sys/class/net/lxdbr0/bridge/multicast_querier (on one host), or echo 0 > /sys/class/net/lxdbr0/bridge/multicast_snooping.',
+  proves:
+    'Multicast between containers will not stop after a few minutes because of IGMP snooping with no querier.',
+  whyItFails:
+    'The kernel enables multicast snooping on new bridges, and nothing on the L2 sends IGMP queries, so group memberships expire.',
+  howToFix:
+    'echo 1 > /sys/class/net/lxdbr0/bridge/multicast_querier (on one host), or echo 0 > /sys/class/net/lxdbr0/bridge/multicast_snooping.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const br = ctx.inventory.cluster.bridge;
@@ -219,14 +240,20 @@ export const bridgeMulticastQuerier: CheckDef = {
       (o) => o.sysfs[`/sys/class/net/${br}/bridge/multicast_querier`] === '1',
     );
     if (querierElsewhere) return pass(`${br} snoops; another host on the L2 is the IGMP querier`);
-    return warn(`${br} on ${s.host} snoops IGMP but no bridge on the L2 is a querier: multicast stops after ~260 s`, {
-      expected: 'multicast_querier=1 on one host, or multicast_snooping=0',
-      actual: shown,
-      evidence: [sectionEvidence(f, 'sysfs', { excerpt: shown })],
-      hint: {
-        why: 'Without IGMP queries, memberships the bridge learned expire and group traffic stops reaching containers (omping’s long test catches it).',
-        fix: [`echo 1 > /sys/class/net/${br}/bridge/multicast_querier   # on one host`, `# or: echo 0 > /sys/class/net/${br}/bridge/multicast_snooping`],
+    return warn(
+      `${br} on ${s.host} snoops IGMP but no bridge on the L2 is a querier: multicast stops after ~260 s`,
+      {
+        expected: 'multicast_querier=1 on one host, or multicast_snooping=0',
+        actual: shown,
+        evidence: [sectionEvidence(f, 'sysfs', { excerpt: shown })],
+        hint: {
+          why: 'Without IGMP queries, memberships the bridge learned expire and group traffic stops reaching containers (omping’s long test catches it).',
+          fix: [
+            `echo 1 > /sys/class/net/${br}/bridge/multicast_querier   # on one host`,
+            `# or: echo 0 > /sys/class/net/${br}/bridge/multicast_snooping`,
+          ],
+        },
       },
-    });
+    );
   },
 };

@@ -10,23 +10,31 @@ import { sectionEvidence, unreadable } from './util.js';
 
 /** A dnsmasq that serves DHCP on the cluster bridge (or on every interface). */
 function dhcpServersOnBridge(f: HostFacts, bridge: string): DnsmasqInstance[] {
-  return f.dnsmasq.filter((d) => d.servesDhcp && (d.interfaces.length === 0 || d.interfaces.includes(bridge)));
+  return f.dnsmasq.filter(
+    (d) => d.servesDhcp && (d.interfaces.length === 0 || d.interfaces.includes(bridge)),
+  );
 }
 
 /** Processes bound to UDP 67 (any DHCP server, not only dnsmasq). */
 function port67(f: HostFacts): string[] {
   return (f.udpSockets ?? [])
     .filter((s) => s.port === 67)
-    .map((s) => `${s.local}:67 ${s.processes.map((p) => `${p.name}[${p.pid}]`).join(',') || '(process unknown)'}`);
+    .map(
+      (s) =>
+        `${s.local}:67 ${s.processes.map((p) => `${p.name}[${p.pid}]`).join(',') || '(process unknown)'}`,
+    );
 }
 
 function stopSecondDhcp(inv: Inventory, f: HostFacts, d: DnsmasqInstance | undefined): string[] {
   const br = inv.cluster.bridge;
   const fix: string[] = [];
   if (d) fix.push(`kill ${d.pid}   # on ${f.host}: the stray dnsmasq`);
-  if (f.lxdNetwork?.managed) fix.push(`lxc network set ${br} ipv4.dhcp false && lxc network set ${br} dns.mode none   # on ${f.host}`);
+  if (f.lxdNetwork?.managed)
+    fix.push(`lxc network set ${br} ipv4.dhcp false && lxc network set ${br} dns.mode none   # on ${f.host}`);
   if (f.lxdBridgeDefaults) {
-    fix.push(`echo 'alias dnsmasq="/bin/echo Not starting dnsmasq"' >> /etc/default/lxd-bridge   # on ${f.host}, so it stays off`);
+    fix.push(
+      `echo 'alias dnsmasq="/bin/echo Not starting dnsmasq"' >> /etc/default/lxd-bridge   # on ${f.host}, so it stays off`,
+    );
   }
   return fix;
 }
@@ -38,7 +46,8 @@ export const dhcpSingle: CheckDef = {
   proves: 'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent.',
   whyItFails:
     'A second host runs LXD’s own dnsmasq (managed bridge with ipv4.dhcp, or lxd-bridge without the dnsmasq alias), or the one dnsmasq is down.',
-  howToFix: 'Stop the stray dnsmasq and keep it off (ipv4.dhcp=false or the lxd-bridge alias); start the one on the DHCP host.',
+  howToFix:
+    'Stop the stray dnsmasq and keep it off (ipv4.dhcp=false or the lxd-bridge alias); start the one on the DHCP host.',
   judge(_s, ctx) {
     const inv = ctx.inventory;
     const br = inv.cluster.bridge;
@@ -59,30 +68,47 @@ export const dhcpSingle: CheckDef = {
       if (servers.length || listeners.length) {
         evidence.push(
           sectionEvidence(f, 'ps', {
-            excerpt: [...servers.map((d) => `${d.pid} ${d.args}`), ...listeners.map((l) => `udp ${l}`)].join('\n'),
+            excerpt: [...servers.map((d) => `${d.pid} ${d.args}`), ...listeners.map((l) => `udp ${l}`)].join(
+              '\n',
+            ),
           }),
         );
       }
       if (h.name === inv.cluster.dhcp) {
         if (!serves) {
           problems.push(`no DHCP server runs on ${h.name}, the designated DHCP host`);
-          evidence.push(sectionEvidence(f, 'ps', { excerpt: '(no dnsmasq with a dhcp-range, nothing on udp/67)' }));
-          fix.push(`on ${h.name}: systemctl restart lxd   # or lxd-bridge / the dnsmasq unit that serves ${br}`);
+          evidence.push(
+            sectionEvidence(f, 'ps', { excerpt: '(no dnsmasq with a dhcp-range, nothing on udp/67)' }),
+          );
+          fix.push(
+            `on ${h.name}: systemctl restart lxd   # or lxd-bridge / the dnsmasq unit that serves ${br}`,
+          );
         }
         continue;
       }
       if (serves) {
-        problems.push(`${h.name} also serves DHCP on ${br} (${servers.map((d) => `dnsmasq pid ${d.pid}`).concat(servers.length ? [] : listeners).join(', ')})`);
+        problems.push(
+          `${h.name} also serves DHCP on ${br} (${servers
+            .map((d) => `dnsmasq pid ${d.pid}`)
+            .concat(servers.length ? [] : listeners)
+            .join(', ')})`,
+        );
         fix.push(...stopSecondDhcp(inv, f, servers[0]));
         continue;
       }
       // Latent: nothing runs now, but the configuration would start a second server on the next restart.
-      if (f.lxdNetwork?.managed && f.lxdNetwork.config['ipv4.dhcp'] !== 'false' && f.lxdNetwork.config['ipv4.address'] !== 'none') {
+      if (
+        f.lxdNetwork?.managed &&
+        f.lxdNetwork.config['ipv4.dhcp'] !== 'false' &&
+        f.lxdNetwork.config['ipv4.address'] !== 'none'
+      ) {
         warnings.push(`${h.name}: LXD manages ${br} with DHCP enabled (ipv4.dhcp is not false)`);
         fix.push(`on ${h.name}: lxc network set ${br} ipv4.dhcp false`);
       }
       if (f.lxdBridgeDefaults?.startsDnsmasq && !f.lxdBridgeDefaults.dnsmasqAliasedAway) {
-        warnings.push(`${h.name}: /etc/default/lxd-bridge would start dnsmasq on the next lxd-bridge restart`);
+        warnings.push(
+          `${h.name}: /etc/default/lxd-bridge would start dnsmasq on the next lxd-bridge restart`,
+        );
         fix.push(...stopSecondDhcp(inv, { ...f, lxdNetwork: null }, undefined).map((l) => l));
       }
     }
@@ -103,7 +129,9 @@ export const dhcpSingle: CheckDef = {
       return warn(`one DHCP server now, but ${warnings.join('; ')}${note}`, { evidence, hint });
     }
     if (unread.length > 0) {
-      return warn(`one DHCP server on the hosts read, but ${unread.join(', ')} could not be checked`, { evidence });
+      return warn(`one DHCP server on the hosts read, but ${unread.join(', ')} could not be checked`, {
+        evidence,
+      });
     }
     return pass(`exactly one DHCP server: dnsmasq on ${inv.cluster.dhcp}`, { evidence });
   },
@@ -120,9 +148,11 @@ export const dhcpConfig: CheckDef = {
   needs: ['ssh.reachable'],
   subjects: (ctx) => [{ host: ctx.inventory.cluster.dhcp }],
   title: (_s, inv) => `the one dnsmasq serves ${inv.cluster.domain} and a range inside ${inv.cluster.subnet}`,
-  proves: 'The DHCP range lies in the cluster subnet (and matches the inventory’s), and the DNS domain is the cluster’s.',
+  proves:
+    'The DHCP range lies in the cluster subnet (and matches the inventory’s), and the DNS domain is the cluster’s.',
   whyItFails: 'dnsmasq was started with another domain or range (e.g. LXD’s default 10.x network).',
-  howToFix: 'Fix --domain / --dhcp-range (or ipv4.dhcp.ranges / dns.domain on a managed bridge) and restart it.',
+  howToFix:
+    'Fix --domain / --dhcp-range (or ipv4.dhcp.ranges / dns.domain on a managed bridge) and restart it.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const inv = ctx.inventory;
@@ -145,7 +175,9 @@ export const dhcpConfig: CheckDef = {
       }
       const hostInRange = inv.hosts.filter((h) => ipBetween(h.bridgeAddress, range.first, range.last));
       if (hostInRange.length) {
-        problems.push(`bridge addresses inside the DHCP range: ${hostInRange.map((h) => `${h.name} ${h.bridgeAddress}`).join(', ')}`);
+        problems.push(
+          `bridge addresses inside the DHCP range: ${hostInRange.map((h) => `${h.name} ${h.bridgeAddress}`).join(', ')}`,
+        );
       }
     }
     if (d.domain !== undefined && d.domain !== inv.cluster.domain) {
@@ -157,7 +189,11 @@ export const dhcpConfig: CheckDef = {
         expected: `--domain=${inv.cluster.domain}, a --dhcp-range inside ${inv.cluster.subnet}`,
         actual: d.args,
         evidence: ev,
-        hint: { fix: ['# correct --domain / --dhcp-range in the dnsmasq configuration (or lxc network set) and restart it'] },
+        hint: {
+          fix: [
+            '# correct --domain / --dhcp-range in the dnsmasq configuration (or lxc network set) and restart it',
+          ],
+        },
       });
     }
     return pass(`domain ${d.domain ?? '(default)'}, range ${range?.first}-${range?.last}`, { evidence: ev });
@@ -177,9 +213,11 @@ export const dnsAnswers: CheckDef = {
   id: 'dns.answers',
   scope: 'host',
   needs: ['ssh.reachable'],
-  title: (_s, inv) => `the one dnsmasq (${hostSpec(inv, inv.cluster.dhcp).bridgeAddress}) answers for .${inv.cluster.domain} from here`,
+  title: (_s, inv) =>
+    `the one dnsmasq (${hostSpec(inv, inv.cluster.dhcp).bridgeAddress}) answers for .${inv.cluster.domain} from here`,
   proves: 'From this host, across the overlay, the one dnsmasq answers queries for the cluster domain.',
-  whyItFails: 'dnsmasq is down, listens on the wrong address, or this host cannot reach the DHCP host’s bridge.',
+  whyItFails:
+    'dnsmasq is down, listens on the wrong address, or this host cannot reach the DHCP host’s bridge.',
   howToFix: 'Start the one dnsmasq; check mesh.bridge to the DHCP host.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
@@ -187,33 +225,47 @@ export const dnsAnswers: CheckDef = {
     const server = hostSpec(inv, inv.cluster.dhcp).bridgeAddress;
     if (!f.dns) {
       const r = f.raw['dns-probe'];
-      if (r?.exitCode === 127) return skip(`${s.host} has neither python3 nor dig to send a DNS query (install python3 or dnsutils)`);
+      if (r?.exitCode === 127)
+        return skip(
+          `${s.host} has neither python3 nor dig to send a DNS query (install python3 or dnsutils)`,
+        );
       return unreadable(f, 'dns-probe', 'the DNS answers');
     }
     const ev = [sectionEvidence(f, 'dns-probe')];
     const dead = f.dns.filter((a) => ['TIMEOUT', 'ERROR', 'REFUSED', 'SERVFAIL'].includes(a.status));
     if (dead.length === f.dns.length) {
-      return fail(`no answer from the one dnsmasq at ${server} (${dead.map((a) => `${a.name}: ${a.status}${a.error ? ` ${a.error}` : ''}`).join(', ')})`, {
-        expected: `answers for .${inv.cluster.domain}`,
-        actual: dead.map((a) => `${a.name} ${a.status}`).join(', '),
-        evidence: ev,
-        hint: {
-          why: 'Every `.lxd` name lookup on the cluster fails, while addresses still work.',
-          fix: [`on ${inv.cluster.dhcp}: restart the dnsmasq that serves ${inv.cluster.bridge} (systemctl restart lxd, or its unit)`],
+      return fail(
+        `no answer from the one dnsmasq at ${server} (${dead.map((a) => `${a.name}: ${a.status}${a.error ? ` ${a.error}` : ''}`).join(', ')})`,
+        {
+          expected: `answers for .${inv.cluster.domain}`,
+          actual: dead.map((a) => `${a.name} ${a.status}`).join(', '),
+          evidence: ev,
+          hint: {
+            why: 'Every `.lxd` name lookup on the cluster fails, while addresses still work.',
+            fix: [
+              `on ${inv.cluster.dhcp}: restart the dnsmasq that serves ${inv.cluster.bridge} (systemctl restart lxd, or its unit)`,
+            ],
+          },
         },
-      });
+      );
     }
     const absent = f.dns.find((a) => a.name === absentName(inv));
     const known = f.dns.filter((a) => a.name !== absentName(inv));
     const unresolved = known.filter((a) => a.status !== 'NOERROR' || a.addresses.length === 0);
     if (absent && absent.status !== 'NXDOMAIN' && absent.status !== 'NOERROR') {
-      return fail(`the one dnsmasq does not serve .${inv.cluster.domain}: ${absent.name} gave ${absent.status}`, {
-        evidence: ev,
-        hint: { fix: [`dnsmasq needs --domain=${inv.cluster.domain} --local=/${inv.cluster.domain}/`] },
-      });
+      return fail(
+        `the one dnsmasq does not serve .${inv.cluster.domain}: ${absent.name} gave ${absent.status}`,
+        {
+          evidence: ev,
+          hint: { fix: [`dnsmasq needs --domain=${inv.cluster.domain} --local=/${inv.cluster.domain}/`] },
+        },
+      );
     }
     if (unresolved.length > 0) {
-      return warn(`leased names do not resolve: ${unresolved.map((a) => `${a.name} ${a.status}`).join(', ')}`, { evidence: ev });
+      return warn(
+        `leased names do not resolve: ${unresolved.map((a) => `${a.name} ${a.status}`).join(', ')}`,
+        { evidence: ev },
+      );
     }
     const shown = known.map((a) => `${a.name} → ${a.addresses.join(',')}`).join(', ');
     return pass(`dnsmasq answers${shown ? `: ${shown}` : ` (${absent?.name} → ${absent?.status})`}`);

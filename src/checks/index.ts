@@ -4,10 +4,23 @@
  */
 import type { CheckDef } from '../engine/check.js';
 import { validateRegistry } from '../engine/plan.js';
-import { bridgeAddress, bridgeExists, bridgeMtu, bridgeMulticastQuerier, bridgeUniqueAddress } from './bridge.js';
+import {
+  bridgeAddress,
+  bridgeExists,
+  bridgeMtu,
+  bridgeMulticastQuerier,
+  bridgeUniqueAddress,
+} from './bridge.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
 import { meshBridge, meshOverlay, meshPmtu } from './mesh.js';
-import { overlayAddress, overlayDaemon, overlayExists, overlayMember, overlayPeers, overlayPortAddresses } from './overlay.js';
+import {
+  overlayAddress,
+  overlayDaemon,
+  overlayExists,
+  overlayMember,
+  overlayPeers,
+  overlayPortAddresses,
+} from './overlay.js';
 import { routesCluster, routesConflict, routesDefault, routesOverlay } from './routes.js';
 import { serviceOrder } from './service-order.js';
 import { sshReachable } from './ssh.js';

@@ -6,7 +6,8 @@ import type { Subject } from '../model.js';
 import { bridgePorts, ipv4Of, sectionEvidence } from './util.js';
 
 function describe(r: PingResult): string {
-  const rtt = r.rttAvgMs !== undefined ? `, rtt min/avg/max ${r.rttMinMs}/${r.rttAvgMs}/${r.rttMaxMs} ms` : '';
+  const rtt =
+    r.rttAvgMs !== undefined ? `, rtt min/avg/max ${r.rttMinMs}/${r.rttAvgMs}/${r.rttMaxMs} ms` : '';
   return `${r.sent} sent, ${r.received} received, ${r.lossPercent}% loss${rtt}${r.error ? ` (${r.error})` : ''}`;
 }
 
@@ -47,11 +48,12 @@ function pingVerdict(f: HostFacts, s: Subject, target: string, what: string) {
 export const meshBridge: CheckDef = {
   id: 'mesh.bridge',
   scope: 'pair',
-  needs: ['ssh.reachable'],
+  needs: ['ssh.reachable@host'],
   title: (s, inv) => `${s.host} pings ${s.peer}'s bridge ${hostSpec(inv, s.peer).bridgeAddress}`,
   proves: 'Frames cross the overlay between these two hosts, bridge to bridge.',
   whyItFails: 'A tap not on its bridge, a VPN peer down, a missing route, or a firewall on the underlay.',
-  howToFix: 'Look at overlay.member, overlay.peers and routes.* for both hosts; the failing one names the fix.',
+  howToFix:
+    'Look at overlay.member, overlay.peers and routes.* for both hosts; the failing one names the fix.',
   judge(s, ctx) {
     return pingVerdict(factsOf(ctx, s.host), s, hostSpec(ctx.inventory, s.peer).bridgeAddress, 'bridge');
   },
@@ -71,8 +73,9 @@ function overlayAddressUsable(ctx: Parameters<NonNullable<CheckDef['subjects']>>
 export const meshOverlay: CheckDef = {
   id: 'mesh.overlay',
   scope: 'pair',
-  needs: ['ssh.reachable'],
-  title: (s, inv) => `${s.host} pings ${s.peer}'s overlay address ${hostSpec(inv, s.peer).overlayAddress ?? ''}`,
+  needs: ['ssh.reachable@host'],
+  title: (s, inv) =>
+    `${s.host} pings ${s.peer}'s overlay address ${hostSpec(inv, s.peer).overlayAddress ?? ''}`,
   proves: 'The overlay addresses answer (only where they are not on an enslaved tap, where they cannot).',
   whyItFails: 'The VPN link between the two hosts is down, or the route to the overlay subnet is missing.',
   howToFix: 'Look at overlay.peers and routes.overlay on both hosts.',
@@ -95,8 +98,10 @@ export const meshPmtu: CheckDef = {
   needs: ['mesh.bridge'],
   title: (s) => `full-size 1500-byte frames pass from ${s.host} to ${s.peer} with don't-fragment set`,
   proves: 'The overlay carries full Ethernet frames end to end (no silent MTU black hole).',
-  whyItFails: 'The tap’s MTU is below 1500, or the underlay cannot carry the VPN’s overhead on top of 1500 bytes.',
-  howToFix: 'Raise the tap MTU to 1500 and the underlay MTU by the VPN overhead, or lower every container’s MTU to the largest size that passes.',
+  whyItFails:
+    'The tap’s MTU is below 1500, or the underlay cannot carry the VPN’s overhead on top of 1500 bytes.',
+  howToFix:
+    'Raise the tap MTU to 1500 and the underlay MTU by the VPN overhead, or lower every container’s MTU to the largest size that passes.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const target = hostSpec(ctx.inventory, s.peer).bridgeAddress;
@@ -116,7 +121,9 @@ export const meshPmtu: CheckDef = {
           why: 'Small packets pass and large ones vanish: SSH logins work, but scp, TLS and migrations hang.',
           fix: [
             `ip link set ${ov} mtu 1500   # on both hosts, if the tap is lower`,
-            largest ? `# or set every container's eth0 MTU to ${largest}` : '# check the underlay MTU carries the VPN overhead',
+            largest
+              ? `# or set every container's eth0 MTU to ${largest}`
+              : '# check the underlay MTU carries the VPN overhead',
           ],
         },
       },

@@ -3,7 +3,16 @@ import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../eng
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
-import { bridgePorts, ipv4Of, link, otherHosts, plural, sectionEvidence, unreadable, vpnRestartCommand } from './util.js';
+import {
+  bridgePorts,
+  ipv4Of,
+  link,
+  otherHosts,
+  plural,
+  sectionEvidence,
+  unreadable,
+  vpnRestartCommand,
+} from './util.js';
 
 const DAEMON: Record<string, string | null> = { peervpn: 'peervpn', tinc: 'tincd', vxlan: null };
 
@@ -30,16 +39,21 @@ export const overlayExists: CheckDef = {
           why: 'Without the overlay device this host is cut off from the other hosts’ containers.',
           fix:
             type === 'vxlan'
-              ? [`ip link add ${iface} type vxlan id <VNI> dstport 4789 local <underlay ip> dev <underlay dev>`]
+              ? [
+                  `ip link add ${iface} type vxlan id <VNI> dstport 4789 local <underlay ip> dev <underlay dev>`,
+                ]
               : [restart],
         },
       });
     }
     const wantKind = type === 'vxlan' ? 'vxlan' : 'tun';
     if (l.kind !== undefined && l.kind !== wantKind) {
-      return fail(`${iface} on ${s.host} is a ${l.kind} device, expected ${wantKind === 'tun' ? 'a tap' : 'vxlan'}`, {
-        evidence: [sectionEvidence(f, 'links', { excerpt: `${iface}: kind ${l.kind}` })],
-      });
+      return fail(
+        `${iface} on ${s.host} is a ${l.kind} device, expected ${wantKind === 'tun' ? 'a tap' : 'vxlan'}`,
+        {
+          evidence: [sectionEvidence(f, 'links', { excerpt: `${iface}: kind ${l.kind}` })],
+        },
+      );
     }
     if (wantKind === 'tun' && l.tunType && l.tunType !== 'tap') {
       return fail(`${iface} on ${s.host} is a layer-3 tun device; the overlay must be a layer-2 tap`, {
@@ -50,11 +64,15 @@ export const overlayExists: CheckDef = {
       return fail(`${iface} is down on ${s.host}`, {
         expected: 'UP',
         actual: `flags ${l.flags.join(',')}`,
-        evidence: [sectionEvidence(f, 'links', { excerpt: `${iface}: <${l.flags.join(',')}> state ${l.operstate}` })],
+        evidence: [
+          sectionEvidence(f, 'links', { excerpt: `${iface}: <${l.flags.join(',')}> state ${l.operstate}` }),
+        ],
         hint: { fix: [`ip link set ${iface} up`] },
       });
     }
-    return pass(`${iface} is a ${type === 'vxlan' ? `vxlan (id ${l.vxlan?.id ?? '?'})` : 'tap'} device, up, mtu ${l.mtu}`);
+    return pass(
+      `${iface} is a ${type === 'vxlan' ? `vxlan (id ${l.vxlan?.id ?? '?'})` : 'tap'} device, up, mtu ${l.mtu}`,
+    );
   },
 };
 
@@ -80,7 +98,8 @@ export const overlayMember: CheckDef = {
   proves: 'Frames from this host’s containers can leave through the VPN: the tap is enslaved to the bridge.',
   whyItFails:
     'Most often service order after a reboot: the VPN’s upcmd `brctl addif lxdbr0 peervpn0` ran before the bridge existed and is never retried. Also a manual `brctl delif`, or LXD recreating the bridge.',
-  howToFix: 'Now: `ip link set peervpn0 master lxdbr0`. For good: order the VPN after the bridge (systemd drop-in) or use LXD’s bridge.external_interfaces.',
+  howToFix:
+    'Now: `ip link set peervpn0 master lxdbr0`. For good: order the VPN after the bridge (systemd drop-in) or use LXD’s bridge.external_interfaces.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const { bridge, overlay } = ctx.inventory.cluster;
@@ -95,7 +114,10 @@ export const overlayMember: CheckDef = {
       sources.push(`brctl show: ${b ? b.interfaces.join(' ') || '(no interfaces)' : `${bridge} not listed`}`);
       evidence.push(sectionEvidence(f, 'brctl'));
     } else if (f.brctlMissing) {
-      evidence.push({ host: f.host, note: 'brctl is not installed; membership read from /sys/class/net and ip link instead' });
+      evidence.push({
+        host: f.host,
+        note: 'brctl is not installed; membership read from /sys/class/net and ip link instead',
+      });
     }
     const member = ports.includes(overlay.interface) || master === bridge;
     if (member) {
@@ -127,11 +149,14 @@ export const overlayAddress: CheckDef = {
   needs: ['overlay.exists'],
   title: (s, inv) => {
     const a = hostSpec(inv, s.host).overlayAddress;
-    return a ? `${inv.cluster.overlay.interface} holds ${a}` : `${inv.cluster.overlay.interface} address (none in the inventory)`;
+    return a
+      ? `${inv.cluster.overlay.interface} holds ${a}`
+      : `${inv.cluster.overlay.interface} address (none in the inventory)`;
   },
   proves: 'The overlay device holds the overlay address the inventory gives it.',
   whyItFails: 'The VPN’s ifconfig4 / tinc-up did not run or was changed.',
-  howToFix: 'Set ifconfig4 (peervpn) or fix tinc-up, then restart the VPN; or drop overlayAddress from the inventory if it is not used.',
+  howToFix:
+    'Set ifconfig4 (peervpn) or fix tinc-up, then restart the VPN; or drop overlayAddress from the inventory if it is not used.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const inv = ctx.inventory;
@@ -161,11 +186,13 @@ export const overlayAddress: CheckDef = {
 export const overlayPortAddresses: CheckDef = {
   id: 'overlay.port-address',
   scope: 'cluster',
-  title: (_s, inv) => `no host relies on an address on ${inv.cluster.overlay.interface} while it is a bridge port`,
+  title: (_s, inv) =>
+    `no host relies on an address on ${inv.cluster.overlay.interface} while it is a bridge port`,
   proves: 'Host-to-host traffic uses the bridge addresses, not addresses on the enslaved VPN device.',
   whyItFails:
     'peervpn’s ifconfig4 (or tinc-up) puts an address on the tap, and the tap is then added to the bridge: that address becomes unreachable from the other hosts.',
-  howToFix: 'Use the bridge addresses (172.16.0.N) between hosts; remove ifconfig4 or accept that 10.99.0.N only works locally.',
+  howToFix:
+    'Use the bridge addresses (172.16.0.N) between hosts; remove ifconfig4 or accept that 10.99.0.N only works locally.',
   judge(_s, ctx) {
     const inv = ctx.inventory;
     const { interface: iface } = inv.cluster.overlay;
@@ -175,17 +202,23 @@ export const overlayPortAddresses: CheckDef = {
       if (!f?.reachable) continue;
       const ports = bridgePorts(f, inv.cluster.bridge) ?? [];
       const addrs = ipv4Of(f, iface);
-      if (ports.includes(iface) && addrs.length > 0) affected.push(`${h.name} (${addrs.map((a) => a.local).join(', ')})`);
+      if (ports.includes(iface) && addrs.length > 0)
+        affected.push(`${h.name} (${addrs.map((a) => a.local).join(', ')})`);
     }
     if (affected.length === 0) return pass(`no IPv4 address sits on an enslaved ${iface}`);
-    return warn(`${iface} is a bridge port and still has an IPv4 address on ${plural(affected.length, 'host')}: ${affected.join(', ')}; those addresses are unreachable from other hosts`, {
-      expected: `no IPv4 address on ${iface} while it is in ${inv.cluster.bridge}`,
-      actual: affected.join(', '),
-      hint: {
-        why: 'ARP replies for an address on a bridge port arrive on the bridge, so pings to it from other hosts fail. lxdcheck pings the bridge addresses instead (mesh.bridge).',
-        fix: [`# use ${inv.cluster.bridge} addresses between hosts; optionally remove ifconfig4 from peervpn.conf`],
+    return warn(
+      `${iface} is a bridge port and still has an IPv4 address on ${plural(affected.length, 'host')}: ${affected.join(', ')}; those addresses are unreachable from other hosts`,
+      {
+        expected: `no IPv4 address on ${iface} while it is in ${inv.cluster.bridge}`,
+        actual: affected.join(', '),
+        hint: {
+          why: 'ARP replies for an address on a bridge port arrive on the bridge, so pings to it from other hosts fail. lxdcheck pings the bridge addresses instead (mesh.bridge).',
+          fix: [
+            `# use ${inv.cluster.bridge} addresses between hosts; optionally remove ifconfig4 from peervpn.conf`,
+          ],
+        },
       },
-    });
+    );
   },
 };
 
@@ -200,7 +233,8 @@ export const overlayDaemon: CheckDef = {
   scope: 'host',
   needs: ['ssh.reachable'],
   title: (_s, inv) => `the ${inv.cluster.overlay.type} daemon is running`,
-  proves: 'The VPN daemon process runs (and, under systemd, its unit is active and enabled so it starts at boot).',
+  proves:
+    'The VPN daemon process runs (and, under systemd, its unit is active and enabled so it starts at boot).',
   whyItFails: 'It crashed, was stopped, failed to start (bad config), or is not enabled at boot.',
   howToFix: 'systemctl enable --now peervpn (or tinc@NET); read its log.',
   judge(s, ctx) {
@@ -215,26 +249,44 @@ export const overlayDaemon: CheckDef = {
     const unitNote = unit
       ? `${unitName}: ${unit['ActiveState'] ?? '?'}/${unit['SubState'] ?? '?'}, ${unit['UnitFileState'] ?? '?'}`
       : undefined;
-    const evidence = [sectionEvidence(f, 'ps', { excerpt: procs.map((p) => `${p.pid} ${p.args}`).join('\n') || '(no process)' })];
+    const evidence = [
+      sectionEvidence(f, 'ps', {
+        excerpt: procs.map((p) => `${p.pid} ${p.args}`).join('\n') || '(no process)',
+      }),
+    ];
     if (unitNote) evidence.push(sectionEvidence(f, 'systemd', { excerpt: unitNote }));
     if (procs.length === 0) {
       return fail(`no ${DAEMON[type]} process on ${s.host}`, {
         expected: `a running ${DAEMON[type]}`,
         actual: unitNote ?? 'not in the process list',
-        evidence: [...evidence, ...(f.vpnLog ? [sectionEvidence(f, 'overlay-log', { excerpt: f.vpnLog.excerpt })] : [])],
+        evidence: [
+          ...evidence,
+          ...(f.vpnLog ? [sectionEvidence(f, 'overlay-log', { excerpt: f.vpnLog.excerpt })] : []),
+        ],
         hint: {
           why: 'Without the daemon this host’s bridge is an island.',
-          fix: [vpnRestartCommand(inv), type === 'tinc' ? `tincd -n ${inv.cluster.overlay.network ?? 'lxd'}` : ''].filter(Boolean),
+          fix: [
+            vpnRestartCommand(inv),
+            type === 'tinc' ? `tincd -n ${inv.cluster.overlay.network ?? 'lxd'}` : '',
+          ].filter(Boolean),
         },
       });
     }
-    if (unit && unit['UnitFileState'] && !['enabled', 'static', 'indirect', 'generated'].includes(unit['UnitFileState'])) {
-      return warn(`${DAEMON[type]} runs on ${s.host}, but ${unitName} is ${unit['UnitFileState']}: it will not start at boot`, {
-        evidence,
-        hint: { fix: [`systemctl enable ${unitName}`] },
-      });
+    if (
+      unit?.['UnitFileState'] &&
+      !['enabled', 'static', 'indirect', 'generated'].includes(unit['UnitFileState'])
+    ) {
+      return warn(
+        `${DAEMON[type]} runs on ${s.host}, but ${unitName} is ${unit['UnitFileState']}: it will not start at boot`,
+        {
+          evidence,
+          hint: { fix: [`systemctl enable ${unitName}`] },
+        },
+      );
     }
-    return pass(`${DAEMON[type]} runs (pid ${procs.map((p) => p.pid).join(', ')})${unitNote ? `; ${unitNote}` : ''}`);
+    return pass(
+      `${DAEMON[type]} runs (pid ${procs.map((p) => p.pid).join(', ')})${unitNote ? `; ${unitNote}` : ''}`,
+    );
   },
 };
 
@@ -261,17 +313,25 @@ export const overlayPeers: CheckDef = {
   id: 'overlay.peers',
   scope: 'host',
   needs: ['overlay.exists'],
-  title: (_s, inv) => `the ${inv.cluster.overlay.type} daemon is connected to all ${inv.hosts.length - 1} other hosts`,
+  title: (_s, inv) =>
+    `the ${inv.cluster.overlay.type} daemon is connected to all ${inv.hosts.length - 1} other hosts`,
   proves: 'The VPN reports a connection to every other host, and pings across the bridge agree.',
-  whyItFails: 'A peer’s daemon is down, a firewall blocks the VPN port, initpeers/ConnectTo is wrong, or keys/psk differ.',
-  howToFix: 'Start the VPN on the missing peer; check the VPN port (peervpn 7000/udp, tinc 655) between the hosts.',
+  whyItFails:
+    'A peer’s daemon is down, a firewall blocks the VPN port, initpeers/ConnectTo is wrong, or keys/psk differ.',
+  howToFix:
+    'Start the VPN on the missing peer; check the VPN port (peervpn 7000/udp, tinc 655) between the hosts.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const inv = ctx.inventory;
     const expected = inv.hosts.length - 1;
     const state = f.overlayPeers;
     const pingDown = unreachablePeersByPing(f, inv, s.host ?? '') ?? [];
-    const section = inv.cluster.overlay.type === 'tinc' ? 'overlay-dump' : inv.cluster.overlay.type === 'vxlan' ? 'overlay-fdb' : 'overlay-log';
+    const section =
+      inv.cluster.overlay.type === 'tinc'
+        ? 'overlay-dump'
+        : inv.cluster.overlay.type === 'vxlan'
+          ? 'overlay-fdb'
+          : 'overlay-log';
     if (!state || state.connectedCount === null) {
       if (inv.cluster.overlay.type !== 'vxlan' && daemonProcesses(f, inv).length === 0 && f.processes) {
         return fail(`the ${inv.cluster.overlay.type} daemon is not running on ${s.host}: no peers`, {
@@ -286,7 +346,10 @@ export const overlayPeers: CheckDef = {
     const evidence: Evidence[] = [sectionEvidence(f, section, { excerpt: state.excerpt })];
     if (f.mesh) evidence.push(sectionEvidence(f, 'mesh-ping'));
     const missing = state.disconnected.map((d) => hostNameFor(inv, d));
-    const lag = state.ageSeconds !== undefined && state.ageSeconds > 0 ? ` (reported ${state.ageSeconds}s of uptime before the log ends)` : '';
+    const lag =
+      state.ageSeconds !== undefined && state.ageSeconds > 0
+        ? ` (reported ${state.ageSeconds}s of uptime before the log ends)`
+        : '';
     if (state.connectedCount < expected) {
       const names = missing.length > 0 ? missing : pingDown;
       return fail(
@@ -312,17 +375,27 @@ export const overlayPeers: CheckDef = {
           evidence,
           hint: {
             why: 'The VPN’s count lags (peervpn notices a dead peer only after ~100 s) or the peer is connected but its tap is not on its bridge.',
-            fix: pingDown.map((n) => `lxdcheck run --only 'overlay.*' --only 'ssh.*'   # then look at ${n}'s overlay.member and overlay.daemon`),
+            fix: pingDown.map(
+              (n) =>
+                `lxdcheck run --only 'overlay.*' --only 'ssh.*'   # then look at ${n}'s overlay.member and overlay.daemon`,
+            ),
           },
         },
       );
     }
     if (state.connectedCount > expected) {
-      return warn(`${s.host}: ${state.connectedCount} peers connected, but the inventory lists only ${expected} other hosts`, {
-        evidence,
-        hint: { why: 'A host outside the inventory is on the L2 (a forgotten node?): lxdcheck does not check it.' },
-      });
+      return warn(
+        `${s.host}: ${state.connectedCount} peers connected, but the inventory lists only ${expected} other hosts`,
+        {
+          evidence,
+          hint: {
+            why: 'A host outside the inventory is on the L2 (a forgotten node?): lxdcheck does not check it.',
+          },
+        },
+      );
     }
-    return pass(`${state.connectedCount} of ${expected} peers connected (${state.source}), and they answer pings`);
+    return pass(
+      `${state.connectedCount} of ${expected} peers connected (${state.source}), and they answer pings`,
+    );
   },
 };

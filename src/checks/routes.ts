@@ -15,7 +15,12 @@ function overlaps(a: string, b: string): boolean {
 }
 
 function show(r: RouteInfo): string {
-  return [r.type !== 'unicast' ? r.type : '', r.dst, r.gateway ? `via ${r.gateway}` : '', r.dev ? `dev ${r.dev}` : '']
+  return [
+    r.type !== 'unicast' ? r.type : '',
+    r.dst,
+    r.gateway ? `via ${r.gateway}` : '',
+    r.dev ? `dev ${r.dev}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -30,8 +35,10 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
         ? `a route to ${inv.cluster.subnet} via ${inv.cluster.bridge}`
         : `a route to ${inv.cluster.overlay.subnet ?? 'the overlay subnet'} via ${inv.cluster.overlay.interface}`,
     proves: `The ${which} subnet is routed on-link through the right device.`,
-    whyItFails: 'The address was added with the wrong prefix, the route was deleted, or a more specific route points elsewhere.',
-    howToFix: 'ip route replace <subnet> dev <device> (it comes back with the address: re-add the address with the right prefix).',
+    whyItFails:
+      'The address was added with the wrong prefix, the route was deleted, or a more specific route points elsewhere.',
+    howToFix:
+      'ip route replace <subnet> dev <device> (it comes back with the address: re-add the address with the right prefix).',
     judge(s, ctx) {
       const f = factsOf(ctx, s.host);
       const inv = ctx.inventory;
@@ -84,7 +91,10 @@ export const routesDefault: CheckDef = {
     if (!d) {
       return warn(`${s.host} has no default route`, {
         evidence: [sectionEvidence(f, 'routes', { excerpt: f.routes.map(show).join('\n') })],
-        hint: { why: 'The cluster works without it, but image downloads and updates do not.', fix: ['ip route add default via <gateway>'] },
+        hint: {
+          why: 'The cluster works without it, but image downloads and updates do not.',
+          fix: ['ip route add default via <gateway>'],
+        },
       });
     }
     return pass(show(d));
@@ -96,7 +106,8 @@ export const routesConflict: CheckDef = {
   scope: 'host',
   needs: ['ssh.reachable'],
   title: () => 'no route sends cluster or overlay addresses out another device',
-  proves: 'No more specific or competing route (e.g. a VPN client, docker, a stale static route) hijacks cluster traffic.',
+  proves:
+    'No more specific or competing route (e.g. a VPN client, docker, a stale static route) hijacks cluster traffic.',
   whyItFails: 'Another network (docker0, a corporate VPN, an old static route) uses an overlapping range.',
   howToFix: 'Delete the competing route, or renumber the other network.',
   judge(s, ctx) {
@@ -115,7 +126,10 @@ export const routesConflict: CheckDef = {
       evidence: [sectionEvidence(f, 'routes', { excerpt: f.routes.map(show).join('\n') })],
       hint: {
         why: 'The most specific route wins: these addresses never reach the bridge.',
-        fix: bad.map((r) => `ip route del ${r.type !== 'unicast' ? `${r.type} ` : ''}${r.dst}${r.dev ? ` dev ${r.dev}` : ''}`),
+        fix: bad.map(
+          (r) =>
+            `ip route del ${r.type !== 'unicast' ? `${r.type} ` : ''}${r.dst}${r.dev ? ` dev ${r.dev}` : ''}`,
+        ),
       },
     });
   },

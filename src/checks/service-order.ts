@@ -41,21 +41,34 @@ interface OrderFacts {
 function orderFacts(f: HostFacts, inv: Inventory): OrderFacts {
   const vpnUnit = unitsOfInterest(inv)[0] ?? 'peervpn.service';
   const notes: string[] = [];
-  if (!f.units) return { vpnUnit, bridgeUnit: null, vpnFirst: null, ordered: null, notes: ['systemd is not PID 1: unit order unknown'] };
+  if (!f.units)
+    return {
+      vpnUnit,
+      bridgeUnit: null,
+      vpnFirst: null,
+      ordered: null,
+      notes: ['systemd is not PID 1: unit order unknown'],
+    };
   const vpn = f.units.get(vpnUnit);
   const bridgeUnit = BRIDGE_UNITS.find((u) => f.units?.get(u)?.['LoadState'] === 'loaded') ?? null;
   const br = bridgeUnit ? f.units.get(bridgeUnit) : undefined;
-  const vpnAt = monotonic(vpn, 'ActiveEnterTimestampMonotonic') ?? monotonic(vpn, 'ExecMainStartTimestampMonotonic');
+  const vpnAt =
+    monotonic(vpn, 'ActiveEnterTimestampMonotonic') ?? monotonic(vpn, 'ExecMainStartTimestampMonotonic');
   const brAt = monotonic(br, 'ActiveEnterTimestampMonotonic');
   const vpnFirst = vpnAt !== null && brAt !== null ? vpnAt < brAt : null;
   if (vpnAt !== null && brAt !== null) {
-    notes.push(`${vpnUnit} active at ${(vpnAt / 1e6).toFixed(1)} s after boot, ${bridgeUnit} at ${(brAt / 1e6).toFixed(1)} s`);
+    notes.push(
+      `${vpnUnit} active at ${(vpnAt / 1e6).toFixed(1)} s after boot, ${bridgeUnit} at ${(brAt / 1e6).toFixed(1)} s`,
+    );
   }
   const after = `${vpn?.['After'] ?? ''} ${vpn?.['Requires'] ?? ''} ${vpn?.['BindsTo'] ?? ''}`.split(/\s+/);
-  const ordered = vpn?.['LoadState'] === 'loaded'
-    ? after.includes(`sys-subsystem-net-devices-${inv.cluster.bridge}.device`) || (bridgeUnit !== null && after.includes(bridgeUnit))
-    : null;
-  if (ordered === false) notes.push(`${vpnUnit} has no After= on ${bridgeUnit ?? 'the bridge'} or its device`);
+  const ordered =
+    vpn?.['LoadState'] === 'loaded'
+      ? after.includes(`sys-subsystem-net-devices-${inv.cluster.bridge}.device`) ||
+        (bridgeUnit !== null && after.includes(bridgeUnit))
+      : null;
+  if (ordered === false)
+    notes.push(`${vpnUnit} has no After= on ${bridgeUnit ?? 'the bridge'} or its device`);
   return { vpnUnit, bridgeUnit, vpnFirst, ordered, notes };
 }
 
@@ -87,7 +100,8 @@ export const serviceOrder: CheckDef = {
         : dropInFor(inv, o.vpnUnit, o.bridgeUnit ?? 'lxd.service');
     if (!member) {
       const causes: string[] = [];
-      if (f.vpnLog?.bridgeMissing) causes.push(`the VPN log says the bridge did not exist when its up-script ran`);
+      if (f.vpnLog?.bridgeMissing)
+        causes.push(`the VPN log says the bridge did not exist when its up-script ran`);
       if (o.vpnFirst) causes.push(`${o.vpnUnit} started before ${o.bridgeUnit}`);
       if (causes.length === 0) {
         return pass(
@@ -95,24 +109,34 @@ export const serviceOrder: CheckDef = {
           { evidence },
         );
       }
-      return fail(`service order on ${s.host}: ${causes.join('; ')}, so ${overlay.interface} never joined ${bridge}${uptime}`, {
-        expected: `${o.vpnUnit} started after ${bridge} exists`,
-        actual: causes.join('; '),
-        evidence,
-        hint: {
-          why: 'The VPN connects its peers but its tap is not on the bridge: containers on this host and on the others cannot reach each other, and it comes back after every reboot.',
-          fix: [`${fixNow}   # now`, ...fixForGood.map((l) => `${l}   # for good`)],
+      return fail(
+        `service order on ${s.host}: ${causes.join('; ')}, so ${overlay.interface} never joined ${bridge}${uptime}`,
+        {
+          expected: `${o.vpnUnit} started after ${bridge} exists`,
+          actual: causes.join('; '),
+          evidence,
+          hint: {
+            why: 'The VPN connects its peers but its tap is not on the bridge: containers on this host and on the others cannot reach each other, and it comes back after every reboot.',
+            fix: [`${fixNow}   # now`, ...fixForGood.map((l) => `${l}   # for good`)],
+          },
         },
-      });
+      );
     }
     if (o.ordered === false && overlay.type !== 'vxlan' && !f.lxdNetwork?.managed) {
-      return warn(`${overlay.interface} is on ${bridge} now, but nothing orders ${o.vpnUnit} after the bridge: the next reboot may break it`, {
-        expected: `${o.vpnUnit} After=${o.bridgeUnit ?? 'lxd.service'}`,
-        actual: o.notes.join('; '),
-        evidence,
-        hint: { why: 'It worked this time because of timing.', fix: fixForGood },
-      });
+      return warn(
+        `${overlay.interface} is on ${bridge} now, but nothing orders ${o.vpnUnit} after the bridge: the next reboot may break it`,
+        {
+          expected: `${o.vpnUnit} After=${o.bridgeUnit ?? 'lxd.service'}`,
+          actual: o.notes.join('; '),
+          evidence,
+          hint: { why: 'It worked this time because of timing.', fix: fixForGood },
+        },
+      );
     }
-    return pass(o.ordered ? `${o.vpnUnit} is ordered after the bridge` : `${overlay.interface} is on ${bridge}; ${o.notes[0] ?? 'start order is fine'}`);
+    return pass(
+      o.ordered
+        ? `${o.vpnUnit} is ordered after the bridge`
+        : `${overlay.interface} is on ${bridge}; ${o.notes[0] ?? 'start order is fine'}`,
+    );
   },
 };

@@ -1,10 +1,10 @@
 /** Small pure helpers the check families share. */
 import { Netmask } from 'netmask';
+import type { Verdict } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { AddressInfo, LinkInfo } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
-import type { Verdict } from '../engine/check.js';
 
 const MAX_EXCERPT_LINES = 20;
 
@@ -16,7 +16,11 @@ export function excerpt(text: string, maxLines = MAX_EXCERPT_LINES): string {
 }
 
 /** Evidence from one gathered section of a host. */
-export function sectionEvidence(f: HostFacts, section: string, opts: { excerpt?: string; note?: string } = {}): Evidence {
+export function sectionEvidence(
+  f: HostFacts,
+  section: string,
+  opts: { excerpt?: string; note?: string } = {},
+): Evidence {
   const r = f.raw[section];
   const text = opts.excerpt ?? (r ? [r.stdout, r.stderr].filter((s) => s.trim() !== '').join('\n') : '');
   return {
@@ -38,7 +42,11 @@ export function unreadable(f: HostFacts, section: string, what: string): Verdict
   else if (r.timedOut) why = 'the command timed out';
   else if (r.exitCode === 127) why = `the command is not installed (${r.command.split(' ')[0]})`;
   else why = `the command exited ${r.exitCode}: ${firstLine(r.stderr) || firstLine(r.stdout)}`;
-  return { status: 'error', summary: `could not read ${what} on ${f.host}: ${why}`, evidence: [sectionEvidence(f, section)] };
+  return {
+    status: 'error',
+    summary: `could not read ${what} on ${f.host}: ${why}`,
+    evidence: [sectionEvidence(f, section)],
+  };
 }
 
 export function firstLine(text: string): string {

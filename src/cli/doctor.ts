@@ -18,7 +18,10 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     const tui = await import('./tui/index.js').catch(() => null);
     if (tui) return tui.runTui(prepared, { color: wantColor(v['no-color']) });
   }
-  const reporters = createReporters([{ kind: 'human', path: null }], { color: wantColor(v['no-color']), verbose: v.verbose });
+  const reporters = createReporters([{ kind: 'human', path: null }], {
+    color: wantColor(v['no-color']),
+    verbose: v.verbose,
+  });
   const { code } = await executeRun(prepared, reporters);
   return code;
 }

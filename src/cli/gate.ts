@@ -38,7 +38,12 @@ export async function gateCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const v = parsed.values as { waivers?: string; 'allow-skip': boolean; 'max-warnings'?: string; help: boolean };
+  const v = parsed.values as {
+    waivers?: string;
+    'allow-skip': boolean;
+    'max-warnings'?: string;
+    help: boolean;
+  };
   if (v.help) {
     process.stdout.write(HELP);
     return 0;
@@ -46,7 +51,7 @@ export async function gateCommand(argv: string[]): Promise<number> {
   const file = parsed.positionals[0];
   if (!file) throw new UsageError('gate needs a TAP file (or - for stdin); see lxdcheck gate --help');
   const tap = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
-  let waivers;
+  let waivers: ReturnType<typeof loadWaivers>;
   try {
     waivers = v.waivers ? loadWaivers(readFileSync(v.waivers, 'utf8'), v.waivers) : [];
   } catch (e) {
@@ -56,7 +61,9 @@ export async function gateCommand(argv: string[]): Promise<number> {
   const verdict = await gate(tap, {
     waivers,
     allowSkip: v['allow-skip'],
-    ...(v['max-warnings'] !== undefined ? { maxWarnings: parsePositiveInt(v['max-warnings'], '--max-warnings') } : {}),
+    ...(v['max-warnings'] !== undefined
+      ? { maxWarnings: parsePositiveInt(v['max-warnings'], '--max-warnings') }
+      : {}),
   });
   process.stdout.write(verdict.text.endsWith('\n') ? verdict.text : `${verdict.text}\n`);
   return verdict.pass ? 0 : 1;

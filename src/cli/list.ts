@@ -19,7 +19,9 @@ export function listText(): string {
       family = familyOf(c.id);
       lines.push('', `${family}`);
     }
-    lines.push(`  ${c.id.padEnd(32)} ${SCOPE_TEXT[c.scope]}${c.needs?.length ? `; needs ${c.needs.join(', ')}` : ''}`);
+    lines.push(
+      `  ${c.id.padEnd(32)} ${SCOPE_TEXT[c.scope]}${c.needs?.length ? `; needs ${c.needs.join(', ')}` : ''}`,
+    );
     lines.push(`  ${''.padEnd(32)} ${c.proves}`);
   }
   lines.push('', 'lxdcheck explain ID   says why a check fails and how to fix it.');
@@ -30,7 +32,9 @@ export function explainText(id: string): string {
   const c = findCheck(id);
   if (!c) {
     const near = allChecks.filter((x) => x.id.includes(id) || id.includes(familyOf(x.id))).map((x) => x.id);
-    throw new UsageError(`no check "${id}"${near.length ? `; did you mean ${near.slice(0, 4).join(', ')}?` : ''} (lxdcheck list shows all)`);
+    throw new UsageError(
+      `no check "${id}"${near.length ? `; did you mean ${near.slice(0, 4).join(', ')}?` : ''} (lxdcheck list shows all)`,
+    );
   }
   return [
     `${c.id}  (runs for ${SCOPE_TEXT[c.scope]})`,
@@ -38,7 +42,9 @@ export function explainText(id: string): string {
     `What it proves:  ${c.proves}`,
     `Why it fails:    ${c.whyItFails}`,
     `How to fix it:   ${c.howToFix}`,
-    ...(c.needs?.length ? [`Needs first:     ${c.needs.join(', ')} (skipped with the reason when those fail)`] : []),
+    ...(c.needs?.length
+      ? [`Needs first:     ${c.needs.join(', ')} (skipped with the reason when those fail)`]
+      : []),
     '',
   ].join('\n');
 }

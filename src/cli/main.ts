@@ -44,7 +44,9 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./doctor.js')).doctorCommand(rest);
     case 'list': {
       if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write('lxdcheck list\n\nEvery check with its scope, prerequisites and what it proves.\n');
+        process.stdout.write(
+          'lxdcheck list\n\nEvery check with its scope, prerequisites and what it proves.\n',
+        );
         return 0;
       }
       process.stdout.write((await import('./list.js')).listText());
@@ -53,7 +55,9 @@ async function main(argv: string[]): Promise<number> {
     case 'explain': {
       const id = rest[0];
       if (!id || id === '--help' || id === '-h') {
-        process.stdout.write('lxdcheck explain CHECK-ID\n\nWhat a check proves, why it fails and how to fix it (ids: lxdcheck list).\n');
+        process.stdout.write(
+          'lxdcheck explain CHECK-ID\n\nWhat a check proves, why it fails and how to fix it (ids: lxdcheck list).\n',
+        );
         return id ? 0 : 2;
       }
       process.stdout.write((await import('./list.js')).explainText(id));
@@ -107,7 +111,9 @@ main(process.argv.slice(2)).then(
       process.exitCode = code;
       return;
     }
-    process.stderr.write(`lxdcheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `lxdcheck: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     process.exitCode = 3;
   },
 );

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
 import { parseArgs } from 'node:util';
 import { BUNDLE_FORMAT, readBundle, writeBundle } from '../bundle/index.js';
 import type { CheckDef } from '../engine/check.js';
@@ -18,8 +19,6 @@ import { findScenario, type Scenario, scenarioChecks, scenarios } from '../scena
 import { createTransport } from '../transport/index.js';
 import { parseDuration, parsePositiveInt, UsageError, wantColor } from './args.js';
 import { VERSION } from './version.js';
-
-import type { ParseArgsConfig } from 'node:util';
 
 export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   inventory: { type: 'string', short: 'i' },
@@ -94,7 +93,12 @@ export type RunValues = {
 
 export function parseRunArgs(argv: string[]): RunValues {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: RUN_OPTIONS, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: RUN_OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     return values as RunValues;
   } catch (e) {
@@ -118,10 +122,14 @@ export interface PreparedRun {
 export function prepareRun(v: RunValues): PreparedRun {
   const scenario = findScenario(v.scenario);
   if (!scenario) {
-    throw new UsageError(`unknown scenario "${v.scenario}"; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    throw new UsageError(
+      `unknown scenario "${v.scenario}"; known: ${scenarios.map((s) => s.name).join(', ')}`,
+    );
   }
   if (scenario.mutating && !v['allow-mutations']) {
-    throw new UsageError(`scenario ${scenario.name} changes the cluster (${scenario.summary}); add --allow-mutations to let it`);
+    throw new UsageError(
+      `scenario ${scenario.name} changes the cluster (${scenario.summary}); add --allow-mutations to let it`,
+    );
   }
   if (v.record && v.replay) throw new UsageError('--record and --replay cannot be combined');
   let inventory: Inventory;
@@ -133,7 +141,10 @@ export function prepareRun(v: RunValues): PreparedRun {
     inventory = parseInventory(inventoryText, v.inventory ?? join(v.replay, 'inventory.yaml'));
     replay = bundle.gathers;
   } else {
-    if (!v.inventory) throw new UsageError('an inventory is required: lxdcheck run -i cluster.yaml (see lxdcheck run --help)');
+    if (!v.inventory)
+      throw new UsageError(
+        'an inventory is required: lxdcheck run -i cluster.yaml (see lxdcheck run --help)',
+      );
     inventory = loadInventory(v.inventory);
     inventoryText = readFileSync(v.inventory, 'utf8');
   }
@@ -163,7 +174,8 @@ export function prepareRun(v: RunValues): PreparedRun {
       strict,
       concurrency,
       timeoutMs,
-      transport: (host) => createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
+      transport: (host) =>
+        createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
       ...(replay ? { replay } : {}),
     },
   };
@@ -174,8 +186,12 @@ export async function executeRun(
   prepared: PreparedRun,
   reporters: Reporter[],
   extraListener?: (e: RunEvent) => void,
+  /** Stops the run like Ctrl-C does (the TUI reads Ctrl-C as a key in raw mode). */
+  signal?: AbortSignal,
 ): Promise<{ code: number; outcome: RunOutcome }> {
   const controller = new AbortController();
+  if (signal?.aborted) controller.abort();
+  signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;

@@ -5,7 +5,7 @@
  */
 import { buildScript, newMarker, type Section, splitSections } from '../facts/script.js';
 import type { RawOutput } from '../facts/types.js';
-import { TransportError, type Transport } from '../transport/types.js';
+import { type Transport, TransportError } from '../transport/types.js';
 
 export interface GatherResult {
   host: string;
@@ -24,7 +24,9 @@ export interface GatherOptions {
   signal?: AbortSignal;
 }
 
-export async function connectHost(transport: Transport): Promise<{ ok: true } | { ok: false; error: string; kind: string }> {
+export async function connectHost(
+  transport: Transport,
+): Promise<{ ok: true } | { ok: false; error: string; kind: string }> {
   try {
     await transport.connect();
     return { ok: true };
@@ -44,12 +46,16 @@ export async function runSections(
   const marker = newMarker();
   const script = buildScript(sections, marker);
   try {
-    const r = await transport.exec({ script }, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const r = await transport.exec(
+      { script },
+      { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
+    );
     const raw = splitSections(sections, r.stdout, r.stderr, marker, r.timedOut);
     let execError: string | undefined;
     if (r.timedOut) execError = `the gather command was killed after ${opts.timeoutMs} ms`;
     else if (r.aborted) execError = 'interrupted';
-    else if (r.exitCode === null) execError = `the gather command died: ${r.stderr.trim().split('\n').pop() ?? ''}`;
+    else if (r.exitCode === null)
+      execError = `the gather command died: ${r.stderr.trim().split('\n').pop() ?? ''}`;
     return execError ? { raw, execError } : { raw };
   } catch (e) {
     return { raw: {}, execError: e instanceof Error ? e.message : String(e) };

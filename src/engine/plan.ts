@@ -34,7 +34,9 @@ export function defaultSubjects(scope: Scope, inv: Inventory): Subject[] | null 
     case 'host':
       return inv.hosts.map((h) => ({ host: h.name }));
     case 'pair':
-      return inv.hosts.flatMap((a) => inv.hosts.filter((b) => b !== a).map((b) => ({ host: a.name, peer: b.name })));
+      return inv.hosts.flatMap((a) =>
+        inv.hosts.filter((b) => b !== a).map((b) => ({ host: a.name, peer: b.name })),
+      );
     default:
       // Container instances are only known once facts are in.
       return null;
@@ -45,7 +47,11 @@ export function defaultSubjects(scope: Scope, inv: Inventory): Subject[] | null 
  * Instances of the given checks. Without facts (ctx null), checks whose
  * instances depend on facts are left out; they are planned after gathering.
  */
-export function planInstances(checks: readonly CheckDef[], inv: Inventory, ctx: JudgeContext | null): Instance[] {
+export function planInstances(
+  checks: readonly CheckDef[],
+  inv: Inventory,
+  ctx: JudgeContext | null,
+): Instance[] {
   const hostIndex = new Map(inv.hosts.map((h, i) => [h.name, i]));
   const out: Instance[] = [];
   checks.forEach((check, checkIndex) => {
@@ -108,9 +114,11 @@ export function unmetPrerequisite(
   instance: Instance,
   results: ReadonlyMap<string, CheckResult>,
 ): string | null {
-  for (const need of instance.check.needs ?? []) {
+  for (const raw of instance.check.needs ?? []) {
+    const { id: need, hostOnly } = parseNeed(raw);
+    const about: Subject = hostOnly ? { host: instance.subject.host } : instance.subject;
     for (const r of results.values()) {
-      if (r.id !== need || !coversSubject(r.subject, instance.subject)) continue;
+      if (r.id !== need || !coversSubject(r.subject, about)) continue;
       if (r.status === 'pass' || r.status === 'warn') continue;
       const label = subjectLabel(r.subject);
       const where = label ? ` on ${label}` : '';
@@ -121,12 +129,21 @@ export function unmetPrerequisite(
   return null;
 }
 
+/**
+ * A prerequisite is a check id, about every host the subject involves;
+ * `id@host` limits it to the subject's own host (a ping from A to B needs
+ * SSH to A only: B may be down, which is what the ping is there to say).
+ */
+export function parseNeed(need: string): { id: string; hostOnly: boolean } {
+  return need.endsWith('@host') ? { id: need.slice(0, -5), hostOnly: true } : { id: need, hostOnly: false };
+}
+
 /** Reject registries whose checks need later (or unknown) checks: judging runs in registry order. */
 export function validateRegistry(checks: readonly CheckDef[]): void {
   const seen = new Set<string>();
   for (const c of checks) {
     if (seen.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
-    for (const n of c.needs ?? []) {
+    for (const n of (c.needs ?? []).map((x) => parseNeed(x).id)) {
       if (!seen.has(n)) throw new Error(`check ${c.id} needs ${n}, which is not registered before it`);
     }
     seen.add(c.id);
@@ -141,14 +158,16 @@ export function selectChecks(
 ): CheckDef[] {
   const matches = (id: string, globs: readonly string[]) => globs.some((g) => globToRegExp(g).test(id));
   const wanted = new Set(
-    checks.filter((c) => (only.length === 0 || matches(c.id, only)) && !matches(c.id, skipGlobs)).map((c) => c.id),
+    checks
+      .filter((c) => (only.length === 0 || matches(c.id, only)) && !matches(c.id, skipGlobs))
+      .map((c) => c.id),
   );
   // Pull in prerequisites so a selected check is never judged on missing ground.
   const byId = new Map(checks.map((c) => [c.id, c]));
   const stack = [...wanted];
   while (stack.length > 0) {
     const id = stack.pop()!;
-    for (const n of byId.get(id)?.needs ?? []) {
+    for (const n of (byId.get(id)?.needs ?? []).map((x) => parseNeed(x).id)) {
       if (!wanted.has(n)) {
         wanted.add(n);
         stack.push(n);

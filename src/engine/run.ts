@@ -69,9 +69,17 @@ class OrderedEmitter {
   }
 }
 
-function judgeInstance(inst: Instance, ctx: JudgeContext, results: ReadonlyMap<string, CheckResult>): CheckResult {
+function judgeInstance(
+  inst: Instance,
+  ctx: JudgeContext,
+  results: ReadonlyMap<string, CheckResult>,
+): CheckResult {
   const started = performance.now();
-  const base = { id: inst.check.id, title: inst.check.title(inst.subject, ctx.inventory), subject: inst.subject };
+  const base = {
+    id: inst.check.id,
+    title: inst.check.title(inst.subject, ctx.inventory),
+    subject: inst.subject,
+  };
   const unmet = unmetPrerequisite(inst, results);
   if (unmet) {
     return { ...base, status: 'skip', summary: `needs ${unmet}`, evidence: [], durationMs: 0 };

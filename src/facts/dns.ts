@@ -68,7 +68,8 @@ export function parseDnsProbe(text: string): DnsAnswer[] {
   for (const line of text.split('\n')) {
     const [name, status, ...rest] = line.trim().split(/\s+/);
     if (!name || !status) continue;
-    if (status === 'ERROR') out.push({ name, status, addresses: [], error: rest.join(' ').replace(/_/g, ' ') });
+    if (status === 'ERROR')
+      out.push({ name, status, addresses: [], error: rest.join(' ').replace(/_/g, ' ') });
     else out.push({ name, status, addresses: rest.filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r)) });
   }
   return out;

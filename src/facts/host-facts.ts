@@ -116,7 +116,10 @@ export function splitHeadedFiles(text: string): { file: string; content: string 
   return out;
 }
 
-function meshFacts(raw: Record<string, RawOutput>): { mesh: PingResult[] | null; tool: 'fping' | 'ping' | null } {
+function meshFacts(raw: Record<string, RawOutput>): {
+  mesh: PingResult[] | null;
+  tool: 'fping' | 'ping' | null;
+} {
   const r = raw['mesh-ping'];
   if (!r || (r.exitCode === null && r.stdout === '' && r.stderr === '')) return { mesh: null, tool: null };
   if (r.stderr.includes('fping not found') || r.stdout.includes('##PING ')) {
@@ -164,7 +167,11 @@ function overlayFacts(
     return {
       peers: logText !== null ? peervpnPeerState(logText) : null,
       log: log
-        ? { bridgeMissing: log.bridgeMissing, upcmdErrors: log.upcmdErrors, excerpt: lastLines(logText ?? '', 15) }
+        ? {
+            bridgeMissing: log.bridgeMissing,
+            upcmdErrors: log.upcmdErrors,
+            excerpt: lastLines(logText ?? '', 15),
+          }
         : null,
       config: conf !== null ? parsePeervpnConfig(conf) : null,
     };
@@ -174,7 +181,9 @@ function overlayFacts(
     const nodes = dump && dump.exitCode === 0 ? parseTincNodes(dump.stdout) : null;
     const logText = okOutput(raw, 'overlay-log');
     const events = logText !== null ? parseTincLogEvents(logText) : [];
-    const upcmdErrors = events.filter((e) => e.kind === 'script-error' || /does not exist/.test(e.line)).map((e) => e.line);
+    const upcmdErrors = events
+      .filter((e) => e.kind === 'script-error' || /does not exist/.test(e.line))
+      .map((e) => e.line);
     return {
       peers: nodes ? tincPeerState(nodes) : null,
       log:
@@ -241,7 +250,9 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     vpnLog: overlay.log,
     peervpnConfig: overlay.config,
     units,
-    leases: leasesRaw ? splitHeadedFiles(leasesRaw.stdout).map((f) => ({ file: f.file, leases: parseLeases(f.content) })) : [],
+    leases: leasesRaw
+      ? splitHeadedFiles(leasesRaw.stdout).map((f) => ({ file: f.file, leases: parseLeases(f.content) }))
+      : [],
     lxdBridgeDefaults: json('lxd-bridge-default', parseLxdBridgeDefaults),
     lxdNetwork: json('lxc-network', parseLxcNetworkShow),
     containers: json('lxc-list', parseLxcList),

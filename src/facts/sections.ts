@@ -43,7 +43,8 @@ export function meshTargets(inv: Inventory, host: HostSpec): string[] {
  */
 function pingFanOut(jobs: { key: string; argv: string[] }[]): string {
   const parts = jobs.map(
-    (j) => `( o=$(${j.argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(j.key)} "$?" "$o" ) &`,
+    (j) =>
+      `( o=$(${j.argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(j.key)} "$?" "$o" ) &`,
   );
   return `${parts.join(' ')} wait`;
 }
@@ -128,7 +129,12 @@ export function overlaySections(inv: Inventory): Section[] {
 export function unitsOfInterest(inv: Inventory): string[] {
   const o = inv.cluster.overlay;
   const vpnUnit =
-    o.unit ?? (o.type === 'peervpn' ? 'peervpn.service' : o.type === 'tinc' ? `tinc@${o.network ?? 'lxd'}.service` : '');
+    o.unit ??
+    (o.type === 'peervpn'
+      ? 'peervpn.service'
+      : o.type === 'tinc'
+        ? `tinc@${o.network ?? 'lxd'}.service`
+        : '');
   return [vpnUnit, 'lxd.service', 'lxd-bridge.service', 'snap.lxd.daemon.service', 'dnsmasq.service'].filter(
     (u) => u !== '',
   );
@@ -185,7 +191,10 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
   if (targets.length > 0) {
     const fping = `fping -q -C ${PING_COUNT} -p 200 -t 700 ${targets.map(q).join(' ')}`;
     const fallback = pingFanOut(
-      targets.map((t) => ({ key: t, argv: ['ping', '-n', '-c', String(PING_COUNT), '-i', '0.2', '-W', '1', t] })),
+      targets.map((t) => ({
+        key: t,
+        argv: ['ping', '-n', '-c', String(PING_COUNT), '-i', '0.2', '-W', '1', t],
+      })),
     );
     sections.push({
       name: 'mesh-ping',

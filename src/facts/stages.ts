@@ -32,7 +32,9 @@ export const dnsStage: Stage = {
     const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
     if (!server) return [];
     const names = [...knownNames(inv, facts), absentName(inv)];
-    return [{ name: 'dns-probe', shell: dnsProbeShell(server, names), timeoutSeconds: 10, wrapTimeout: false }];
+    return [
+      { name: 'dns-probe', shell: dnsProbeShell(server, names), timeoutSeconds: 10, wrapTimeout: false },
+    ];
   },
 };
 

@@ -43,5 +43,9 @@ export function findScenario(name: string): Scenario | undefined {
 export function scenarioChecks(s: Scenario, checks: readonly CheckDef[] = allChecks): CheckDef[] {
   if (s.include.length === 0) return [...checks];
   const wanted = checks.filter((c) => s.include.some((g) => globToRegExp(g).test(c.id)));
-  return selectChecks(checks, wanted.map((c) => c.id), []);
+  return selectChecks(
+    checks,
+    wanted.map((c) => c.id),
+    [],
+  );
 }
