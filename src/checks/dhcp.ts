@@ -212,6 +212,7 @@ function ipBetween(ip: string, first: string, last: string): boolean {
 export const dnsAnswers: CheckDef = {
   id: 'dns.answers',
   scope: 'host',
+  late: true,
   needs: ['ssh.reachable'],
   title: (_s, inv) =>
     `the one dnsmasq (${hostSpec(inv, inv.cluster.dhcp).bridgeAddress}) answers for .${inv.cluster.domain} from here`,

@@ -40,6 +40,12 @@ export interface CheckDef {
   proves: string;
   whyItFails: string;
   howToFix: string;
+  /**
+   * Judged on the facts of later gather stages (probes that need every
+   * host's first answers, e.g. DNS names from the leases). Such per-host
+   * checks are shown with the cluster-wide results, after all hosts.
+   */
+  late?: boolean;
   /** Instances; defaults by scope (every host, every ordered host pair, the cluster). */
   subjects?(ctx: JudgeContext): Subject[];
   judge(subject: Subject, ctx: JudgeContext): Verdict;

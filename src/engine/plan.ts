@@ -23,6 +23,7 @@ export function instanceKey(id: string, subject: Subject): string {
 /** Phases follow design.md: cluster inputs, per host, cluster-wide, host pairs, containers. */
 function phaseOf(check: CheckDef): number {
   if (check.scope === 'cluster' && check.id.startsWith('inventory.')) return 0;
+  if (check.late && check.scope === 'host') return 2;
   const phases: Record<Scope, number> = { host: 1, cluster: 2, pair: 3, container: 4, 'container-pair': 5 };
   return phases[check.scope];
 }
@@ -62,7 +63,7 @@ export function planInstances(
     const phase = phaseOf(check);
     subjects.forEach((subject, subjectIndex) => {
       // Per-host checks are grouped by host, so a host's story reads top to bottom.
-      const group = phase === 1 ? (hostIndex.get(subject.host ?? '') ?? 0) : 0;
+      const group = phase === 1 || phase === 2 ? (hostIndex.get(subject.host ?? '') ?? -1) : 0;
       out.push({
         key: instanceKey(check.id, subject),
         check,
@@ -101,6 +102,8 @@ function containersOf(s: Subject): string[] {
 
 /** A result `r` is a prerequisite of subject `s` when it is about nothing `s` is not about. */
 function coversSubject(r: Subject, s: Subject): boolean {
+  // A pair result is directional: A->B says nothing about B->A.
+  if (r.peer !== undefined) return r.host === s.host && r.peer === s.peer;
   const hosts = hostsOf(s);
   const containers = containersOf(s);
   return hostsOf(r).every((h) => hosts.includes(h)) && containersOf(r).every((c) => containers.includes(c));

@@ -39,7 +39,8 @@ export function buildScript(sections: readonly Section[], marker: string): strin
   ];
   for (const s of sections) {
     if (!NAME.test(s.name)) throw new Error(`bad section name ${s.name}`);
-    const body = s.wrapTimeout === false ? `{ ${s.shell}; }` : `lxdcheck_t ${s.timeoutSeconds} ${s.shell}`;
+    // A subshell, so an `exit` inside a compound fragment ends only that section.
+    const body = s.wrapTimeout === false ? `( ${s.shell} )` : `lxdcheck_t ${s.timeoutSeconds} ${s.shell}`;
     lines.push(`lxdcheck_begin ${s.name}; ${body} </dev/null; lxdcheck_end ${s.name} $?`);
   }
   return lines.join('\n');

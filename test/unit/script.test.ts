@@ -75,3 +75,13 @@ test('the parallel ping fan-out framing parses back into blocks', (t) => {
     { key: '172.16.0.3 1500', exitCode: 1, output: 'fail' },
   ]);
 });
+
+test('an `exit` inside a compound section ends that section only', (t) => {
+  const out = run([
+    { name: 'quits', shell: 'if true; then echo before; exit 3; fi', timeoutSeconds: 5, wrapTimeout: false },
+    { name: 'next', shell: 'echo next', timeoutSeconds: 5 },
+  ]);
+  t.is(out.quits?.exitCode, 3);
+  t.is(out.quits?.stdout, 'before\n');
+  t.is(out.next?.stdout, 'next\n');
+});
