@@ -19,6 +19,17 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The environment for every lab command: the system PATH only. Under npx/ava, PATH starts with
+ * node_modules/.bin, where e.g. `nft` is @vercel/nft, not nftables.
+ */
+export const LAB_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C.UTF-8',
+  LC_ALL: 'C.UTF-8',
+};
+
 export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [cmd, ...args] = argv;
   if (!cmd) return Promise.reject(new Error('empty command'));
@@ -29,7 +40,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     let settled = false;
     const child = spawn(cmd, args, {
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: opts.env ?? process.env,
+      env: opts.env ?? LAB_ENV,
     });
     const timer = setTimeout(() => {
       timedOut = true;
@@ -87,7 +98,7 @@ export function startDetached(argv: readonly string[], logFile?: string): Promis
   if (!cmd) return Promise.reject(new Error('empty command'));
   const fd = logFile ? openSync(logFile, 'a') : 'ignore';
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env: LAB_ENV });
     if (typeof fd === 'number') closeSync(fd);
     child.once('error', reject);
     child.once('spawn', () => {
