@@ -14,6 +14,7 @@ Usage:
   lxdcheck explain CHECK-ID                 why a check fails and how to fix it
   lxdcheck gate    RESULTS.tap [--waivers FILE] [--allow-skip] [--max-warnings N]
   lxdcheck lab     up|down|status|inventory|break FAULT|heal|faults   a real cluster on this machine (root)
+  lxdcheck demo    [--no-lxd]               build the lab, check it, break it, check again, tear down (root)
 
 Examples:
   sudo lxdcheck lab up --no-lxd && sudo lxdcheck lab inventory > lab.yaml
@@ -67,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./gate.js')).gateCommand(rest);
     case 'lab':
       return (await import('../lab/index.js')).labMain(rest);
+    case 'demo':
+      return (await import('./demo.js')).demoCommand(rest);
     default:
       process.stderr.write(`lxdcheck: unknown command "${cmd}"\n\n${HELP}`);
       return 2;

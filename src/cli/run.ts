@@ -37,6 +37,7 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'accept-new': { type: 'boolean', default: false },
   'known-hosts': { type: 'string', multiple: true, default: [] as string[] },
   'no-color': { type: 'boolean', default: false },
+  'tap-version': { type: 'string', default: '14' },
   verbose: { type: 'boolean', short: 'v', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 };
@@ -64,6 +65,7 @@ Options:
       --known-hosts FILE   known_hosts to verify against (default ~/.ssh/known_hosts); repeatable
       --allow-mutations    allow scenarios that create probe containers (always cleaned up)
       --no-color           no ANSI colours (also NO_COLOR=1, TERM=dumb)
+      --tap-version 13|14  TAP version line (default 14; 13 for Perl prove before Test::Harness 3.48)
   -v, --verbose            more detail in the human summary
 
 Exit codes: 0 all passed (warnings allowed unless --strict), 1 a check failed
@@ -87,6 +89,7 @@ export type RunValues = {
   'accept-new': boolean;
   'known-hosts': string[];
   'no-color': boolean;
+  'tap-version': string;
   verbose: boolean;
   help: boolean;
 };
@@ -249,7 +252,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     const toStdout = specs.find((s) => s.path === null);
     if (toStdout) toStdout.path = v.output;
   }
-  const reporters = createReporters(specs, { color: wantColor(v['no-color']), verbose: v.verbose });
+  if (v['tap-version'] !== '13' && v['tap-version'] !== '14') throw new UsageError('--tap-version must be 13 or 14');
+  const reporters = createReporters(specs, {
+    color: wantColor(v['no-color']),
+    verbose: v.verbose,
+    tapVersion: v['tap-version'] === '13' ? 13 : 14,
+  });
   const { code } = await executeRun(prepared, reporters);
   return code;
 }

@@ -80,6 +80,8 @@ export interface CreateReportersOptions {
   openFile?: (path: string) => Sink;
   /** Environment (default process.env): with GITHUB_ACTIONS=true and no github reporter asked for, annotations go to stderr. */
   env?: Record<string, string | undefined>;
+  /** TAP version line: 14 (default) or 13 for older consumers (Test::Harness before 3.48). */
+  tapVersion?: 13 | 14;
 }
 
 export function createReporters(specs: ReporterSpec[], opts: CreateReportersOptions): Reporter[] {
@@ -91,7 +93,7 @@ export function createReporters(specs: ReporterSpec[], opts: CreateReportersOpti
     const sink = s.path === null ? stdout : openFile(s.path);
     switch (s.kind) {
       case 'tap':
-        return createTapReporter(sink);
+        return createTapReporter(sink, { version: opts.tapVersion ?? 14 });
       case 'json':
         return createJsonReporter(sink);
       case 'junit':

@@ -100,6 +100,7 @@ test('an unreachable host: its checks are SKIP with the reason, the others still
   t.is(transports.get('lxd1')?.execs, readOnlyStages.length);
   t.is(transports.get('lxd2')?.execs, 0);
   const parsed = await parseTap(tap);
+  if (!parsed) throw new Error("no TAP result");
   t.true(parsed.plan.end === outcome.results.length);
   t.is(parsed.count, outcome.results.length);
   t.false(parsed.ok);

@@ -1,0 +1,191 @@
+/**
+ * lxdcheck against the real lab, over real SSH: a healthy lab passes, and
+ * each injected fault makes exactly the checks that should fail fail, with
+ * the right host named and a fix.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { labBreak, labDown, labHeal, labInventoryYaml, labUp, missingTools } from '../../src/lab/index.js';
+import type { CheckResult } from '../../src/model.js';
+import { subjectLabel } from '../../src/model.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-e2e-'));
+const inventoryFile = join(dir, 'lab.yaml');
+const log = () => undefined;
+
+const isRoot = process.getuid?.() === 0;
+const missing = isRoot ? await missingTools({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 }) : ['root'];
+const lab = missing.length === 0 ? test.serial : test.skip;
+if (missing.length > 0) console.warn(`lab e2e skipped: missing ${missing.join(', ')}`);
+
+interface RunOutput {
+  code: number;
+  results: CheckResult[];
+  tap: string;
+}
+
+async function lxdcheck(...extra: string[]): Promise<RunOutput> {
+  const json = join(dir, `results-${Date.now()}.json`);
+  let code = 0;
+  let tap = '';
+  try {
+    const r = await run('node', [CLI, 'run', '-i', inventoryFile, '--reporter', 'tap', '--reporter', `json:${json}`, ...extra], {
+      timeout: 60_000,
+    });
+    tap = r.stdout;
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string };
+    code = err.code ?? -1;
+    tap = err.stdout ?? '';
+  }
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] };
+  return { code, results: doc.results, tap };
+}
+
+const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
+const failing = (o: RunOutput) => o.results.filter((r) => r.status === 'fail' || r.status === 'error').map(key).sort();
+
+/** Every expected failure is there, and nothing fails outside expected ∪ allowed. */
+function assertFailures(t: import('ava').ExecutionContext, o: RunOutput, expected: string[], allowed: RegExp[] = []) {
+  const got = failing(o);
+  for (const e of expected) t.true(got.includes(e), `expected ${e} to fail; failing: ${got.join(', ')}`);
+  const extra = got.filter((g) => !expected.includes(g) && !allowed.some((a) => a.test(g)));
+  t.deepEqual(extra, [], `unexpected failures: ${extra.join(', ')}`);
+  t.is(o.code, 1);
+  for (const r of o.results.filter((x) => x.status === 'fail')) {
+    t.truthy(r.hint?.fix?.length || r.hint?.why, `${key(r)} has a hint`);
+  }
+}
+
+function result(o: RunOutput, k: string): CheckResult {
+  const r = o.results.find((x) => key(x) === k);
+  if (!r) throw new Error(`no result ${k}`);
+  return r;
+}
+
+test.before(async () => {
+  if (missing.length > 0) return;
+  const state = await labUp({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 }, log);
+  writeFileSync(inventoryFile, labInventoryYaml(state));
+});
+
+test.after.always(async () => {
+  if (missing.length > 0) return;
+  await labHeal(log).catch(() => undefined);
+  if (!process.env.LXDCHECK_KEEP_LAB) await labDown(log);
+});
+
+lab('healthy lab: exit 0, nothing fails, one SSH connection per host', async (t) => {
+  const o = await lxdcheck();
+  t.deepEqual(failing(o), []);
+  t.is(o.code, 0);
+  t.true(o.results.filter((r) => r.id === 'ssh.reachable').every((r) => r.status === 'pass'));
+  t.true(o.results.some((r) => r.id === 'mesh.bridge' && r.status === 'pass'));
+  t.regex(o.tap, /^TAP version 14\n/);
+});
+
+lab('service-order on lxd2: the tap is off the bridge and the log explains why', async (t) => {
+  await labBreak('service-order', { host: 'lxd2' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['overlay.member lxd2', 'service-order.vpn-after-bridge lxd2', 'mesh.bridge lxd1->lxd2'], [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/]);
+    const so = result(o, 'service-order.vpn-after-bridge lxd2');
+    t.regex(so.summary, /bridge did not exist/);
+    t.true(so.hint?.fix?.some((f) => f.startsWith('ip link set peervpn0 master lxdbr0')) ?? false);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('overlay-not-bridged on lxd2: overlay.member fails, service order is not blamed', async (t) => {
+  await labBreak('overlay-not-bridged', { host: 'lxd2' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['overlay.member lxd2'], [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/]);
+    t.is(result(o, 'service-order.vpn-after-bridge lxd2').status, 'pass');
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('peer-down on lxd3: its daemon is gone and the others name it as the missing peer', async (t) => {
+  await labBreak('peer-down', { host: 'lxd3' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(
+      t,
+      o,
+      ['overlay.daemon lxd3', 'overlay.peers lxd1', 'overlay.peers lxd2', 'mesh.bridge lxd1->lxd3'],
+      [/^overlay\.(exists|peers) lxd3$/, /^mesh\.(bridge|pmtu) lxd\d->lxd\d$/],
+    );
+    t.regex(result(o, 'overlay.peers lxd1').summary, /lxd3/);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('second-dhcp on lxd2: dhcp.single fails naming lxd2', async (t) => {
+  await labBreak('second-dhcp', { host: 'lxd2' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['dhcp.single']);
+    t.regex(result(o, 'dhcp.single').summary, /lxd2 also serves DHCP/);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('dns-down: no DHCP server and no DNS answers from any host', async (t) => {
+  await labBreak('dns-down');
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['dhcp.single', 'dns.answers lxd1', 'dns.answers lxd2', 'dns.answers lxd3']);
+    t.regex(result(o, 'dhcp.single').summary, /no DHCP server runs on lxd1/);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('route-missing on lxd3: routes.overlay fails on lxd3 only', async (t) => {
+  await labBreak('route-missing', { host: 'lxd3' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['routes.overlay lxd3']);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('mtu on lxd2: bridge.mtu fails there and full-size frames from lxd2 are refused', async (t) => {
+  await labBreak('mtu', { host: 'lxd2' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['bridge.mtu lxd2', 'mesh.pmtu lxd2->lxd1', 'mesh.pmtu lxd2->lxd3'], [/^mesh\.pmtu lxd\d->lxd2$/]);
+    t.regex(result(o, 'mesh.pmtu lxd2->lxd1').summary, /largest that passes: 1400/);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('bridge-address-conflict on lxd3: both holders are named, lxd3 lost its own address', async (t) => {
+  await labBreak('bridge-address-conflict', { host: 'lxd3' });
+  try {
+    const o = await lxdcheck();
+    assertFailures(t, o, ['bridge.unique-address', 'bridge.address lxd3'], [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd3$/]);
+    t.regex(result(o, 'bridge.unique-address').summary, /172\.16\.0\.2 is held by lxd2 and lxd3/);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('after healing, the lab is healthy again', async (t) => {
+  const o = await lxdcheck();
+  t.deepEqual(failing(o), []);
+  t.is(o.code, 0);
+});
