@@ -94,6 +94,13 @@ interface Endpoint {
   identityFiles: string[];
 }
 
+interface ProxyState {
+  /** Why the ProxyCommand ended, once it did. */
+  message(): string | undefined;
+  /** Resolves when it has exited and its stderr is read. */
+  exited: Promise<void>;
+}
+
 interface Chain {
   target: Client;
   alive: boolean;
@@ -110,6 +117,12 @@ interface RunningExec {
 
 const PGID_MARKER = 'LXDCHECK-PGID:';
 
+/** How long a kill waits for the pgid line if it has not arrived yet. */
+const PGID_WAIT_MS = 2000;
+
+/** How long close() waits for the remote `kill` of a still-running command. */
+const KILL_COMMAND_TIMEOUT_MS = 3000;
+
 /**
  * Strips the `\nLXDCHECK-PGID:<n>\n` line remoteCommand() prints first on
  * stderr and remembers the number. Looks only at the first 8 KiB (a noisy
@@ -118,6 +131,11 @@ const PGID_MARKER = 'LXDCHECK-PGID:';
 class PgidFilter {
   pgid: number | undefined;
   private head: Buffer | null = Buffer.alloc(0);
+  private onFound: () => void = () => {};
+  /** Resolves when the pgid is known, or when it no longer can be (flushed). */
+  readonly found = new Promise<void>((r) => {
+    this.onFound = r;
+  });
 
   constructor(private readonly sink: (d: Buffer) => void) {}
 
@@ -131,6 +149,7 @@ class PgidFilter {
     const m = /\nLXDCHECK-PGID:(\d+)\n/.exec(text);
     if (m) {
       this.pgid = Number(m[1]);
+      this.onFound();
       const before = this.head.subarray(0, m.index);
       const after = this.head.subarray(m.index + m[0].length);
       this.head = null;
@@ -141,9 +160,15 @@ class PgidFilter {
     }
   }
 
+  /** What is held back so far (not consumed). */
+  peek(): Buffer {
+    return this.head ?? Buffer.alloc(0);
+  }
+
   flush(): void {
     if (this.head && this.head.length > 0) this.sink(this.head);
     this.head = null;
+    this.onFound();
   }
 }
 
@@ -336,7 +361,7 @@ class SshTransport implements Transport {
 
     try {
       let sock: Duplex | undefined;
-      let proxyFailure: (() => string | undefined) | undefined;
+      let proxyState: ProxyState | undefined;
       if (ssh.proxyJump.length > 0) {
         for (let i = 0; i < ssh.proxyJump.length; i++) {
           const hop = ssh.proxyJump[i]!;
@@ -379,16 +404,24 @@ class SshTransport implements Transport {
         child.stderr!.on('data', (d: Buffer) => {
           stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
         });
-        child.on('error', (e) => {
-          exitInfo = `could not start: ${e.message}`;
+        const exited = new Promise<void>((resolve) => {
+          child.on('error', (e) => {
+            exitInfo = `could not start: ${e.message}`;
+            resolve();
+          });
+          // 'close' comes after 'exit' and after stderr is drained: the message is complete.
+          child.on('close', (code, signal) => {
+            exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
+            resolve();
+          });
         });
-        child.on('exit', (code, signal) => {
-          exitInfo = signal ? `killed by ${signal}` : `exited with status ${code}`;
-        });
-        proxyFailure = () =>
-          exitInfo
-            ? `ProxyCommand ${JSON.stringify(cmd)} ${exitInfo}${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`
-            : undefined;
+        proxyState = {
+          exited,
+          message: () =>
+            exitInfo
+              ? `ProxyCommand ${JSON.stringify(cmd)} ${exitInfo}${stderrTail.trim() ? `: ${stderrTail.trim()}` : ''}`
+              : undefined,
+        };
         sock = childDuplex(child);
       }
       const target: Endpoint = {
@@ -398,7 +431,7 @@ class SshTransport implements Transport {
         port: ssh.port,
         identityFiles: ssh.identityFiles,
       };
-      const client = await this.connectOne(target, sock, entries, proxyFailure);
+      const client = await this.connectOne(target, sock, entries, proxyState);
       this.connectionsOpened++;
       this.log(`connected to ${target.label}${hops.length ? ` via ${hops.length} jump host(s)` : ''}`);
       const chain: Chain = {
@@ -407,7 +440,7 @@ class SshTransport implements Transport {
         dispose: () => disposeAll(client),
       };
       client.on('error', (e: Error) => {
-        chain.endReason = proxyFailure?.() ?? e.message;
+        chain.endReason = proxyState?.message() ?? e.message;
         this.log(`connection error: ${e.message}`);
       });
       client.on('close', () => {
@@ -485,7 +518,7 @@ class SshTransport implements Transport {
     ep: Endpoint,
     sock: Duplex | undefined,
     entries: KnownHostEntry[],
-    proxyFailure?: () => string | undefined,
+    proxy?: ProxyState,
   ): Promise<Client> {
     return new Promise<Client>((resolve, reject) => {
       const client = new ssh2.Client();
@@ -517,7 +550,7 @@ class SshTransport implements Transport {
 
       const mapError = (err: Error & { level?: string; code?: string | number }): TransportError => {
         if (hostKeyError) return hostKeyError;
-        const proxyMsg = proxyFailure?.();
+        const proxyMsg = proxy?.message();
         if (proxyMsg) return new TransportError('proxy', `${ep.label}: ${proxyMsg}`, this.host);
         const code = typeof err.code === 'string' ? err.code : undefined;
         if (err.level === 'client-timeout' || code === 'ETIMEDOUT') {
@@ -558,6 +591,17 @@ class SshTransport implements Transport {
         );
       };
 
+      /** Map and fail; a ProxyCommand's exit status explains more than "connection lost", so wait briefly for it. */
+      const failWith = (err: Error) => {
+        if (settled) return;
+        if (proxy && !proxy.message() && !hostKeyError) {
+          const wait = new Promise<void>((r) => setTimeout(r, KILL_GRACE_MS).unref());
+          void Promise.race([proxy.exited, wait]).then(() => fail(mapError(err)));
+          return;
+        }
+        fail(mapError(err));
+      };
+
       client.on('ready', () => {
         if (settled) return;
         settled = true;
@@ -578,14 +622,10 @@ class SshTransport implements Transport {
           this.log(`authentication: ${err.message}`);
           return;
         }
-        fail(mapError(err));
+        failWith(err);
       });
       client.on('close', () => {
-        if (settled) return;
-        fail(
-          hostKeyError ??
-            mapError(Object.assign(new Error('connection closed before authentication completed'), {})),
-        );
+        failWith(new Error('connection closed before authentication completed'));
       });
 
       const knownTypes = knownKeyTypes(entries, ep.hostname, ep.port);
@@ -736,7 +776,7 @@ class SshTransport implements Transport {
     const argv = ['kill', '-s', 'KILL', '--', `-${pgid}`];
     const text = quoteArgv(this.spec.ssh.sudo ? ['sudo', '-n', ...argv] : argv);
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, KILL_GRACE_MS);
+      const t = setTimeout(resolve, KILL_COMMAND_TIMEOUT_MS);
       const done = () => {
         clearTimeout(t);
         resolve();
@@ -807,16 +847,21 @@ class SshTransport implements Transport {
       let graceTimer: NodeJS.Timeout | undefined;
       const waiter: Waiter = { cancelled: false, go: () => {} };
       let settledPromise: () => void = () => {};
+      const settled = new Promise<void>((r) => {
+        settledPromise = r;
+      });
+      let killing: Promise<void> = Promise.resolve();
+      let opening = false;
+      let channelArrived: (ch: ClientChannel | undefined) => void = () => {};
       const entry: RunningExec = {
         lost: (reason) => {
           lostReason = reason;
           finish(`[lxdcheck: connection to ${this.host} lost while the command ran: ${reason}]`);
         },
-        terminate: () =>
-          new Promise<void>((r) => {
-            settledPromise = r;
-            kill('closed');
-          }),
+        terminate: async () => {
+          kill('closed');
+          await Promise.all([settled, killing]);
+        },
       };
 
       const finish = (note?: string) => {
@@ -831,7 +876,9 @@ class SshTransport implements Transport {
           hasSlot = false;
           this.release();
         }
-        filter.flush();
+        // Bytes still held back while looking for the pgid line belong to the result; the filter keeps
+        // looking, since a late kill may still need the pgid.
+        err.push(filter.peek());
         const killed = timedOut || aborted || lostReason !== undefined;
         const result: ExecResult = {
           stdout: out.text(),
@@ -846,6 +893,25 @@ class SshTransport implements Transport {
         settledPromise();
       };
 
+      /** Kill the remote command behind `ch`: SSH signal, then `kill` of its process group, then close. */
+      const killChannel = async (ch: ClientChannel): Promise<void> => {
+        try {
+          ch.signal('KILL');
+        } catch {
+          // channel already gone
+        }
+        // The pgid line is the first thing the command prints; if it is still in flight, wait a moment for it.
+        const pgidWait = new Promise<void>((r) => setTimeout(r, PGID_WAIT_MS).unref());
+        await Promise.race([filter.found, pgidWait]);
+        if (filter.pgid !== undefined && chain.alive) await this.killRemoteGroup(chain.target, filter.pgid);
+        else this.log(`no process group id from ${this.host}; only closing the channel`);
+        try {
+          ch.close();
+        } catch {
+          // channel already gone
+        }
+      };
+
       const kill = (why: 'timeout' | 'abort' | 'closed') => {
         if (done) return;
         const note =
@@ -858,6 +924,15 @@ class SshTransport implements Transport {
         else aborted = true;
         const ch = channel;
         if (!ch) {
+          // Not started, or the exec request is in flight: the command may already run remotely,
+          // so kill it as soon as its channel shows up (bounded), but report now.
+          if (opening) {
+            const late = new Promise<ClientChannel | undefined>((r) => {
+              channelArrived = r;
+              setTimeout(() => r(undefined), KILL_COMMAND_TIMEOUT_MS).unref();
+            });
+            killing = late.then((c) => (c ? killChannel(c) : undefined));
+          }
           finish(note);
           return;
         }
@@ -865,28 +940,14 @@ class SshTransport implements Transport {
         // Never hang: whatever the remote side does, resolve after the grace period.
         graceTimer = setTimeout(() => finish(note), KILL_GRACE_MS);
         ch.once('close', () => finish(note));
-        try {
-          ch.signal('KILL');
-        } catch {
-          // channel already gone
-        }
-        const closeChannel = () => {
-          try {
-            ch.close();
-          } catch {
-            // channel already gone
-          }
-        };
-        if (filter.pgid !== undefined && chain.alive) {
-          void this.killRemoteGroup(chain.target, filter.pgid).then(closeChannel);
-        } else {
-          closeChannel();
-        }
+        killing = killChannel(ch);
       };
 
       const onAbort = () => kill('abort');
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => kill('timeout'), Math.max(0, options.timeoutMs));
+      // The timeout bounds the command, not its wait for a free channel: queued commands wait at
+      // most for the running ones, which are bounded by their own timeouts.
+      let timer: NodeJS.Timeout | undefined;
       this.running.add(entry);
 
       waiter.go = () => {
@@ -896,9 +957,17 @@ class SshTransport implements Transport {
           this.release();
           return;
         }
+        timer = setTimeout(() => kill('timeout'), Math.max(0, options.timeoutMs));
         const onOpen = (e: Error | undefined, ch: ClientChannel) => {
+          opening = false;
           if (done) {
-            ch?.close();
+            // killed while the exec request was in flight
+            if (!e && ch) {
+              ch.on('data', () => {});
+              ch.stderr.on('data', (d: Buffer) => filter.push(d));
+              ch.end();
+            }
+            channelArrived(e ? undefined : ch);
             return;
           }
           if (e) {
@@ -926,8 +995,10 @@ class SshTransport implements Transport {
           else ch.end();
         };
         try {
+          opening = true;
           chain.target.exec(remote, onOpen);
         } catch (e) {
+          opening = false;
           lostReason = errText(e);
           finish(`[lxdcheck: could not start the command on ${this.host}: ${errText(e)}]`);
         }

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 const execFileP = promisify(execFile);
 
 export interface SshdOptions {
-  /** Extra sshd_config lines (e.g. `SetEnv PATH=/x:/usr/bin:/bin`). */
+  /** Extra sshd_config lines; they take precedence over the defaults (e.g. `LogLevel DEBUG1`). */
   extraConfig?: string[];
   /** More public keys (OpenSSH one-line format) to authorize besides the generated user key. */
   authorizedKeys?: string[];
@@ -28,6 +28,8 @@ export interface SshdOptions {
 
 export interface Sshd {
   port: number;
+  /** The listening sshd's pid (per-connection sshd processes are its children: `pgrep -P pid`). */
+  pid: number;
   /** The host public key line: `ssh-ed25519 AAAA... comment`. */
   hostKeyPub: string;
   /** The user's private key (unencrypted ed25519), authorized for the current user. */
@@ -133,6 +135,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(
     config,
     [
+      // sshd keeps the first value it reads for a keyword, so extra lines go first and win.
+      ...(opts.extraConfig ?? []),
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKey}`,
@@ -146,7 +150,6 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       'PermitRootLogin prohibit-password',
       'AllowTcpForwarding yes',
       'LogLevel VERBOSE',
-      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );
@@ -163,6 +166,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   let stopped: Promise<void> | undefined;
   return {
     port,
+    pid: child.pid!,
     hostKeyPub,
     userKeyPath,
     knownHostsPath,

@@ -18,6 +18,7 @@ const HOSTILE = [
   `mixed 'single' and "double"`,
   '$(touch /tmp/lxdcheck-pwned)',
   '`id`',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point
   '${HOME}',
   '$HOME',
   'a;b',
