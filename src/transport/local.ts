@@ -31,6 +31,17 @@ class LocalTransport implements Transport {
     const argv = [...this.wrapper, ...('argv' in command ? command.argv : ['sh', '-c', command.script])];
     if (argv.length === 0) throw new Error('empty command');
     const started = Date.now();
+    if (this.closed || options.signal?.aborted) {
+      const result: ExecResult = {
+        stdout: '',
+        stderr: this.closed ? '[lxdcheck: transport closed]' : '[lxdcheck: aborted before it started]',
+        exitCode: null,
+        timedOut: false,
+        durationMs: 0,
+      };
+      if (!this.closed) result.aborted = true;
+      return Promise.resolve(result);
+    }
     return new Promise<ExecResult>((resolve) => {
       const out = new OutputBuffer('stdout', this.maxOutput);
       const err = new OutputBuffer('stderr', this.maxOutput);
@@ -60,13 +71,6 @@ class LocalTransport implements Transport {
         if (aborted) result.aborted = true;
         resolve(result);
       };
-
-      if (this.closed || options.signal?.aborted) {
-        aborted = !!options.signal?.aborted;
-        const note = this.closed ? '[lxdcheck: transport closed]' : '[lxdcheck: aborted before it started]';
-        finish(note);
-        return;
-      }
 
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const killGroup = () => {
