@@ -1,7 +1,7 @@
 /** Running commands on lab hosts and in lab containers (the public API). */
 import { hostExec } from './host.js';
 import { requireState } from './state.js';
-import { containerExecIn } from './verify.js';
+import { containerExecIn, currentContainers } from './verify.js';
 
 export { hostExec };
 
@@ -18,7 +18,9 @@ export async function containerExec(
   opts: { timeoutMs?: number } = {},
 ): Promise<LabExecResult> {
   const s = await requireState();
-  const c = s.containers.find((x) => x.name === name);
+  // LXD containers can move between hosts: find where each one is now.
+  const list = s.options.lxd ? await currentContainers(s) : s.containers;
+  const c = list.find((x) => x.name === name);
   if (!c)
     throw new Error(`no lab container ${name} (containers: ${s.containers.map((x) => x.name).join(', ')})`);
   const r = await containerExecIn(s, c, argv, opts.timeoutMs);

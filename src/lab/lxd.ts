@@ -1,14 +1,33 @@
 /** Real LXD 5.0 in the lab: one daemon per host, inside the host's namespaces. */
-import { lxdDir } from './constants.js';
+import { lxdDir, UNDERLAY_SUBNET } from './constants.js';
 
 export const LXD_IMAGE = 'lxlab-img';
 
 import { execOn } from './host.js';
 import type { LabContainer, LabHost } from './state.js';
 
+const DEAD_PROXY = 'http://127.0.0.1:9';
+
+/**
+ * Environment for lxd and lxc on a host: its own LXD_DIR, and dead proxies so nothing
+ * (e.g. images.linuxcontainers.org) is ever fetched, except the lab members themselves.
+ */
+export function lxdEnv(h: Pick<LabHost, 'name'>, members: readonly string[] = [UNDERLAY_SUBNET]): string[] {
+  const noProxy = ['127.0.0.1', 'localhost', UNDERLAY_SUBNET, ...members].join(',');
+  return [
+    `LXD_DIR=${lxdDir(h.name)}`,
+    `https_proxy=${DEAD_PROXY}`,
+    `http_proxy=${DEAD_PROXY}`,
+    `HTTPS_PROXY=${DEAD_PROXY}`,
+    `HTTP_PROXY=${DEAD_PROXY}`,
+    `no_proxy=${noProxy}`,
+    `NO_PROXY=${noProxy}`,
+  ];
+}
+
 /** argv for the `lxc` client talking to this host's own daemon (run it inside the host). */
 export function lxcArgv(h: Pick<LabHost, 'name'>, args: readonly string[]): string[] {
-  return ['env', `LXD_DIR=${lxdDir(h.name)}`, 'lxc', ...args];
+  return ['env', ...lxdEnv(h), 'lxc', ...args];
 }
 
 interface LxcInstance {

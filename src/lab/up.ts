@@ -21,7 +21,7 @@ import { pMap, run, waitFor } from './exec.js';
 import { healInner } from './faults.js';
 import { createHost, createUnderlay } from './host.js';
 import { withLock } from './lock.js';
-import { buildLxd } from './lxd-build.js';
+import { buildLxd, removeLabCgroups } from './lxd-build.js';
 import { killAndWait } from './proc.js';
 import { assertNoLeak, installBlackholes, labAddresses, removeBlackholes } from './safety.js';
 import {
@@ -296,6 +296,7 @@ export async function downInner(log: Log): Promise<void> {
   }
   const stuck = await killAndWait([...pids]);
   if (stuck.length > 0) log(`lab: warning: processes still alive after SIGKILL: ${stuck.join(' ')}`);
+  await removeLabCgroups();
   for (const ns of namespaces) await run(['ip', 'netns', 'del', ns]);
   const links = await run(['ip', '-j', 'link', 'show']);
   for (const l of JSON.parse(links.stdout || '[]') as { ifname: string }[]) {
