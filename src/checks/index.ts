@@ -11,8 +11,19 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
+import {
+  containersAddress,
+  containersDns,
+  containersDuplicateName,
+  containersLease,
+  containersListed,
+  containersPingIp,
+  containersPingName,
+  containersStaleLeases,
+} from './containers.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
 import { meshBridge, meshOverlay, meshPmtu } from './mesh.js';
+import { multicastContainers } from './multicast.js';
 import {
   overlayAddress,
   overlayDaemon,
@@ -51,7 +62,19 @@ export const hostChecks: CheckDef[] = [
   meshPmtu,
 ];
 
-export const allChecks: CheckDef[] = [...hostChecks];
+export const containerChecks: CheckDef[] = [
+  containersListed,
+  containersAddress,
+  containersLease,
+  containersDns,
+  containersDuplicateName,
+  containersStaleLeases,
+  containersPingIp,
+  containersPingName,
+  multicastContainers,
+];
+
+export const allChecks: CheckDef[] = [...hostChecks, ...containerChecks];
 
 validateRegistry(allChecks);
 

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labBreak, labDown, labHeal, labInventoryYaml, labUp } from '../lab/index.js';
 import type { FaultName } from '../lab/index.js';
+import { labBreak, labDown, labHeal, labInventoryYaml, labUp } from '../lab/index.js';
 import { createReporters } from '../report/spec.js';
 import { UsageError, wantColor } from './args.js';
 import { executeRun, parseRunArgs, prepareRun } from './run.js';
@@ -48,12 +48,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const check = async (title: string) => {
     say(`\n=== ${title}: lxdcheck run -i ${inventory}\n`);
     const prepared = prepareRun(parseRunArgs(['-i', inventory]));
-    const reporters = createReporters([{ kind: 'human', path: null }], { color: wantColor(false), verbose: false });
+    const reporters = createReporters([{ kind: 'human', path: null }], {
+      color: wantColor(false),
+      verbose: false,
+    });
     return (await executeRun(prepared, reporters)).code;
   };
   try {
     say('=== building the lab (lxdcheck lab up)');
-    const state = await labUp({ hosts: Number(v.hosts), overlay: 'tinc', lxd: !v['no-lxd'] }, (l) => say(`  ${l}`));
+    const state = await labUp({ hosts: Number(v.hosts), overlay: 'tinc', lxd: !v['no-lxd'] }, (l) =>
+      say(`  ${l}`),
+    );
     writeFileSync(inventory, labInventoryYaml(state));
     const healthy = await check('a healthy cluster');
     say(`\n=== breaking it: lxdcheck lab break ${v.fault}`);

@@ -12,6 +12,7 @@ Usage:
   lxdcheck doctor  -i CLUSTER.yaml          interactive view (plain summary when not a terminal)
   lxdcheck list                             every check: what it needs and what it proves
   lxdcheck explain CHECK-ID                 why a check fails and how to fix it
+  lxdcheck collect -i CLUSTER.yaml -o BUNDLE.tar.gz   a redacted support bundle that replays offline
   lxdcheck gate    RESULTS.tap [--waivers FILE] [--allow-skip] [--max-warnings N]
   lxdcheck lab     up|down|status|inventory|break FAULT|heal|faults   a real cluster on this machine (root)
   lxdcheck demo    [--no-lxd]               build the lab, check it, break it, check again, tear down (root)
@@ -68,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./gate.js')).gateCommand(rest);
     case 'lab':
       return (await import('../lab/index.js')).labMain(rest);
+    case 'collect':
+      return (await import('./collect.js')).collectCommand(rest);
     case 'demo':
       return (await import('./demo.js')).demoCommand(rest);
     default:

@@ -10,11 +10,13 @@ import type { GatherResult } from '../engine/gather.js';
 import { acquireLock, lockPathFor } from '../engine/lock.js';
 import { selectChecks } from '../engine/plan.js';
 import { type RunOutcome, type RunSpec, runChecks } from '../engine/run.js';
+import { DEFAULT_MULTICAST } from '../facts/multicast.js';
 import { loadInventory, parseInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { exitCodeFor, type RunEvent } from '../model.js';
 import { createReporters, parseReporterSpecs } from '../report/spec.js';
 import type { Reporter } from '../report/types.js';
+import { type ConvergeOptions, runUntilConverged } from '../scenarios/converge.js';
 import { findScenario, type Scenario, scenarioChecks, scenarios } from '../scenarios/index.js';
 import { createTransport } from '../transport/index.js';
 import { parseDuration, parsePositiveInt, UsageError, wantColor } from './args.js';
@@ -30,6 +32,10 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   timeout: { type: 'string', default: '30s' },
   'connect-timeout': { type: 'string', default: '10s' },
   concurrency: { type: 'string', default: '16' },
+  sample: { type: 'string' },
+  duration: { type: 'string' },
+  wait: { type: 'string', default: '120s' },
+  interval: { type: 'string', default: '5s' },
   strict: { type: 'boolean', default: false },
   record: { type: 'string' },
   replay: { type: 'string' },
@@ -58,6 +64,10 @@ Options:
       --timeout DUR        bound on each host's gather command (default 30s)
       --connect-timeout DUR  bound on connecting to a host (default 10s)
       --concurrency N      hosts worked at once (default 16)
+      --sample N           each container pings N others (default: all up to 24 containers, then 8)
+      --duration DUR       multicast window (default 3s; minutes catch IGMP snooping without a querier)
+      --wait DUR           post-reboot: how long to wait for convergence (default 120s)
+      --interval DUR       post-reboot: pause between rounds (default 5s)
       --strict             warnings fail the run too
       --record DIR         keep every raw output (secrets redacted) for --replay or a bug report
       --replay DIR         judge a recorded bundle offline (no SSH)
@@ -82,6 +92,10 @@ export type RunValues = {
   timeout: string;
   'connect-timeout': string;
   concurrency: string;
+  sample?: string;
+  duration?: string;
+  wait: string;
+  interval: string;
   strict: boolean;
   record?: string;
   replay?: string;
@@ -119,6 +133,8 @@ export interface PreparedRun {
   strict: boolean;
   recordDir?: string;
   replayed: boolean;
+  /** For converging scenarios (post-reboot). */
+  converge?: ConvergeOptions;
 }
 
 /** Everything a run needs, validated; throws UsageError or InventoryError (exit 2). */
@@ -169,10 +185,29 @@ export function prepareRun(v: RunValues): PreparedRun {
     strict,
     replayed: Boolean(replay),
     ...(v.record ? { recordDir: v.record } : {}),
+    ...(scenario.converge
+      ? {
+          converge: {
+            waitMs: parseDuration(v.wait, '--wait'),
+            intervalMs: parseDuration(v.interval, '--interval'),
+          },
+        }
+      : {}),
     spec: {
       inventory,
       checks,
-      stages: scenario.stages,
+      stages: scenario.stages({
+        ...(v.sample ? { sample: parsePositiveInt(v.sample, '--sample') } : {}),
+        ...(v.duration
+          ? {
+              multicast: {
+                ...DEFAULT_MULTICAST,
+                durationSeconds: parseDuration(v.duration, '--duration') / 1000,
+                count: Math.max(20, Math.round(parseDuration(v.duration, '--duration') / 100)),
+              },
+            }
+          : {}),
+      }),
       scenario: scenario.name,
       strict,
       concurrency,
@@ -207,7 +242,7 @@ export async function executeRun(
   const release = prepared.replayed ? () => undefined : acquireLock(lockPathFor(prepared.inventory.file));
   const gathers: GatherResult[] = [];
   try {
-    const outcome = await runChecks({
+    const spec: RunSpec = {
       ...prepared.spec,
       signal: controller.signal,
       onGathered: (g) => gathers.push(g),
@@ -215,7 +250,10 @@ export async function executeRun(
         for (const r of reporters) r.onEvent(e);
         extraListener?.(e);
       },
-    });
+    };
+    const outcome = prepared.converge
+      ? await runUntilConverged(spec, prepared.converge)
+      : await runChecks(spec);
     if (prepared.recordDir) {
       writeBundle(
         prepared.recordDir,
@@ -252,7 +290,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const toStdout = specs.find((s) => s.path === null);
     if (toStdout) toStdout.path = v.output;
   }
-  if (v['tap-version'] !== '13' && v['tap-version'] !== '14') throw new UsageError('--tap-version must be 13 or 14');
+  if (v['tap-version'] !== '13' && v['tap-version'] !== '14')
+    throw new UsageError('--tap-version must be 13 or 14');
   const reporters = createReporters(specs, {
     color: wantColor(v['no-color']),
     verbose: v.verbose,

@@ -36,8 +36,25 @@ export async function connectHost(
   }
 }
 
-/** Run one stage's sections on an already connected transport. */
+/**
+ * Run one stage's sections on an already connected transport: one compound
+ * command per section group, the groups in parallel (separate channels of
+ * the same connection).
+ */
 export async function runSections(
+  transport: Transport,
+  sections: readonly Section[],
+  opts: GatherOptions,
+): Promise<{ raw: Record<string, RawOutput>; execError?: string }> {
+  const groups = new Map<string, Section[]>();
+  for (const s of sections) groups.set(s.group ?? '', [...(groups.get(s.group ?? '') ?? []), s]);
+  const parts = await Promise.all([...groups.values()].map((g) => runGroup(transport, g, opts)));
+  const raw = Object.assign({}, ...parts.map((p) => p.raw)) as Record<string, RawOutput>;
+  const execError = parts.find((p) => p.execError)?.execError;
+  return execError ? { raw, execError } : { raw };
+}
+
+async function runGroup(
   transport: Transport,
   sections: readonly Section[],
   opts: GatherOptions,

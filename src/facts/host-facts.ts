@@ -5,8 +5,10 @@
  */
 import type { GatherResult } from '../engine/gather.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
+import { type ContainerProbe, parseContainerProbe } from './containers.js';
 import { type DnsAnswer, parseDnsProbe } from './dns.js';
 import { parseFanOut } from './fanout.js';
+import { type MulticastResult, parseMulticast } from './multicast.js';
 import { parseBrctlShow } from './parsers/brctl.js';
 import { parseLeases } from './parsers/dnsmasq.js';
 import { parseIpAddrJson, parseIpLinkJson, parseIpRouteJson } from './parsers/ip.js';
@@ -93,6 +95,14 @@ export interface HostFacts {
   mesh: PingResult[] | null;
   meshTool: 'fping' | 'ping' | null;
   pmtu: PmtuResult[] | null;
+  /** The LXD client the host has (lxc or incus), when one answered. */
+  lxdCommand: 'lxc' | 'incus' | null;
+  /** What each running container on this host saw from the inside (stage two). */
+  containerProbes: ContainerProbe[];
+  /** This host's part of the multicast mesh (stage three), null when none ran. */
+  multicast: MulticastResult | null;
+  /** The one dnsmasq's log (DHCP host only, stage two), for duplicate names. */
+  dnsmasqLog: string | null;
   /** Answers of the one dnsmasq to queries sent from this host (stage two). */
   dns: DnsAnswer[] | null;
 }
@@ -206,6 +216,11 @@ function overlayFacts(
   };
 }
 
+function lxdClient(r: RawOutput | undefined): 'lxc' | 'incus' | null {
+  const m = /lxdcheck-client: (lxc|incus)/.exec(r?.stderr ?? '');
+  return m ? (m[1] as 'lxc' | 'incus') : null;
+}
+
 export function lastLines(text: string, n: number): string {
   const lines = text.replace(/\n+$/, '').split('\n');
   return lines.slice(-n).join('\n');
@@ -260,5 +275,12 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     meshTool: tool,
     pmtu: pmtuFacts(raw),
     dns: json('dns-probe', parseDnsProbe),
+    lxdCommand: lxdClient(raw['lxc-list']),
+    containerProbes: Object.entries(raw)
+      .filter(([name]) => name.startsWith('ct-'))
+      .map(([name, r]) => parseContainerProbe(name, r))
+      .filter((p): p is ContainerProbe => p !== null),
+    dnsmasqLog: okOutput(raw, 'dnsmasq-log'),
+    multicast: parseMulticast(raw['multicast']),
   };
 }

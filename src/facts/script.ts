@@ -19,6 +19,11 @@ export interface Section {
    * their own commands.
    */
   wrapTimeout?: boolean;
+  /**
+   * Sections of different groups run as separate commands in parallel over
+   * the host's one connection (e.g. one `lxc exec` per container).
+   */
+  group?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -31,7 +36,8 @@ export function newMarker(): string {
 export function buildScript(sections: readonly Section[], marker: string): string {
   const lines = [
     'LC_ALL=C; export LC_ALL',
-    'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH',
+    // /snap/bin: LXD is often the snap.
+    'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin:/snap/bin"; export PATH',
     `lxdcheck_begin() { printf '\\n%s begin %s\\n' '${marker}' "$1"; printf '\\n%s begin %s\\n' '${marker}' "$1" >&2; }`,
     `lxdcheck_end() { printf '\\n%s end %s %s\\n' '${marker}' "$1" "$2"; }`,
     // `timeout` may be missing on a minimal host; the run's own bound still holds.

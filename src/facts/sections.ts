@@ -140,6 +140,21 @@ export function unitsOfInterest(inv: Inventory): string[] {
   );
 }
 
+/**
+ * `lxc list` (or `incus list`): the client in use is announced on stderr's
+ * first line so container probes use the same one.
+ */
+function lxcListShell(configured: 'lxc' | 'incus' | undefined): string {
+  const clients = configured ? [configured] : ['lxc', 'incus'];
+  const tries = clients
+    .map(
+      (c) =>
+        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; exec timeout 15 ${c} list --format json; fi`,
+    )
+    .join('; ');
+  return `${tries}; echo 'lxdcheck: no LXD client (${clients.join(', ')}) installed' >&2; exit 127`;
+}
+
 /** All read-only sections for one host: one SSH round trip gathers them all. */
 export function hostSections(inv: Inventory, host: HostSpec): Section[] {
   const br = inv.cluster.bridge;
@@ -186,6 +201,7 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
       timeoutSeconds: 12,
       wrapTimeout: false,
     },
+    { name: 'lxc-list', shell: lxcListShell(inv.cluster.lxdCommand), timeoutSeconds: 20, wrapTimeout: false },
   ];
 
   if (targets.length > 0) {

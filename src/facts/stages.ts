@@ -1,12 +1,17 @@
 /**
  * The gather stages of a read-only run. Stage one reads everything a host
  * can tell about itself; stage two asks questions that need stage one's
- * answers (which names the one dnsmasq should know).
+ * answers (which names the one dnsmasq should know, which containers run
+ * where); stage three is the multicast mesh, which needs to know which
+ * containers have python3.
  */
 import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
+import { quoteArg } from '../transport/quote.js';
+import { containerSections } from './containers.js';
 import { dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
+import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
 import { hostSections } from './sections.js';
 
 /** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
@@ -24,18 +29,52 @@ export function knownNames(inv: Inventory, facts: ReadonlyMap<string, HostFacts>
   return [...names].sort().slice(0, 3);
 }
 
+/** The one dnsmasq's log file, from its command line (--log-facility=FILE), when it logs to a file. */
+export function dnsmasqLogFile(facts: HostFacts | undefined): string | null {
+  for (const d of facts?.dnsmasq ?? []) {
+    const m = /--log-facility[= ](\/\S+)/.exec(d.args);
+    if (m?.[1]) return m[1];
+  }
+  return null;
+}
+
+export interface StageOptions {
+  /** Targets per container (see containers.targetsFor). */
+  sample?: number;
+  multicast?: MulticastOptions;
+}
+
 export const hostStage: Stage = { name: 'host', sections: (inv, host) => hostSections(inv, host) };
 
-export const dnsStage: Stage = {
-  name: 'dns',
-  sections(inv, _host, facts) {
-    const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
-    if (!server) return [];
-    const names = [...knownNames(inv, facts), absentName(inv)];
-    return [
-      { name: 'dns-probe', shell: dnsProbeShell(server, names), timeoutSeconds: 10, wrapTimeout: false },
-    ];
-  },
-};
+/** Stage two: DNS from every host, and every running container's view from the inside. */
+export function probeStage(o: StageOptions = {}): Stage {
+  return {
+    name: 'probe',
+    sections(inv, host, facts) {
+      const sections = containerSections(inv, host, facts, o.sample);
+      const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
+      if (server) {
+        const names = [...knownNames(inv, facts), absentName(inv)];
+        sections.push({
+          name: 'dns-probe',
+          shell: dnsProbeShell(server, names),
+          timeoutSeconds: 10,
+          wrapTimeout: false,
+        });
+      }
+      const log = host.name === inv.cluster.dhcp ? dnsmasqLogFile(facts.get(host.name)) : null;
+      if (log)
+        sections.push({ name: 'dnsmasq-log', shell: `tail -n 20000 ${quoteArg(log)}`, timeoutSeconds: 10 });
+      return sections;
+    },
+  };
+}
 
-export const readOnlyStages: Stage[] = [hostStage, dnsStage];
+/** Stage three: the multicast mesh, every host at once. */
+export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
+  return { name: 'multicast', sections: (inv, host, facts) => multicastSections(inv, host, facts, o) };
+}
+
+export function readOnlyStages(o: StageOptions = {}): Stage[] {
+  return [hostStage, probeStage(o), multicastStage(o.multicast)];
+}

@@ -6,33 +6,55 @@ import { allChecks } from '../checks/index.js';
 import type { CheckDef } from '../engine/check.js';
 import { globToRegExp, selectChecks } from '../engine/plan.js';
 import type { Stage } from '../engine/run.js';
-import { readOnlyStages } from '../facts/stages.js';
+import { hostStage, probeStage, readOnlyStages, type StageOptions } from '../facts/stages.js';
 
 export interface Scenario {
   name: string;
   summary: string;
   /** Check id globs; empty = every check. */
   include: string[];
-  stages: Stage[];
+  stages(o: StageOptions): Stage[];
   /** Warnings fail the run (as --strict). */
   strict?: boolean;
   /** Changes the cluster: refused without --allow-mutations. */
   mutating?: boolean;
+  /** Re-run until everything passes or the deadline (--wait) passes. */
+  converge?: boolean;
 }
 
 export const scenarios: Scenario[] = [
   {
     name: 'doctor',
-    summary: 'Everything read-only, in the stable order (the default).',
+    summary: 'everything read-only, in the stable order (the default)',
     include: [],
     stages: readOnlyStages,
   },
   {
     name: 'ci',
-    summary: 'doctor with --strict semantics: warnings fail too; meant for gating a cluster change.',
+    summary: 'doctor with --strict semantics (warnings fail), for gating a cluster change',
     include: [],
     stages: readOnlyStages,
     strict: true,
+  },
+  {
+    name: 'post-reboot',
+    summary:
+      'after hosts restart: re-run host and overlay checks until they pass or --wait runs out, then explain service order',
+    include: ['ssh.*', 'bridge.*', 'overlay.*', 'routes.*', 'service-order.*', 'dhcp.*', 'dns.*', 'mesh.*'],
+    stages: (o) => [hostStage, probeStage(o)],
+    converge: true,
+  },
+  {
+    name: 'duplicate-names',
+    summary: 'only the duplicate-name and DNS-truth checks, for a quick answer',
+    include: ['containers.duplicate-name', 'containers.dns'],
+    stages: (o) => [hostStage, probeStage(o)],
+  },
+  {
+    name: 'multicast',
+    summary: 'the multicast mesh between containers on every host (--duration for a long, omping-style test)',
+    include: ['multicast.*'],
+    stages: readOnlyStages,
   },
 ];
 

@@ -20,7 +20,9 @@ const inventoryFile = join(dir, 'lab.yaml');
 const log = () => undefined;
 
 const isRoot = process.getuid?.() === 0;
-const missing = isRoot ? await missingTools({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 }) : ['root'];
+const missing = isRoot
+  ? await missingTools({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 })
+  : ['root'];
 const lab = missing.length === 0 ? test.serial : test.skip;
 if (missing.length > 0) console.warn(`lab e2e skipped: missing ${missing.join(', ')}`);
 
@@ -35,9 +37,13 @@ async function lxdcheck(...extra: string[]): Promise<RunOutput> {
   let code = 0;
   let tap = '';
   try {
-    const r = await run('node', [CLI, 'run', '-i', inventoryFile, '--reporter', 'tap', '--reporter', `json:${json}`, ...extra], {
-      timeout: 60_000,
-    });
+    const r = await run(
+      'node',
+      [CLI, 'run', '-i', inventoryFile, '--reporter', 'tap', '--reporter', `json:${json}`, ...extra],
+      {
+        timeout: 60_000,
+      },
+    );
     tap = r.stdout;
   } catch (e) {
     const err = e as { code?: number; stdout?: string };
@@ -49,10 +55,19 @@ async function lxdcheck(...extra: string[]): Promise<RunOutput> {
 }
 
 const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
-const failing = (o: RunOutput) => o.results.filter((r) => r.status === 'fail' || r.status === 'error').map(key).sort();
+const failing = (o: RunOutput) =>
+  o.results
+    .filter((r) => r.status === 'fail' || r.status === 'error')
+    .map(key)
+    .sort();
 
 /** Every expected failure is there, and nothing fails outside expected ∪ allowed. */
-function assertFailures(t: import('ava').ExecutionContext, o: RunOutput, expected: string[], allowed: RegExp[] = []) {
+function assertFailures(
+  t: import('ava').ExecutionContext,
+  o: RunOutput,
+  expected: string[],
+  allowed: RegExp[] = [],
+) {
   const got = failing(o);
   for (const e of expected) t.true(got.includes(e), `expected ${e} to fail; failing: ${got.join(', ')}`);
   const extra = got.filter((g) => !expected.includes(g) && !allowed.some((a) => a.test(g)));
@@ -94,7 +109,12 @@ lab('service-order on lxd2: the tap is off the bridge and the log explains why',
   await labBreak('service-order', { host: 'lxd2' });
   try {
     const o = await lxdcheck();
-    assertFailures(t, o, ['overlay.member lxd2', 'service-order.vpn-after-bridge lxd2', 'mesh.bridge lxd1->lxd2'], [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/]);
+    assertFailures(
+      t,
+      o,
+      ['overlay.member lxd2', 'service-order.vpn-after-bridge lxd2', 'mesh.bridge lxd1->lxd2'],
+      [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/],
+    );
     const so = result(o, 'service-order.vpn-after-bridge lxd2');
     t.regex(so.summary, /bridge did not exist/);
     t.true(so.hint?.fix?.some((f) => f.startsWith('ip link set peervpn0 master lxdbr0')) ?? false);
@@ -166,7 +186,12 @@ lab('mtu on lxd2: bridge.mtu fails there and full-size frames from lxd2 are refu
   await labBreak('mtu', { host: 'lxd2' });
   try {
     const o = await lxdcheck();
-    assertFailures(t, o, ['bridge.mtu lxd2', 'mesh.pmtu lxd2->lxd1', 'mesh.pmtu lxd2->lxd3'], [/^mesh\.pmtu lxd\d->lxd2$/]);
+    assertFailures(
+      t,
+      o,
+      ['bridge.mtu lxd2', 'mesh.pmtu lxd2->lxd1', 'mesh.pmtu lxd2->lxd3'],
+      [/^mesh\.pmtu lxd\d->lxd2$/],
+    );
     t.regex(result(o, 'mesh.pmtu lxd2->lxd1').summary, /largest that passes: 1400/);
   } finally {
     await labHeal(log);
@@ -177,7 +202,12 @@ lab('bridge-address-conflict on lxd3: both holders are named, lxd3 lost its own 
   await labBreak('bridge-address-conflict', { host: 'lxd3' });
   try {
     const o = await lxdcheck();
-    assertFailures(t, o, ['bridge.unique-address', 'bridge.address lxd3'], [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd3$/]);
+    assertFailures(
+      t,
+      o,
+      ['bridge.unique-address', 'bridge.address lxd3'],
+      [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd3$/],
+    );
     t.regex(result(o, 'bridge.unique-address').summary, /172\.16\.0\.2 is held by lxd2 and lxd3/);
   } finally {
     await labHeal(log);

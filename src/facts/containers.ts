@@ -1,0 +1,203 @@
+/**
+ * Container facts: which containers run where (from `lxc list` on every
+ * host), and what each running container sees from the inside — its tools,
+ * pings to the other containers by address and by name, and what the names
+ * resolve to. One `lxc exec` per source container, all of a host's
+ * containers in parallel over that host's one SSH connection.
+ */
+import type { HostSpec, Inventory } from '../inventory/types.js';
+import { quoteArg as q } from '../transport/quote.js';
+import { parseFanOut } from './fanout.js';
+import type { HostFacts } from './host-facts.js';
+import { parsePing } from './parsers/ping.js';
+import type { Section } from './script.js';
+import type { ContainerInfo, PingResult, RawOutput } from './types.js';
+
+/** Tools lxdcheck looks for inside containers, and the Debian package that brings each. */
+export const CONTAINER_TOOLS: Record<string, string> = {
+  ping: 'iputils-ping',
+  getent: 'libc-bin',
+  python3: 'python3-minimal',
+  socat: 'socat',
+};
+
+/** Above this many containers, each one probes a deterministic sample of targets (see --sample). */
+export const DEFAULT_FULL_MESH_LIMIT = 24;
+export const DEFAULT_SAMPLE = 8;
+
+export interface PlacedContainer {
+  name: string;
+  /** Inventory host it runs on. */
+  host: string;
+  info: ContainerInfo;
+}
+
+/**
+ * Every container in the cluster with the host it runs on. Standalone LXD
+ * daemons list only their own; a real LXD cluster lists all, with a
+ * location: both are understood, and each container appears once per host.
+ */
+export function placedContainers(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): PlacedContainer[] {
+  const out: PlacedContainer[] = [];
+  const seen = new Set<string>();
+  for (const h of inv.hosts) {
+    for (const c of facts.get(h.name)?.containers ?? []) {
+      const host = c.location && inv.hosts.some((x) => x.name === c.location) ? c.location : h.name;
+      const key = `${c.name}@${host}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ name: c.name, host, info: c });
+    }
+  }
+  return out;
+}
+
+/** FNV-1a, for a sample that is the same on every run and every machine. */
+function stableHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The containers a source probes: all others up to the full-mesh limit, else
+ * `sample` of them chosen by a stable hash of (source, target), always
+ * including one on every other host so no host is left unprobed.
+ */
+export function targetsFor(
+  source: PlacedContainer,
+  all: readonly PlacedContainer[],
+  sample?: number,
+): PlacedContainer[] {
+  const others = all.filter((c) => !(c.name === source.name && c.host === source.host) && c.info.running);
+  const limit = sample ?? (all.length > DEFAULT_FULL_MESH_LIMIT ? DEFAULT_SAMPLE : Number.POSITIVE_INFINITY);
+  if (others.length <= limit) return others;
+  const ranked = [...others].sort(
+    (a, b) =>
+      stableHash(`${source.name}>${a.name}@${a.host}`) - stableHash(`${source.name}>${b.name}@${b.host}`),
+  );
+  const picked: PlacedContainer[] = [];
+  for (const host of new Set(ranked.map((c) => c.host))) {
+    const first = ranked.find((c) => c.host === host);
+    if (first) picked.push(first);
+  }
+  for (const c of ranked) if (picked.length < limit && !picked.includes(c)) picked.push(c);
+  return picked.slice(0, Math.max(limit, picked.length));
+}
+
+export function fqdn(inv: Inventory, name: string): string {
+  return `${name}.${inv.cluster.domain}`;
+}
+
+/** The script run inside one container (through `lxc exec NAME -- sh -c SCRIPT`). */
+export function innerProbeScript(
+  inv: Inventory,
+  source: PlacedContainer,
+  targets: readonly PlacedContainer[],
+): string {
+  const tools = Object.keys(CONTAINER_TOOLS).join(' ');
+  const jobs: string[] = [];
+  const job = (key: string, argv: string[]) =>
+    `( o=$(${argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`;
+  const names = new Set<string>();
+  for (const t of targets) {
+    const ip = t.info.ipv4[0];
+    if (ip) jobs.push(job(`ip ${ip}`, ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', ip]));
+    names.add(fqdn(inv, t.name));
+  }
+  for (const n of names) {
+    jobs.push(job(`name ${n}`, ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', n]));
+    jobs.push(job(`dns ${n}`, ['getent', 'ahostsv4', n]));
+  }
+  return [
+    `echo ${q(`##CT ${source.name}`)}`,
+    `printf '##TOOLS'; for t in ${tools}; do command -v "$t" >/dev/null 2>&1 && printf ' %s' "$t"; done; echo`,
+    ...jobs,
+    'wait',
+  ].join('\n');
+}
+
+export function containerSections(
+  inv: Inventory,
+  host: HostSpec,
+  facts: ReadonlyMap<string, HostFacts>,
+  sample?: number,
+): Section[] {
+  const all = placedContainers(inv, facts);
+  const lxc = facts.get(host.name)?.lxdCommand ?? inv.cluster.lxdCommand ?? 'lxc';
+  return all
+    .filter((c) => c.host === host.name && c.info.running)
+    .map((c, i) => {
+      const script = innerProbeScript(inv, c, targetsFor(c, all, sample));
+      return {
+        name: `ct-${i}`,
+        // Each container in its own channel, so they run in parallel.
+        group: `ct-${i}`,
+        shell: `${q(lxc)} exec ${q(c.name)} -- sh -c ${q(script)}`,
+        timeoutSeconds: 20,
+      };
+    });
+}
+
+export interface ContainerProbe {
+  container: string;
+  /** Tools found inside; null when the exec itself failed. */
+  tools: string[] | null;
+  byIp: Map<string, PingResult>;
+  byName: Map<string, PingResult>;
+  /** fqdn -> IPv4 addresses getent returned ([] when it failed), with getent's exit code. */
+  dns: Map<string, { addresses: string[]; exitCode: number | null; output: string }>;
+  /** Why the probe could not run (lxc exec failed, timed out). */
+  error?: string;
+  section: string;
+}
+
+export function parseContainerProbe(section: string, raw: RawOutput): ContainerProbe | null {
+  const lines = raw.stdout.split('\n');
+  const ct = lines
+    .find((l) => l.startsWith('##CT '))
+    ?.slice(5)
+    .trim();
+  const fromCommand = /exec (\S+) --/.exec(raw.command)?.[1]?.replace(/^'|'$/g, '');
+  const container = ct ?? fromCommand;
+  if (!container) return null;
+  const toolsLine = lines.find((l) => l.startsWith('##TOOLS'));
+  const probe: ContainerProbe = {
+    container,
+    tools: toolsLine !== undefined ? toolsLine.slice(7).trim().split(/\s+/).filter(Boolean) : null,
+    byIp: new Map(),
+    byName: new Map(),
+    dns: new Map(),
+    section,
+  };
+  if (toolsLine === undefined) {
+    const why = raw.timedOut
+      ? 'timed out'
+      : `exit ${raw.exitCode}: ${(raw.stderr || raw.stdout).trim().split('\n')[0] ?? ''}`;
+    probe.error = `lxc exec ${container} failed (${why})`;
+  }
+  for (const b of parseFanOut(raw.stdout)) {
+    const [kind, target] = b.key.split(' ');
+    if (!kind || !target) continue;
+    if (kind === 'ip') probe.byIp.set(target, { ...parsePing(b.output, target), target });
+    else if (kind === 'name') probe.byName.set(target, { ...parsePing(b.output, target), target });
+    else if (kind === 'dns') {
+      const addresses =
+        b.exitCode === 0
+          ? [
+              ...new Set(
+                b.output
+                  .split('\n')
+                  .map((l) => l.split(/\s+/)[0] ?? '')
+                  .filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)),
+              ),
+            ]
+          : [];
+      probe.dns.set(target, { addresses, exitCode: b.exitCode, output: b.output });
+    }
+  }
+  return probe;
+}

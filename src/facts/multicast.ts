@@ -1,0 +1,114 @@
+/**
+ * The multicast mesh: one container per host sends to a group while every
+ * one of them listens, all at once (the stage runs on all hosts in
+ * parallel), so each pair's loss is measured in one short window, as omping
+ * does. Packets carry the sender's name; TTL 1 keeps them on the L2.
+ */
+import type { HostSpec, Inventory } from '../inventory/types.js';
+import { quoteArg as q } from '../transport/quote.js';
+import type { HostFacts } from './host-facts.js';
+import type { Section } from './script.js';
+import type { RawOutput } from './types.js';
+
+export interface MulticastOptions {
+  group: string;
+  port: number;
+  /** Seconds the window lasts; every sender sends for most of it. */
+  durationSeconds: number;
+  /** Packets each sender sends in the window. */
+  count: number;
+}
+
+export const DEFAULT_MULTICAST: MulticastOptions = {
+  group: '239.255.77.77',
+  port: 47777,
+  durationSeconds: 3,
+  count: 20,
+};
+
+const PY = `
+import socket, struct, sys, time
+group, port, me, duration, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+rx.bind(('', port))
+rx.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, struct.pack('4s4s', socket.inet_aton(group), socket.inet_aton('0.0.0.0')))
+rx.settimeout(0.05)
+tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+tx.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+tx.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+start = time.time()
+# Send in the middle of the window, so peers that start a little later still hear everything.
+first, last = start + duration * 0.25, start + duration * 0.75
+sent, got = 0, {}
+while time.time() < start + duration:
+    now = time.time()
+    if sent < count and now >= first + (last - first) * sent / count:
+        tx.sendto(('lxdcheck %s %d' % (me, sent)).encode(), (group, port))
+        sent += 1
+    try:
+        data, addr = rx.recvfrom(256)
+        parts = data.decode(errors='replace').split()
+        if len(parts) == 3 and parts[0] == 'lxdcheck' and parts[1] != me:
+            got[parts[1]] = got.get(parts[1], 0) + 1
+    except socket.timeout:
+        pass
+print('##MC sent %d' % sent)
+for name, n in sorted(got.items()):
+    print('##MC from %s %d' % (name, n))
+`;
+
+/** The container on this host that takes part: the first running one that has python3. */
+export function multicastContainer(f: HostFacts | undefined): string | null {
+  return f?.containerProbes.find((p) => !p.error && p.tools?.includes('python3'))?.container ?? null;
+}
+
+export function multicastSections(
+  inv: Inventory,
+  host: HostSpec,
+  facts: ReadonlyMap<string, HostFacts>,
+  o: MulticastOptions = DEFAULT_MULTICAST,
+): Section[] {
+  const f = facts.get(host.name);
+  const c = multicastContainer(f);
+  if (!c) return [];
+  const lxc = f?.lxdCommand ?? inv.cluster.lxdCommand ?? 'lxc';
+  const argv = [
+    lxc,
+    'exec',
+    c,
+    '--',
+    'python3',
+    '-c',
+    PY,
+    o.group,
+    String(o.port),
+    c,
+    String(o.durationSeconds),
+    String(o.count),
+  ];
+  return [
+    { name: 'multicast', shell: argv.map(q).join(' '), timeoutSeconds: Math.ceil(o.durationSeconds) + 15 },
+  ];
+}
+
+export interface MulticastResult {
+  container: string;
+  sent: number;
+  /** sender container name -> packets received from it */
+  received: Map<string, number>;
+}
+
+export function parseMulticast(raw: RawOutput | undefined): MulticastResult | null {
+  if (!raw || raw.exitCode !== 0) return null;
+  const container = /exec (\S+) --/.exec(raw.command)?.[1]?.replace(/^'|'$/g, '') ?? '';
+  let sent = -1;
+  const received = new Map<string, number>();
+  for (const line of raw.stdout.split('\n')) {
+    const s = /^##MC sent (\d+)$/.exec(line);
+    if (s) sent = Number(s[1]);
+    const r = /^##MC from (\S+) (\d+)$/.exec(line);
+    if (r?.[1]) received.set(r[1], Number(r[2]));
+  }
+  return sent < 0 ? null : { container, sent, received };
+}

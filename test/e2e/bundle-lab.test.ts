@@ -1,0 +1,163 @@
+/**
+ * Record and replay against the real lab: a recorded bundle replays to the
+ * same TAP as the live run that recorded it; JSON validates; JUnit has one
+ * failure per failed check; planted secrets appear in no bundle file and no
+ * report.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import {
+  hostExec,
+  labBreak,
+  labDown,
+  labHeal,
+  labInventoryYaml,
+  labUp,
+  missingTools,
+} from '../../src/lab/index.js';
+import { validateResultsJson } from '../../src/report/schema.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-bundle-'));
+const inventoryFile = join(dir, 'lab.yaml');
+const log = () => undefined;
+const missing =
+  process.getuid?.() === 0
+    ? await missingTools({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 })
+    : ['root'];
+const lab = missing.length === 0 ? test.serial : test.skip;
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run('node', [CLI, ...args], { timeout: 60_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+/** TAP without what legitimately differs between two runs: timings. */
+const stable = (tap: string) =>
+  tap
+    .split('\n')
+    .filter((l) => !/^\s*durationMs:/.test(l) && !l.startsWith('# lxdcheck:'))
+    .join('\n');
+
+function filesUnder(root: string): string[] {
+  return readdirSync(root).flatMap((f) => {
+    const p = join(root, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+test.before(async () => {
+  if (missing.length > 0) return;
+  const state = await labUp({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 }, log);
+  writeFileSync(inventoryFile, labInventoryYaml(state));
+});
+
+test.after.always(async () => {
+  if (missing.length > 0) return;
+  await labHeal(log).catch(() => undefined);
+  if (!process.env.LXDCHECK_KEEP_LAB) await labDown(log);
+});
+
+for (const fault of [null, 'service-order', 'second-dhcp'] as const) {
+  lab(`replaying a recorded bundle gives the live run's TAP (${fault ?? 'healthy'})`, async (t) => {
+    if (fault) await labBreak(fault);
+    try {
+      const bundle = join(dir, `bundle-${fault ?? 'healthy'}`);
+      const junit = join(dir, `${fault ?? 'healthy'}.xml`);
+      const json = join(dir, `${fault ?? 'healthy'}.json`);
+      const live = await cli([
+        'run',
+        '-i',
+        inventoryFile,
+        '--record',
+        bundle,
+        '--reporter',
+        'tap',
+        '--reporter',
+        `junit:${junit}`,
+        '--reporter',
+        `json:${json}`,
+      ]);
+      t.is(live.code, fault ? 1 : 0, live.stderr);
+      const replay = await cli(['run', '--replay', bundle, '--reporter', 'tap']);
+      t.is(replay.code, live.code);
+      t.is(stable(replay.stdout), stable(live.stdout));
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: { status: string }[] };
+      t.deepEqual(validateResultsJson(doc), []);
+      const failed = doc.results.filter((r) => r.status === 'fail' || r.status === 'error').length;
+      t.is((readFileSync(junit, 'utf8').match(/<failure /g) ?? []).length, failed);
+    } finally {
+      if (fault) await labHeal(log);
+    }
+  });
+}
+
+lab('secrets planted on a host appear in no bundle file and no report', async (t) => {
+  const psk = 'Psk-9f2c1e7b-DoNotLeak';
+  const keyBody = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw';
+  const pem = `-----BEGIN RSA PRIVATE KEY-----\n${keyBody}\n-----END RSA PRIVATE KEY-----\n`;
+  // /root and /var/log are private to each lab host: nothing is written on this machine's own.
+  await hostExec('lxd1', [
+    'sh',
+    '-c',
+    `printf 'networkname lab\\npsk ${psk}\\ninterface peervpn0\\nport 7000\\n' > /root/peervpn.conf`,
+  ]);
+  await hostExec('lxd1', [
+    'sh',
+    '-c',
+    `printf '%s' '${pem}' >> /var/log/peervpn.log; echo '[12] 2 peers connected.' >> /var/log/peervpn.log`,
+  ]);
+  const pvInventory = join(dir, 'peervpn.yaml');
+  writeFileSync(
+    pvInventory,
+    readFileSync(inventoryFile, 'utf8')
+      .replace('type: tinc', 'type: peervpn')
+      .replace(/ {4}network: lxd\n/, '')
+      .replace(
+        / {4}logFile: .*\n/,
+        '    logFile: /var/log/peervpn.log\n    configFile: /root/peervpn.conf\n',
+      ),
+  );
+  const bundle = join(dir, 'bundle-secrets');
+  const reports = ['tap', 'json', 'junit'].map((k) => join(dir, `secrets.${k}`));
+  const r = await cli([
+    'run',
+    '-i',
+    pvInventory,
+    '--record',
+    bundle,
+    '--reporter',
+    'human',
+    '--reporter',
+    `tap:${reports[0]}`,
+    '--reporter',
+    `json:${reports[1]}`,
+    '--reporter',
+    `junit:${reports[2]}`,
+  ]);
+  const lxd1 = JSON.parse(readFileSync(join(bundle, 'hosts', 'lxd1.json'), 'utf8')) as {
+    raw: Record<string, { stdout: string }>;
+  };
+  t.regex(
+    lxd1.raw['overlay-config']?.stdout ?? '',
+    /psk <redacted>/,
+    'the config was read, with the psk removed',
+  );
+  t.regex(lxd1.raw['overlay-log']?.stdout ?? '', /private key redacted/);
+  for (const f of [...filesUnder(bundle), ...reports]) {
+    const text = readFileSync(f, 'utf8');
+    t.false(text.includes(psk), `psk in ${f}`);
+    t.false(text.includes(keyBody), `private key in ${f}`);
+  }
+  t.false(r.stdout.includes(psk) || r.stderr.includes(psk));
+});
