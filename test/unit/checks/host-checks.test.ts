@@ -3,7 +3,13 @@ import test from 'ava';
 import { bridgeAddress, bridgeExists, bridgeMtu, bridgeUniqueAddress } from '../../../src/checks/bridge.js';
 import { dhcpConfig, dhcpSingle } from '../../../src/checks/dhcp.js';
 import { meshBridge } from '../../../src/checks/mesh.js';
-import { overlayDaemon, overlayExists, overlayMember, overlayPeers, overlayPortAddresses } from '../../../src/checks/overlay.js';
+import {
+  overlayDaemon,
+  overlayExists,
+  overlayMember,
+  overlayPeers,
+  overlayPortAddresses,
+} from '../../../src/checks/overlay.js';
 import { routesCluster, routesConflict, routesOverlay } from '../../../src/checks/routes.js';
 import { serviceOrder } from '../../../src/checks/service-order.js';
 import { sshReachable } from '../../../src/checks/ssh.js';
@@ -23,8 +29,15 @@ function healthyTincRaw(n: 1 | 2 | 3): Record<string, RawOutput> {
     'ss-udp': section(`ss/healthy-lxd${n}-ss-ulnp.txt`),
     'overlay-dump': section(`tinc/healthy-lxd${n}-usr2-dump-only.txt`),
     // fping -q writes its summary to stderr.
-    'mesh-ping': { command: 'fping -q -C 3 ...', stdout: '', stderr: section(`fping/healthy-lxd${n}-c3-q.txt`).stdout, exitCode: 0 },
-    sysfs: section('text:/sys/class/net/lxdbr0/bridge/multicast_snooping:1\n/sys/class/net/lxdbr0/bridge/multicast_querier:0\n'),
+    'mesh-ping': {
+      command: 'fping -q -C 3 ...',
+      stdout: '',
+      stderr: section(`fping/healthy-lxd${n}-c3-q.txt`).stdout,
+      exitCode: 0,
+    },
+    sysfs: section(
+      'text:/sys/class/net/lxdbr0/bridge/multicast_snooping:1\n/sys/class/net/lxdbr0/bridge/multicast_querier:0\n',
+    ),
   };
 }
 
@@ -33,13 +46,30 @@ const healthy = () => [1, 2, 3].map((n) => hostFacts(tinc, `lxd${n}`, healthyTin
 test('a healthy tinc bed passes every host check on every host', (t) => {
   const ctx = context(tinc, healthy());
   for (const host of ['lxd1', 'lxd2', 'lxd3']) {
-    for (const check of [sshReachable, bridgeExists, bridgeAddress, overlayExists, overlayMember, overlayDaemon, overlayPeers, bridgeMtu, routesCluster, routesOverlay, routesConflict, serviceOrder]) {
+    for (const check of [
+      sshReachable,
+      bridgeExists,
+      bridgeAddress,
+      overlayExists,
+      overlayMember,
+      overlayDaemon,
+      overlayPeers,
+      bridgeMtu,
+      routesCluster,
+      routesOverlay,
+      routesConflict,
+      serviceOrder,
+    ]) {
       const v = check.judge({ host }, ctx);
       t.is(v.status, 'pass', `${check.id} on ${host}: ${v.summary}`);
     }
   }
   t.is(dhcpSingle.judge({}, ctx).status, 'pass');
-  t.is(dhcpConfig.judge({ host: 'lxd1' }, ctx).status, 'pass', dhcpConfig.judge({ host: 'lxd1' }, ctx).summary);
+  t.is(
+    dhcpConfig.judge({ host: 'lxd1' }, ctx).status,
+    'pass',
+    dhcpConfig.judge({ host: 'lxd1' }, ctx).summary,
+  );
   t.is(bridgeUniqueAddress.judge({}, ctx).status, 'pass');
   t.is(meshBridge.judge({ host: 'lxd1', peer: 'lxd3' }, ctx).status, 'pass');
 });
@@ -69,7 +99,12 @@ test('overlay removed from the bridge on lxd2 (brctl delif): overlay.member fail
 
 test('lxd1 pinging lxd2 while lxd2 is not bridged: mesh.bridge fails with loss evidence', (t) => {
   const raw = healthyTincRaw(1);
-  raw['mesh-ping'] = { command: 'fping', stdout: '', stderr: section('fping/fault-delif-lxd1-c3-q.txt').stdout, exitCode: 1 };
+  raw['mesh-ping'] = {
+    command: 'fping',
+    stdout: '',
+    stderr: section('fping/fault-delif-lxd1-c3-q.txt').stdout,
+    exitCode: 1,
+  };
   const ctx = context(tinc, [hostFacts(tinc, 'lxd1', raw)]);
   const v = meshBridge.judge({ host: 'lxd1', peer: 'lxd2' }, ctx);
   t.is(v.status, 'fail');
@@ -80,7 +115,12 @@ test('lxd1 pinging lxd2 while lxd2 is not bridged: mesh.bridge fails with loss e
 test('tinc down on lxd3: lxd1 names lxd3 as the missing peer; lxd3 has no daemon and no tap', (t) => {
   const raw1 = healthyTincRaw(1);
   raw1['overlay-dump'] = section('tinc/fault-tinc-down-lxd1-usr2-dump-only.txt');
-  raw1['mesh-ping'] = { command: 'fping', stdout: '', stderr: section('fping/fault-tinc-down-lxd1-C3-q.txt').stdout, exitCode: 1 };
+  raw1['mesh-ping'] = {
+    command: 'fping',
+    stdout: '',
+    stderr: section('fping/fault-tinc-down-lxd1-C3-q.txt').stdout,
+    exitCode: 1,
+  };
   const raw3 = healthyTincRaw(3);
   raw3.links = section('ip/fault-tinc-down-lxd3-link.json');
   raw3.ps = section('ps/fault-tinc-down-lxd3-ps-eo-pid-comm-args.txt');
@@ -101,9 +141,13 @@ test('peervpn: the log still says 2 peers while pings to the dead peer fail → 
     links: section('peervpn/baseline.ip-j-addr.pv-h1.json'),
     addrs: section('peervpn/baseline.ip-j-addr.pv-h1.json'),
     brif: section('peervpn/baseline.ls-sys-class-net-lxdbr0-brif.pv-h1.txt'),
-    ps: section('text:    PID COMMAND         COMMAND\n     12 peervpn         peervpn /etc/peervpn/peervpn.conf\n'),
+    ps: section(
+      'text:    PID COMMAND         COMMAND\n     12 peervpn         peervpn /etc/peervpn/peervpn.conf\n',
+    ),
     // The log before the lagging count line arrived (cut at uptime 561 s).
-    'overlay-log': section(`text:${section('peervpn/faultB.peervpn-log.pv-h1.txt').stdout.split('[572]')[0]}`),
+    'overlay-log': section(
+      `text:${section('peervpn/faultB.peervpn-log.pv-h1.txt').stdout.split('[572]')[0]}`,
+    ),
     'mesh-ping': fanOut([
       { key: '172.16.0.2', rc: 0, source: 'peervpn/faultB.ping-c3-W1-172.16.0.2.pv-h1.txt' },
       { key: '172.16.0.3', rc: 1, source: 'peervpn/faultB.ping-c3-W1-172.16.0.3.fail-peerdown.pv-h1.txt' },
@@ -160,7 +204,11 @@ test('a second dnsmasq serving DHCP on lxd2: dhcp.single fails naming lxd2 and t
   const raw2 = healthyTincRaw(2);
   raw2.ps = section('ps/fault-dhcp2-lxd2-ps-eo-pid-comm-args.txt');
   raw2['ss-udp'] = section('ss/fault-dhcp2-lxd2-ss-ulnp.txt');
-  const ctx = context(tinc, [hostFacts(tinc, 'lxd1', healthyTincRaw(1)), hostFacts(tinc, 'lxd2', raw2), hostFacts(tinc, 'lxd3', healthyTincRaw(3))]);
+  const ctx = context(tinc, [
+    hostFacts(tinc, 'lxd1', healthyTincRaw(1)),
+    hostFacts(tinc, 'lxd2', raw2),
+    hostFacts(tinc, 'lxd3', healthyTincRaw(3)),
+  ]);
   const v = dhcpSingle.judge({}, ctx);
   t.is(v.status, 'fail');
   t.regex(v.summary, /lxd2 also serves DHCP on lxdbr0 \(dnsmasq pid \d+\)/);
@@ -184,18 +232,33 @@ test('two hosts holding the same bridge address: unique-address fails naming bot
   const v = bridgeUniqueAddress.judge({}, ctx);
   t.is(v.status, 'fail');
   t.regex(v.summary, /172\.16\.0\.2 is held by lxd2 and lxd3/);
-  t.true(v.hint?.fix?.some((f) => f.includes('on lxd3: ip addr del 172.16.0.2/16 dev lxdbr0 && ip addr add 172.16.0.3/16 dev lxdbr0')));
+  t.true(
+    v.hint?.fix?.some((f) =>
+      f.includes('on lxd3: ip addr del 172.16.0.2/16 dev lxdbr0 && ip addr add 172.16.0.3/16 dev lxdbr0'),
+    ),
+  );
   const a = bridgeAddress.judge({ host: 'lxd3' }, ctx);
   t.is(a.status, 'fail');
 });
 
 test('an unreachable host: ssh.reachable fails with the transport error; a missing section is an error, never a guess', (t) => {
-  const f = hostFacts(tinc, 'lxd2', {}, { reachable: false, connectError: 'connect ECONNREFUSED 192.168.99.2:22', connectErrorKind: 'unreachable' });
+  const f = hostFacts(
+    tinc,
+    'lxd2',
+    {},
+    {
+      reachable: false,
+      connectError: 'connect ECONNREFUSED 192.168.99.2:22',
+      connectErrorKind: 'unreachable',
+    },
+  );
   const ctx = context(tinc, [f]);
   const v = sshReachable.judge({ host: 'lxd2' }, ctx);
   t.is(v.status, 'fail');
   t.regex(v.summary, /ECONNREFUSED/);
-  const partial = hostFacts(tinc, 'lxd1', { links: { command: 'ip -j -d link show', stdout: '', stderr: '', exitCode: 124, timedOut: true } });
+  const partial = hostFacts(tinc, 'lxd1', {
+    links: { command: 'ip -j -d link show', stdout: '', stderr: '', exitCode: 124, timedOut: true },
+  });
   const e = bridgeExists.judge({ host: 'lxd1' }, context(tinc, [partial]));
   t.is(e.status, 'error');
   t.regex(e.summary, /timed out/);
