@@ -10,11 +10,9 @@ import { containerHost, lxdDir, PREFIX } from './constants.js';
 import { pMap, run, sleep, waitFor } from './exec.js';
 import { execOn, shOn } from './host.js';
 import { ensureImage } from './image.js';
-import { LXD_IMAGE, lxcArgv, lxcList, lxdEnv } from './lxd.js';
+import { DEAD_PROXY, LXD_IMAGE, lxcArgv, lxcList, lxdEnv } from './lxd.js';
 import { pidAlive, rootPidOf } from './proc.js';
 import { type DaemonRef, type LabHost, type LabState, writeLabState } from './state.js';
-
-const DEAD_PROXY = 'http://127.0.0.1:9';
 
 interface CgroupMount {
   dir: string;

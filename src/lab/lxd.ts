@@ -6,7 +6,8 @@ export const LXD_IMAGE = 'lxlab-img';
 import { execOn } from './host.js';
 import type { LabContainer, LabHost } from './state.js';
 
-const DEAD_PROXY = 'http://127.0.0.1:9';
+/** Nothing listens on port 9 (discard): every proxied request fails at once, locally. */
+export const DEAD_PROXY = 'http://127.0.0.1:9';
 
 /**
  * Environment for lxd and lxc on a host: its own LXD_DIR, and dead proxies so nothing

@@ -166,7 +166,7 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   state.hosts = await pMap(indexes, 8, (i) => createHost(i));
   await writeLabState(state);
   const [clientPub] = await keys;
-  log(`lab: ${o.hosts} host(s) up (namespaces, init, underlay, ${'lxdbr0'}) in ${step()}`);
+  log(`lab: ${o.hosts} host(s) up (namespaces, init, underlay, lxdbr0) in ${step()}`);
   step = timer();
 
   // 4. sshd on every host, host keys pinned in known_hosts.
