@@ -305,7 +305,7 @@ export function matrixLines(state: TuiState, id: string, rows: Row[], o: LayoutO
 }
 
 /** The detail block under a problem: summary, evidence (command, excerpt) and the fix commands. */
-export function problemDetail(r: Row, o: LayoutOptions, maxExcerpt = 3): Line[] {
+export function problemDetail(r: Row, o: LayoutOptions, maxExcerpt = 2): Line[] {
   if (!r.result) return [];
   const res = redactResult(r.result);
   const pad = '      ';
@@ -331,7 +331,10 @@ export function problemDetail(r: Row, o: LayoutOptions, maxExcerpt = 3): Line[] 
       for (const l of ex.slice(0, maxExcerpt))
         push([{ text: pad }, { text: `│ ${l.replace(/\t/g, '  ')}`, color: 'gray' }]);
       if (ex.length > maxExcerpt)
-        push([{ text: pad }, { text: `│ … ${ex.length - maxExcerpt} more lines (Enter)`, color: 'gray' }]);
+        push([
+          { text: pad },
+          { text: `│ … ${plural(ex.length - maxExcerpt, 'more line')} (Enter)`, color: 'gray' },
+        ]);
     }
   }
   for (const f of res.hint?.fix ?? []) push([{ text: `${pad}fix: ` }, { text: oneLine(f), color: 'cyan' }]);
