@@ -33,7 +33,8 @@ export const hostRunFile = (h: Pick<LabHost, 'dir'>, path: string) =>
 export const hostLogFile = (h: Pick<LabHost, 'dir'>, path: string) =>
   `${h.dir}/log/${path.replace(/^\/var\/log\//, '')}`;
 
-async function readPid(file: string): Promise<number | undefined> {
+/** The PID in a pid file, or undefined. */
+export async function readPid(file: string): Promise<number | undefined> {
   try {
     const n = Number((await readFile(file, 'utf8')).trim());
     return Number.isInteger(n) && n > 0 ? n : undefined;

@@ -1,11 +1,10 @@
 /** What is running in the lab right now: each host's daemons (PID alive, listening) and every container. */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { BRIDGE, DNSMASQ_PIDFILE, OVERLAY_IF, SSHD_PIDFILE, TINC_PIDFILE } from './constants.js';
 import { pMap } from './exec.js';
 import { netnsExists } from './host.js';
 import { pidAlive, rootPidOf } from './proc.js';
-import { hostRunFile, listening } from './services.js';
+import { hostRunFile, listening, readPid } from './services.js';
 import { type AppliedFault, type LabHost, type LabOptions, type LabState, readLabState } from './state.js';
 import { labLeftovers } from './up.js';
 import { currentContainers, masterOf } from './verify.js';
@@ -51,13 +50,8 @@ export interface LabStatus {
 }
 
 async function pidFromFile(h: LabHost, file: string, fallback?: number): Promise<number | null> {
-  try {
-    const nsPid = Number((await readFile(hostRunFile(h, file), 'utf8')).trim());
-    if (nsPid > 0) return (await rootPidOf(h.initPid, nsPid)) ?? fallback ?? null;
-  } catch {
-    // no pid file
-  }
-  return fallback ?? null;
+  const nsPid = await readPid(hostRunFile(h, file));
+  return (nsPid && (await rootPidOf(h.initPid, nsPid))) || fallback || null;
 }
 
 async function daemon(
