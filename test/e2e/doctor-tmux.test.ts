@@ -136,11 +136,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A detached 80x24 tmux session on a private server (never the user's), running one command. */
 class Tmux {
-  readonly socket = `lxdcheck-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  // The server's socket lives in the test's temporary directory, removed with it.
+  readonly socket = join(work, `tmux-${Math.random().toString(36).slice(2, 8)}.sock`);
   readonly session = 'doctor';
   readonly statusFile: string;
   constructor(command: string, env: Record<string, string> = {}) {
-    this.statusFile = join(work, `${this.socket}.status`);
+    this.statusFile = `${this.socket}.status`;
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     // The shell records the command's exit status for waitExit (tmux 3.3 does not report it).
     const wrapped = `${command}; echo $? > ${JSON.stringify(this.statusFile)}`;
@@ -168,7 +169,7 @@ class Tmux {
     );
   }
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], {
+    return execFileSync('tmux', ['-S', this.socket, ...args], {
       encoding: 'utf8',
       env: { ...process.env, TERM: 'xterm-256color' },
     });
@@ -202,7 +203,7 @@ class Tmux {
     throw new Error(`doctor did not exit; screen:\n${this.screen()}`);
   }
   kill(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    spawnSync('tmux', ['-S', this.socket, 'kill-server']);
   }
 }
 
