@@ -17,7 +17,13 @@ import { exitCodeFor, type RunEvent } from '../model.js';
 import { createReporters, parseReporterSpecs } from '../report/spec.js';
 import type { Reporter } from '../report/types.js';
 import { type ConvergeOptions, runUntilConverged } from '../scenarios/converge.js';
-import { findScenario, type Scenario, scenarioChecks, scenarios } from '../scenarios/index.js';
+import {
+  type DriverContext,
+  findScenario,
+  type Scenario,
+  scenarioChecks,
+  scenarios,
+} from '../scenarios/index.js';
 import { createTransport } from '../transport/index.js';
 import { parseDuration, parsePositiveInt, UsageError, wantColor } from './args.js';
 import { VERSION } from './version.js';
@@ -35,6 +41,10 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   sample: { type: 'string' },
   duration: { type: 'string' },
   wait: { type: 'string', default: '120s' },
+  image: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  settle: { type: 'string', default: '60s' },
   interval: { type: 'string', default: '5s' },
   strict: { type: 'boolean', default: false },
   record: { type: 'string' },
@@ -68,6 +78,9 @@ Options:
       --duration DUR       multicast window (default 3s; minutes catch IGMP snooping without a querier)
       --wait DUR           post-reboot: how long to wait for convergence (default 120s)
       --interval DUR       post-reboot: pause between rounds (default 5s)
+      --image NAME         migration: image for the probe container (default: the first local image)
+      --from HOST --to HOST  migration: source and target hosts (default: the first two)
+      --settle DUR         migration: how long the moved probe may take to be reachable (default 60s)
       --strict             warnings fail the run too
       --record DIR         keep every raw output (secrets redacted) for --replay or a bug report
       --replay DIR         judge a recorded bundle offline (no SSH)
@@ -96,6 +109,10 @@ export type RunValues = {
   duration?: string;
   wait: string;
   interval: string;
+  image?: string;
+  from?: string;
+  to?: string;
+  settle: string;
   strict: boolean;
   record?: string;
   replay?: string;
@@ -135,6 +152,7 @@ export interface PreparedRun {
   replayed: boolean;
   /** For converging scenarios (post-reboot). */
   converge?: ConvergeOptions;
+  driverOptions: DriverContext['options'];
 }
 
 /** Everything a run needs, validated; throws UsageError or InventoryError (exit 2). */
@@ -184,6 +202,12 @@ export function prepareRun(v: RunValues): PreparedRun {
     checks,
     strict,
     replayed: Boolean(replay),
+    driverOptions: {
+      ...(v.image ? { image: v.image } : {}),
+      ...(v.from ? { from: hostName(inventory, v.from, '--from') } : {}),
+      ...(v.to ? { to: hostName(inventory, v.to, '--to') } : {}),
+      settleMs: parseDuration(v.settle, '--settle'),
+    },
     ...(v.record ? { recordDir: v.record } : {}),
     ...(scenario.converge
       ? {
@@ -276,6 +300,15 @@ export async function executeRun(
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+}
+
+function hostName(inv: Inventory, name: string, flag: string): string {
+  if (!inv.hosts.some((h) => h.name === name)) {
+    throw new UsageError(
+      `${flag}: no host ${name} in the inventory (hosts: ${inv.hosts.map((h) => h.name).join(', ')})`,
+    );
+  }
+  return name;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {

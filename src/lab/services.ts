@@ -22,6 +22,7 @@ import {
 } from './constants.js';
 import { must, pMap, run, waitFor } from './exec.js';
 import { execOn, mustOn } from './host.js';
+import { lxdEnv } from './lxd.js';
 import { pidAlive, rootPidOf } from './proc.js';
 import type { DaemonRef, LabHost } from './state.js';
 
@@ -86,6 +87,8 @@ PrintMotd no
 MaxStartups 100:30:200
 MaxSessions 50
 Subsystem sftp /usr/lib/openssh/sftp-server
+# Logins find this host's own LXD daemon (its LXD_DIR is not the default path) and its dead proxies.
+SetEnv ${lxdEnv(h).join(' ')}
 `;
 }
 

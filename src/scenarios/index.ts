@@ -7,6 +7,10 @@ import type { CheckDef } from '../engine/check.js';
 import { globToRegExp, selectChecks } from '../engine/plan.js';
 import type { Stage } from '../engine/run.js';
 import { hostStage, probeStage, readOnlyStages, type StageOptions } from '../facts/stages.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
+import type { CheckResult, RunEvent } from '../model.js';
+import type { Transport } from '../transport/types.js';
+import { runMigration } from './migration.js';
 
 export interface Scenario {
   name: string;
@@ -20,6 +24,16 @@ export interface Scenario {
   mutating?: boolean;
   /** Re-run until everything passes or the deadline (--wait) passes. */
   converge?: boolean;
+  /** An action plan of its own (mutating scenarios) instead of gather-and-judge. */
+  driver?: (ctx: DriverContext) => Promise<{ results: CheckResult[]; aborted?: string }>;
+}
+
+export interface DriverContext {
+  inventory: Inventory;
+  transport: (h: HostSpec) => Transport;
+  emit: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  options: { image?: string; from?: string; to?: string; settleMs: number };
 }
 
 export const scenarios: Scenario[] = [
@@ -49,6 +63,25 @@ export const scenarios: Scenario[] = [
     summary: 'only the duplicate-name and DNS-truth checks, for a quick answer',
     include: ['containers.duplicate-name', 'containers.dns'],
     stages: (o) => [hostStage, probeStage(o)],
+  },
+  {
+    name: 'migration',
+    summary:
+      'launch a probe container on one host, move it to another, verify MAC, IPv4, DNS and reachability are kept, then delete it',
+    include: [],
+    stages: () => [],
+    mutating: true,
+    driver: (ctx) =>
+      runMigration({
+        inventory: ctx.inventory,
+        transport: ctx.transport,
+        emit: ctx.emit,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.options.image ? { image: ctx.options.image } : {}),
+        ...(ctx.options.from ? { from: ctx.options.from } : {}),
+        ...(ctx.options.to ? { to: ctx.options.to } : {}),
+        settleMs: ctx.options.settleMs,
+      }),
   },
   {
     name: 'multicast',
