@@ -12,6 +12,7 @@ Usage:
   lxdcheck doctor  -i CLUSTER.yaml          interactive view (plain summary when not a terminal)
   lxdcheck list                             every check: what it needs and what it proves
   lxdcheck explain CHECK-ID                 why a check fails and how to fix it
+  lxdcheck cleanup -i CLUSTER.yaml          delete probe containers a crashed run left behind
   lxdcheck collect -i CLUSTER.yaml -o BUNDLE.tar.gz   a redacted support bundle that replays offline
   lxdcheck gate    RESULTS.tap [--waivers FILE] [--allow-skip] [--max-warnings N]
   lxdcheck lab     up|down|status|inventory|break FAULT|heal|faults   a real cluster on this machine (root)
@@ -69,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./gate.js')).gateCommand(rest);
     case 'lab':
       return (await import('../lab/index.js')).labMain(rest);
+    case 'cleanup':
+      return (await import('./cleanup.js')).cleanupCommand(rest);
     case 'collect':
       return (await import('./collect.js')).collectCommand(rest);
     case 'demo':

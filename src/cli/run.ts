@@ -275,6 +275,22 @@ export async function executeRun(
         extraListener?.(e);
       },
     };
+    const driver = prepared.scenario.driver;
+    if (driver) {
+      if (!spec.transport)
+        throw new UsageError(`scenario ${prepared.scenario.name} acts on a live cluster; it cannot replay`);
+      const r = await driver({
+        inventory: prepared.inventory,
+        transport: spec.transport,
+        emit: spec.emit,
+        signal: controller.signal,
+        options: prepared.driverOptions,
+      });
+      return {
+        code: r.aborted ? 130 : exitCodeFor(r.results, prepared.strict),
+        outcome: { ...r, facts: new Map() },
+      };
+    }
     const outcome = prepared.converge
       ? await runUntilConverged(spec, prepared.converge)
       : await runChecks(spec);

@@ -430,8 +430,18 @@ export async function runMigration(
       }
       dest = [`${remote}:${name}`];
     }
+    // Live migration needs CRIU on both ends; without it LXD fails part-way, so do not try.
+    const criu = await Promise.all([src, dst].map((h) => run(h, ['sh', '-c', 'command -v criu'], 10_000)));
+    const live = criu.every((r) => r.exitCode === 0);
+    if (!live)
+      evidence.push({
+        note: `live migration not attempted: criu is not installed on ${[src, dst]
+          .filter((_, i) => criu[i]?.exitCode !== 0)
+          .map((h) => h.name)
+          .join(' and ')}`,
+      });
     const attempts: { method: string; steps: string[][] }[] = [
-      { method: 'live migration (CRIU)', steps: [[lxc, 'move', name, ...dest]] },
+      ...(live ? [{ method: 'live migration (CRIU)', steps: [[lxc, 'move', name, ...dest]] }] : []),
       { method: 'stateless move (stop, copy, start)', steps: [[lxc, 'move', name, ...dest, '--stateless']] },
       {
         method: 'cold move (stop, move, start)',

@@ -1,0 +1,324 @@
+/**
+ * Container checks and scenarios against the lab with real LXD daemons:
+ * healthy passes; duplicate-name, dns-down, multicast-blocked and peer-down
+ * fail precisely; migration keeps identity, fails on a broken target, and
+ * leaves nothing behind when interrupted; post-reboot converges once the
+ * service-order fault heals and explains it when it does not.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import {
+  hostExec,
+  labBreak,
+  labDown,
+  labHeal,
+  labInventoryYaml,
+  labUp,
+  missingTools,
+} from '../../src/lab/index.js';
+import type { CheckResult } from '../../src/model.js';
+import { subjectLabel } from '../../src/model.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-lxd-e2e-'));
+const inventoryFile = join(dir, 'lab.yaml');
+const log = () => undefined;
+const opts = { hosts: 3, overlay: 'tinc' as const, lxd: true, containers: 3 };
+const missing = process.getuid?.() === 0 ? await missingTools(opts) : ['root'];
+const lab = missing.length === 0 ? test.serial : test.skip;
+
+async function cli(args: string[], timeout = 240_000) {
+  try {
+    const r = await run('node', [CLI, ...args], { timeout });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+async function doctor(...extra: string[]): Promise<{ code: number; results: CheckResult[] }> {
+  const json = join(dir, `r-${Date.now()}.json`);
+  const r = await cli([
+    'run',
+    '-i',
+    inventoryFile,
+    '--reporter',
+    `json:${json}`,
+    '--reporter',
+    'tap',
+    ...extra,
+  ]);
+  return {
+    code: r.code,
+    results: (JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] }).results,
+  };
+}
+
+const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
+const status = (o: { results: CheckResult[] }, k: string) => o.results.find((r) => key(r) === k)?.status;
+const failing = (o: { results: CheckResult[] }) =>
+  o.results.filter((r) => r.status === 'fail' || r.status === 'error').map(key);
+
+async function probesLeft(): Promise<string[]> {
+  const left: string[] = [];
+  for (const h of ['lxd1', 'lxd2', 'lxd3']) {
+    const r = await hostExec(h, ['sh', '-c', 'lxc list --format csv -c n']);
+    left.push(
+      ...r.stdout
+        .split('\n')
+        .filter((n) => n.startsWith('lxdcheck-probe-'))
+        .map((n) => `${n}@${h}`),
+    );
+  }
+  return left;
+}
+
+test.before(async () => {
+  if (missing.length > 0) return;
+  const state = await labUp(opts, log);
+  writeFileSync(inventoryFile, labInventoryYaml(state));
+});
+
+test.after.always(async () => {
+  if (missing.length > 0) return;
+  await labHeal(log).catch(() => undefined);
+  if (!process.env.LXDCHECK_KEEP_LAB) await labDown(log);
+});
+
+lab('healthy lab with LXD: every container check passes from inside the containers', async (t) => {
+  const o = await doctor();
+  t.deepEqual(failing(o), []);
+  t.is(o.code, 0);
+  for (const id of [
+    'containers.ping-ip',
+    'containers.ping-name',
+    'containers.dns',
+    'containers.lease',
+    'multicast.containers',
+  ]) {
+    const rs = o.results.filter((r) => r.id === id);
+    t.true(rs.length >= 3, `${id} ran`);
+    t.true(
+      rs.every((r) => r.status === 'pass'),
+      `${id} all pass`,
+    );
+  }
+});
+
+lab('duplicate-name: the check names both hosts and the address the name reaches', async (t) => {
+  await labBreak('duplicate-name');
+  try {
+    const o = await doctor();
+    const dup = o.results.find((r) => r.id === 'containers.duplicate-name');
+    t.is(dup?.status, 'fail');
+    t.regex(
+      dup?.summary ?? '',
+      /c1 exists on lxd1 and lxd2; c1\.lxd resolves to [\d.]+ \(c1@lxd2\), so c1@lxd1 is unreachable by name/,
+    );
+    t.true(dup?.hint?.fix?.some((f) => f.includes('lxc move c1')) ?? false);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('dns-down: by-name checks fail while by-address checks pass', async (t) => {
+  await labBreak('dns-down');
+  try {
+    const o = await doctor();
+    const byName = o.results.filter((r) => r.id === 'containers.ping-name');
+    const byIp = o.results.filter((r) => r.id === 'containers.ping-ip');
+    t.true(byName.length > 0 && byName.every((r) => r.status === 'fail'));
+    t.true(byIp.length > 0 && byIp.every((r) => r.status === 'pass'));
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('multicast-blocked on lxd2: multicast to and from lxd2 fails while unicast passes', async (t) => {
+  await labBreak('multicast-blocked', { host: 'lxd2' });
+  try {
+    const o = await doctor();
+    const mc = o.results.filter((r) => r.id === 'multicast.containers');
+    const involving2 = mc.filter((r) => r.subject.host === 'lxd2' || r.subject.peer === 'lxd2');
+    const others = mc.filter((r) => r.subject.host !== 'lxd2' && r.subject.peer !== 'lxd2');
+    t.true(
+      involving2.length === 4 && involving2.every((r) => r.status === 'fail'),
+      involving2.map((r) => `${key(r)} ${r.status}`).join(', '),
+    );
+    t.true(others.every((r) => r.status === 'pass'));
+    t.true(o.results.filter((r) => r.id === 'containers.ping-ip').every((r) => r.status === 'pass'));
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('peer-down on lxd3: container pairs across lxd3 fail, the others pass', async (t) => {
+  await labBreak('peer-down', { host: 'lxd3' });
+  try {
+    const o = await doctor();
+    const pings = o.results.filter((r) => r.id === 'containers.ping-ip');
+    for (const r of pings) {
+      const across3 = (r.subject.host === 'lxd3') !== (r.subject.peer === 'lxd3');
+      t.is(r.status, across3 ? 'fail' : 'pass', key(r));
+    }
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('migration keeps MAC, IPv4, DNS and reachability, and deletes its probe', async (t) => {
+  const json = join(dir, 'migration.json');
+  const r = await cli([
+    'run',
+    '-i',
+    inventoryFile,
+    '--scenario',
+    'migration',
+    '--allow-mutations',
+    '--reporter',
+    'tap',
+    '--reporter',
+    `json:${json}`,
+  ]);
+  const results = (JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] }).results;
+  t.is(r.code, 0, results.map((x) => `${x.id} ${x.status} ${x.summary}`).join('\n'));
+  t.deepEqual(
+    results.map((x) => x.id),
+    [
+      'migration.launch',
+      'migration.move',
+      'migration.mac',
+      'migration.ipv4',
+      'migration.dns',
+      'migration.reach-ip',
+      'migration.reach-name',
+      'migration.cleanup',
+    ],
+  );
+  t.regex(results.find((x) => x.id === 'migration.move')?.summary ?? '', /moved with (stateless|cold|live)/);
+  t.deepEqual(await probesLeft(), []);
+});
+
+lab('migration without --allow-mutations refuses with exit 2 and says what it would do', async (t) => {
+  const r = await cli(['run', '-i', inventoryFile, '--scenario', 'migration']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /changes the cluster .*--allow-mutations/);
+});
+
+lab('migration to a host whose overlay is down fails naming the broken property', async (t) => {
+  await labBreak('peer-down', { host: 'lxd2' });
+  try {
+    const json = join(dir, 'migration-broken.json');
+    const r = await cli([
+      'run',
+      '-i',
+      inventoryFile,
+      '--scenario',
+      'migration',
+      '--allow-mutations',
+      '--settle',
+      '10s',
+      '--reporter',
+      `json:${json}`,
+    ]);
+    t.is(r.code, 1);
+    const results = (JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] }).results;
+    const failed = results.filter((x) => x.status === 'fail').map((x) => x.id);
+    t.true(
+      failed.some((id) =>
+        ['migration.ipv4', 'migration.dns', 'migration.reach-ip', 'migration.reach-name'].includes(id),
+      ),
+      failed.join(', '),
+    );
+    t.is(results.find((x) => x.id === 'migration.cleanup')?.status, 'pass');
+    t.deepEqual(await probesLeft(), []);
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('SIGINT in the middle of a migration leaves no probe container anywhere', async (t) => {
+  const child = spawn(
+    'node',
+    [CLI, 'run', '-i', inventoryFile, '--scenario', 'migration', '--allow-mutations', '--reporter', 'tap'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  // Interrupt once the probe exists (its launch result is out), i.e. during the move.
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (/migration\.launch/.test(out)) {
+        clearInterval(timer);
+        child.kill('SIGINT');
+        resolve();
+      }
+    }, 100);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.is(code, 130);
+  t.regex(out, /1\.\.8|Bail out!/);
+  t.deepEqual(await probesLeft(), []);
+  const again = await cli(['cleanup', '-i', inventoryFile]);
+  t.is(again.code, 0);
+  t.regex(again.stdout, /lxd1: no probe containers/);
+});
+
+lab('post-reboot converges once the service-order fault is healed during the wait', async (t) => {
+  await labBreak('service-order', { host: 'lxd2' });
+  const healing = new Promise<void>((resolve) => setTimeout(() => void labHeal(log).then(resolve), 6000));
+  const r = await cli([
+    'run',
+    '-i',
+    inventoryFile,
+    '--scenario',
+    'post-reboot',
+    '--wait',
+    '90s',
+    '--interval',
+    '2s',
+    '--reporter',
+    'tap',
+  ]);
+  await healing;
+  t.is(r.code, 0, r.stdout.slice(0, 2000));
+  t.regex(r.stdout, /# round 1 .*failing \(.*overlay\.member lxd2/);
+  t.regex(r.stdout, /# round \d+ after \d+ s: everything passes/);
+});
+
+lab(
+  'post-reboot with the fault left in place ends at its deadline and leads with the service-order diagnosis',
+  async (t) => {
+    await labBreak('service-order', { host: 'lxd2' });
+    try {
+      const r = await cli([
+        'run',
+        '-i',
+        inventoryFile,
+        '--scenario',
+        'post-reboot',
+        '--wait',
+        '6s',
+        '--interval',
+        '2s',
+        '--reporter',
+        'tap',
+      ]);
+      t.is(r.code, 1);
+      const comments = r.stdout.split('\n').filter((l) => l.startsWith('# '));
+      t.regex(comments[0] ?? '', /post-reboot: not converged after \d+ s/);
+      t.regex(comments.join('\n'), /service order on lxd2: .*bridge did not exist/);
+      t.regex(comments.join('\n'), /fix: ip link set peervpn0 master lxdbr0/);
+    } finally {
+      await labHeal(log);
+    }
+  },
+);
