@@ -80,10 +80,9 @@ export const meshOverlay: CheckDef = {
   whyItFails: 'The VPN link between the two hosts is down, or the route to the overlay subnet is missing.',
   howToFix: 'Look at overlay.peers and routes.overlay on both hosts.',
   subjects(ctx) {
-    const hosts = ctx.inventory.hosts.map((h) => h.name);
-    return hosts.flatMap((a) =>
-      hosts.filter((b) => b !== a && overlayAddressUsable(ctx, b)).map((b) => ({ host: a, peer: b })),
-    );
+    // Both ends matter: an enslaved tap on the sender gets the ARP replies on its bridge, not the tap.
+    const hosts = ctx.inventory.hosts.map((h) => h.name).filter((h) => overlayAddressUsable(ctx, h));
+    return hosts.flatMap((a) => hosts.filter((b) => b !== a).map((b) => ({ host: a, peer: b })));
   },
   judge(s, ctx) {
     const target = hostSpec(ctx.inventory, s.peer).overlayAddress;
@@ -111,6 +110,31 @@ export const meshPmtu: CheckDef = {
     if (r.fullOk) return pass(`1500-byte frames reach ${target}`);
     const largest = r.largestOk;
     const ov = ctx.inventory.cluster.overlay.interface;
+    const br = ctx.inventory.cluster.bridge;
+    const localMtu = f.links?.find((l) => l.ifname === br)?.mtu ?? 1500;
+    if (r.cachedMtu !== undefined && r.cachedMtu < localMtu) {
+      // The kernel refuses locally: it learned a smaller path MTU from an ICMP "fragmentation needed".
+      return fail(
+        `${s.host} has a cached path MTU of ${r.cachedMtu} towards ${s.peer} (${target})${r.cacheExpiresSeconds !== undefined ? `, expiring in ${r.cacheExpiresSeconds} s` : ''}: full-size packets are refused before they leave`,
+        {
+          expected: `no cached MTU below ${localMtu}`,
+          actual: `ip route get ${target}: ${r.routeGet?.replace(/\s+/g, ' ').trim() ?? ''}`,
+          evidence: [
+            sectionEvidence(f, 'pmtu', {
+              excerpt: r.routeGet ?? '',
+              note: `largest passing MTU ${largest ?? 'none'}`,
+            }),
+          ],
+          hint: {
+            why: 'Something on the path sent an ICMP "fragmentation needed" with a small MTU — tinc does this while its own path-MTU discovery is still probing, e.g. right after it restarted — and the kernel believes it for ten minutes.',
+            fix: [
+              `ip route flush cache   # on ${s.host}, once the overlay has settled`,
+              `ip route get ${target}   # should show no 'mtu' any more`,
+            ],
+          },
+        },
+      );
+    }
     return fail(
       `1500-byte frames from ${s.host} to ${s.peer} are dropped; largest that passes: ${largest ?? 'none of the probed sizes'}`,
       {

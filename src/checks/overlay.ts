@@ -1,5 +1,14 @@
 /** overlay.*: the L2 VPN device, its daemon, its place in the bridge, and its peers. */
-import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+import {
+  type CheckDef,
+  factsOf,
+  fail,
+  hostSpec,
+  type JudgeContext,
+  pass,
+  skip,
+  warn,
+} from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
@@ -301,6 +310,31 @@ export function unreachablePeersByPing(f: HostFacts, inv: Inventory, host: strin
   return out;
 }
 
+/**
+ * A fault on a host itself that explains why pings to (or from) it fail
+ * while its VPN link is fine: its tap is off its bridge, its bridge is
+ * missing or down, or the bridge lacks its address. null when none is
+ * known (or the host could not be read).
+ */
+export function localCause(ctx: JudgeContext, host: string): string | null {
+  const f = ctx.hosts.get(host);
+  const inv = ctx.inventory;
+  if (!f?.reachable || !f.links) return null;
+  const { bridge, overlay } = inv.cluster;
+  const br = link(f, bridge);
+  if (!br) return `${host} has no ${bridge}`;
+  if (!br.up) return `${bridge} is down on ${host}`;
+  const ports = bridgePorts(f, bridge);
+  if (ports && link(f, overlay.interface) && !ports.includes(overlay.interface)) {
+    return `${overlay.interface} is not a port of ${bridge} on ${host} (overlay.member)`;
+  }
+  const want = inv.hosts.find((h) => h.name === host)?.bridgeAddress;
+  if (want && f.addresses && !ipv4Of(f, bridge).some((a) => a.local === want)) {
+    return `${bridge} on ${host} does not hold ${want} (bridge.address)`;
+  }
+  return null;
+}
+
 /** Map names/addresses the VPN reports to inventory host names where possible. */
 function hostNameFor(inv: Inventory, key: string): string {
   const h = inv.hosts.find(
@@ -366,16 +400,26 @@ export const overlayPeers: CheckDef = {
       );
     }
     // Second signal: the log can say a peer is up long after it died (peervpn takes ~110 s to notice).
-    if (pingDown.length > 0) {
+    // Pings that fail for a reason local to one end (its tap off its bridge, say) do not blame the VPN link.
+    const own = localCause(ctx, s.host ?? '');
+    const explained = pingDown.map((n) => ({ n, cause: own ?? localCause(ctx, n) }));
+    const unexplained = explained.filter((e) => e.cause === null).map((e) => e.n);
+    if (pingDown.length > 0 && unexplained.length === 0) {
+      return pass(
+        `${state.connectedCount} of ${expected} peers connected (${state.source}); pings to ${pingDown.join(', ')} fail because ${[...new Set(explained.map((e) => e.cause))].join('; ')}`,
+        { evidence },
+      );
+    }
+    if (unexplained.length > 0) {
       return fail(
-        `${s.host}: the VPN reports ${state.connectedCount} peers, but ${pingDown.join(', ')} ${pingDown.length === 1 ? 'does' : 'do'} not answer pings across the bridge`,
+        `${s.host}: the VPN reports ${state.connectedCount} peers, but ${unexplained.join(', ')} ${unexplained.length === 1 ? 'does' : 'do'} not answer pings across the bridge`,
         {
           expected: `${expected} peers that answer`,
-          actual: `${state.connectedCount} reported (${state.source})${lag}; no reply from ${pingDown.join(', ')}`,
+          actual: `${state.connectedCount} reported (${state.source})${lag}; no reply from ${unexplained.join(', ')}`,
           evidence,
           hint: {
             why: 'The VPN’s count lags (peervpn notices a dead peer only after ~100 s) or the peer is connected but its tap is not on its bridge.',
-            fix: pingDown.map(
+            fix: unexplained.map(
               (n) =>
                 `lxdcheck run --only 'overlay.*' --only 'ssh.*'   # then look at ${n}'s overlay.member and overlay.daemon`,
             ),

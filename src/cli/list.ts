@@ -13,8 +13,10 @@ const SCOPE_TEXT = {
 
 export function listText(): string {
   const lines: string[] = [];
+  const families = [...new Set(allChecks.map((c) => familyOf(c.id)))];
+  const byFamily = families.flatMap((f) => allChecks.filter((c) => familyOf(c.id) === f));
   let family = '';
-  for (const c of allChecks) {
+  for (const c of byFamily) {
     if (familyOf(c.id) !== family) {
       family = familyOf(c.id);
       lines.push('', `${family}`);

@@ -52,6 +52,10 @@ export interface PmtuResult {
   largestOk: number | null;
   /** First error line seen for the full-size probe (e.g. `message too long, mtu=1400`). */
   fullError?: string;
+  /** A path MTU the kernel has cached for this target (`ip route get`: `cache expires Ns mtu N`). */
+  cachedMtu?: number;
+  cacheExpiresSeconds?: number;
+  routeGet?: string;
 }
 
 export interface VpnLogFacts {
@@ -144,9 +148,14 @@ function pmtuFacts(raw: Record<string, RawOutput>): PmtuResult[] | null {
   const r = raw['pmtu'];
   if (!r || r.stdout.trim() === '') return null;
   const byTarget = new Map<string, { mtu: number; ok: boolean; output: string }[]>();
+  const routes = new Map<string, string>();
   for (const b of parseFanOut(r.stdout)) {
     const [target, mtu] = b.key.split(' ');
     if (!target || !mtu) continue;
+    if (mtu === 'route') {
+      routes.set(target, b.output);
+      continue;
+    }
     const list = byTarget.get(target) ?? [];
     list.push({ mtu: Number(mtu), ok: b.exitCode === 0, output: b.output });
     byTarget.set(target, list);
@@ -156,11 +165,17 @@ function pmtuFacts(raw: Record<string, RawOutput>): PmtuResult[] | null {
     const fullProbe = probes.find((p) => p.mtu === full);
     const passing = probes.filter((p) => p.ok).map((p) => p.mtu);
     const fullError = fullProbe && !fullProbe.ok ? parsePing(fullProbe.output, target).error : undefined;
+    const routeGet = routes.get(target);
+    const cached = routeGet ? /\bmtu (\d+)/.exec(routeGet) : null;
+    const expires = routeGet ? /expires (\d+)sec/.exec(routeGet) : null;
     return {
       target,
       fullOk: fullProbe?.ok ?? false,
       largestOk: passing.length > 0 ? Math.max(...passing) : null,
       ...(fullError ? { fullError } : {}),
+      ...(routeGet !== undefined ? { routeGet } : {}),
+      ...(cached ? { cachedMtu: Number(cached[1]) } : {}),
+      ...(expires ? { cacheExpiresSeconds: Number(expires[1]) } : {}),
     };
   });
 }
@@ -171,7 +186,9 @@ function overlayFacts(
 ): { peers: OverlayPeerState | null; log: VpnLogFacts | null; config: PeervpnConfig | null } {
   const type = inv.cluster.overlay.type;
   if (type === 'peervpn') {
-    const logText = okOutput(raw, 'overlay-log');
+    const fullLog = okOutput(raw, 'overlay-log');
+    // Only the daemon's current life counts: an up-script error from an earlier start is history.
+    const logText = fullLog !== null ? sinceLastStart(fullLog, /^PeerVPN v/m) : null;
     const conf = okOutput(raw, 'overlay-config');
     const log = logText !== null ? parsePeervpnLog(logText) : null;
     return {
@@ -189,7 +206,8 @@ function overlayFacts(
   if (type === 'tinc') {
     const dump = raw['overlay-dump'];
     const nodes = dump && dump.exitCode === 0 ? parseTincNodes(dump.stdout) : null;
-    const logText = okOutput(raw, 'overlay-log');
+    const fullLog = okOutput(raw, 'overlay-log');
+    const logText = fullLog !== null ? sinceLastStart(fullLog, /tincd \S+ .*starting/) : null;
     const events = logText !== null ? parseTincLogEvents(logText) : [];
     const upcmdErrors = events
       .filter((e) => e.kind === 'script-error' || /does not exist/.test(e.line))
@@ -219,6 +237,22 @@ function overlayFacts(
 function lxdClient(r: RawOutput | undefined): 'lxc' | 'incus' | null {
   const m = /lxdcheck-client: (lxc|incus)/.exec(r?.stderr ?? '');
   return m ? (m[1] as 'lxc' | 'incus') : null;
+}
+
+/**
+ * The part of a daemon log since its last start (the line matching `start`
+ * and everything after); the whole text when no start line is in view.
+ * Lines just before the start line that belong to the same start (an
+ * up-script writing before the daemon logs "starting") are kept by taking
+ * the start line's own timestamp block.
+ */
+export function sinceLastStart(text: string, start: RegExp): string {
+  const lines = text.split('\n');
+  let at = -1;
+  lines.forEach((l, i) => {
+    if (start.test(l)) at = i;
+  });
+  return at < 0 ? text : lines.slice(at).join('\n');
 }
 
 export function lastLines(text: string, n: number): string {

@@ -62,7 +62,7 @@ function pmtuProbe(targets: readonly string[]): string {
   const [full, ...smaller] = PMTU_LADDER;
   const perTarget = targets.map((t) => {
     const ladder = pingFanOut(smaller.map((mtu) => ({ key: `${t} ${mtu}`, argv: pmtuArgv(t, mtu) })));
-    return `( o=$(${pmtuArgv(t, full).map(q).join(' ')} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(`${t} ${full}`)} "$rc" "$o"; if [ $rc -ne 0 ]; then ${ladder}; fi ) &`;
+    return `( o=$(${pmtuArgv(t, full).map(q).join(' ')} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(`${t} ${full}`)} "$rc" "$o"; if [ $rc -ne 0 ]; then ${ladder}; r=$(ip route get ${q(t)} 2>&1); printf '##PING %s rc=0\\n%s\\n' ${q(`${t} route`)} "$r"; fi ) &`;
   });
   return `${perTarget.join(' ')} wait`;
 }

@@ -3,6 +3,7 @@
  * that heal can undo it. labBreak says what it did; labHeal undoes everything
  * and proves the lab healthy again.
  */
+
 import { readFile } from 'node:fs/promises';
 import {
   BRIDGE,
@@ -20,6 +21,7 @@ import { withLock } from './lock.js';
 import { lxdDeleteInstance, lxdLaunch, lxdRenewDhcp } from './lxd.js';
 import { pidAlive } from './proc.js';
 import { dnsmasqArgv, hostLogFile, startDnsmasq, startTincd, startVxlan, stopDaemon } from './services.js';
+import { settleOverlay } from './settle.js';
 import {
   type AppliedFault,
   FAULT_NAMES,
@@ -386,6 +388,8 @@ export async function healInner(log: (line: string) => void): Promise<void> {
     await writeLabState(s);
     log(`lab: healed ${f.name} on ${f.host}`);
   }
+  // A restarted tinc poisons route caches with low path MTUs until its own discovery settles.
+  if (faults.length > 0) await settleOverlay(s, log);
   // Leases handed out while broken (a rogue server, no server) are renewed from the one dnsmasq.
   let problems = await verifyLab(s);
   if (problems.length > 0) {

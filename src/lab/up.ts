@@ -1,4 +1,5 @@
 /** labUp / labDown: build the whole lab (safely, idempotently) and tear down only what it made. */
+
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import {
@@ -36,6 +37,7 @@ import {
   writeTincConfig,
   writeVxlanScript,
 } from './services.js';
+import { settleOverlay } from './settle.js';
 import { type LabOptions, type LabState, readLabState, writeLabState } from './state.js';
 import { pingFrom, verifyLab } from './verify.js';
 
@@ -233,6 +235,7 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
       state.containers.map((c) => c.address).filter((a): a is string => !!a),
     ),
   );
+  await settleOverlay(state, log);
   const problems = await verifyLab(state);
   if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
   state.phase = 'ready';

@@ -127,7 +127,12 @@ lab('overlay-not-bridged on lxd2: overlay.member fails, service order is not bla
   await labBreak('overlay-not-bridged', { host: 'lxd2' });
   try {
     const o = await lxdcheck();
-    assertFailures(t, o, ['overlay.member lxd2'], [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/]);
+    assertFailures(
+      t,
+      o,
+      ['overlay.member lxd2'],
+      [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd2$/],
+    );
     t.is(result(o, 'service-order.vpn-after-bridge lxd2').status, 'pass');
   } finally {
     await labHeal(log);
@@ -142,7 +147,7 @@ lab('peer-down on lxd3: its daemon is gone and the others name it as the missing
       t,
       o,
       ['overlay.daemon lxd3', 'overlay.peers lxd1', 'overlay.peers lxd2', 'mesh.bridge lxd1->lxd3'],
-      [/^overlay\.(exists|peers) lxd3$/, /^mesh\.(bridge|pmtu) lxd\d->lxd\d$/],
+      [/^overlay\.(exists|peers) lxd3$/, /^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd3$/],
     );
     t.regex(result(o, 'overlay.peers lxd1').summary, /lxd3/);
   } finally {

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { bridgeAddress, bridgeExists, bridgeMtu, bridgeUniqueAddress } from '../../../src/checks/bridge.js';
 import { dhcpConfig, dhcpSingle } from '../../../src/checks/dhcp.js';
-import { meshBridge } from '../../../src/checks/mesh.js';
+import { meshBridge, meshPmtu } from '../../../src/checks/mesh.js';
 import {
   overlayDaemon,
   overlayExists,
@@ -262,4 +262,61 @@ test('an unreachable host: ssh.reachable fails with the transport error; a missi
   const e = bridgeExists.judge({ host: 'lxd1' }, context(tinc, [partial]));
   t.is(e.status, 'error');
   t.regex(e.summary, /timed out/);
+});
+
+test('pings to a peer whose tap is off its own bridge do not blame the VPN link: overlay.peers passes and says why', (t) => {
+  const raw1 = healthyTincRaw(1);
+  raw1['mesh-ping'] = {
+    command: 'fping',
+    stdout: '',
+    stderr: section('fping/fault-delif-lxd1-c3-q.txt').stdout,
+    exitCode: 1,
+  };
+  const raw2 = healthyTincRaw(2);
+  raw2.links = section('ip/fault-delif-lxd2-link.json');
+  raw2.addrs = section('ip/fault-delif-lxd2-addr.json');
+  raw2.brif = section('sysfs/fault-delif-lxd2-lxdbr0-brif.txt');
+  const ctx = context(tinc, [hostFacts(tinc, 'lxd1', raw1), hostFacts(tinc, 'lxd2', raw2)]);
+  const v = overlayPeers.judge({ host: 'lxd1' }, ctx);
+  t.is(v.status, 'pass');
+  t.regex(v.summary, /pings to lxd2 fail because peervpn0 is not a port of lxdbr0 on lxd2/);
+  // Without lxd2's facts nothing explains the silence: the disagreement is a failure.
+  const alone = overlayPeers.judge({ host: 'lxd1' }, context(tinc, [hostFacts(tinc, 'lxd1', raw1)]));
+  t.is(alone.status, 'fail');
+});
+
+test('an up-script error from an earlier start of the daemon is history, not evidence', (t) => {
+  const pv = inventory('peervpn');
+  const old = section('peervpn/run3-faultA.peervpn-log-console-started-before-lxdbr0.pv-h2.txt').stdout;
+  const restarted = `${old}\n${section('peervpn/baseline.peervpn-log.pv-h2.txt').stdout}`;
+  const raw: Record<string, RawOutput> = {
+    links: section('peervpn/run3-faultA.ip-j-addr.pv-h2.json'),
+    addrs: section('peervpn/run3-faultA.ip-j-addr.pv-h2.json'),
+    brif: section('peervpn/run3-faultA.ls-sys-class-net-lxdbr0-brif.pv-h2.txt'),
+    'overlay-log': section(`text:${restarted}`),
+  };
+  const so = serviceOrder.judge({ host: 'lxd2' }, context(pv, [hostFacts(pv, 'lxd2', raw)]));
+  t.is(so.status, 'pass');
+  t.regex(so.summary, /not because of start order/);
+});
+
+test('a path MTU the kernel cached from an ICMP "fragmentation needed" is named, with the flush', (t) => {
+  const raw = healthyTincRaw(1);
+  raw.pmtu = {
+    command: '(pmtu probes)',
+    stdout: [
+      '##PING 172.16.0.2 1500 rc=1',
+      section('lab/cached-pmtu-lxd1-ping-Mdo-s1472-lxd2.txt').stdout,
+      '##PING 172.16.0.2 1000 rc=0',
+      '1 packets transmitted, 1 received, 0% packet loss, time 0ms',
+      '##PING 172.16.0.2 route rc=0',
+      section('lab/cached-pmtu-lxd1-ip-route-get-lxd2.txt').stdout,
+    ].join('\n'),
+    stderr: '',
+    exitCode: 0,
+  };
+  const v = meshPmtu.judge({ host: 'lxd1', peer: 'lxd2' }, context(tinc, [hostFacts(tinc, 'lxd1', raw)]));
+  t.is(v.status, 'fail');
+  t.regex(v.summary, /lxd1 has a cached path MTU of 1066 towards lxd2 \(172\.16\.0\.2\), expiring in 440 s/);
+  t.is(v.hint?.fix?.[0], 'ip route flush cache   # on lxd1, once the overlay has settled');
 });
