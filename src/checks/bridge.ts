@@ -218,6 +218,7 @@ export const bridgeMtu: CheckDef = {
 export const bridgeMulticastQuerier: CheckDef = {
   id: 'bridge.multicast-querier',
   scope: 'host',
+  readsOtherHosts: true,
   needs: ['bridge.exists'],
   title: (_s, inv) => `${inv.cluster.bridge} has no IGMP snooping without a querier`,
   proves:

@@ -332,6 +332,12 @@ export function localCause(ctx: JudgeContext, host: string): string | null {
   if (want && f.addresses && !ipv4Of(f, bridge).some((a) => a.local === want)) {
     return `${bridge} on ${host} does not hold ${want} (bridge.address)`;
   }
+  // Another bridge answering ARP for this host's address steals its replies.
+  const thief = inv.hosts.find((h) => {
+    const other = ctx.hosts.get(h.name);
+    return h.name !== host && other?.addresses && ipv4Of(other, bridge).some((a) => a.local === want);
+  });
+  if (want && thief) return `${want} is also held by ${thief.name} (bridge.unique-address)`;
   return null;
 }
 
@@ -346,6 +352,7 @@ function hostNameFor(inv: Inventory, key: string): string {
 export const overlayPeers: CheckDef = {
   id: 'overlay.peers',
   scope: 'host',
+  readsOtherHosts: true,
   needs: ['overlay.exists'],
   title: (_s, inv) =>
     `the ${inv.cluster.overlay.type} daemon is connected to all ${inv.hosts.length - 1} other hosts`,

@@ -46,6 +46,11 @@ export interface CheckDef {
    * checks are shown with the cluster-wide results, after all hosts.
    */
   late?: boolean;
+  /**
+   * A per-host judge that also reads other hosts' stage-one facts: it is
+   * judged once every host has answered (still shown in its host's group).
+   */
+  readsOtherHosts?: boolean;
   /** Instances; defaults by scope (every host, every ordered host pair, the cluster). */
   subjects?(ctx: JudgeContext): Subject[];
   judge(subject: Subject, ctx: JudgeContext): Verdict;

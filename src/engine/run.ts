@@ -145,7 +145,9 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
   // Cluster inputs need no facts.
   judgeAll(early.filter((i) => i.order[0] === 0));
 
-  const hostInstances = (name: string) => early.filter((i) => i.order[0] === 1 && i.subject.host === name);
+  const hostInstances = (name: string) =>
+    early.filter((i) => i.order[0] === 1 && i.subject.host === name && !i.check.readsOtherHosts);
+  const crossHostInstances = () => early.filter((i) => i.order[0] === 1 && i.check.readsOtherHosts);
 
   try {
     // Stage by stage; within a stage hosts run in parallel (bounded).
@@ -198,6 +200,7 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
           if (!aborted()) judgeAll(hostInstances(host.name));
         }
       });
+      if (stageIndex === 0 && !aborted()) judgeAll(crossHostInstances());
     }
   } finally {
     await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));

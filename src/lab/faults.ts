@@ -281,7 +281,13 @@ const addIf = (h: LabHost) =>
   run(['ip', '-n', h.netns, 'link', 'set', OVERLAY_IF, 'master', BRIDGE]).then(() => undefined);
 
 const healers: Record<FaultName, Healer> = {
-  'service-order': async (_s, h) => addIf(h),
+  // The durable fix, as an operator would do it: restart the VPN now that the bridge exists, so its
+  // up-script runs again (a bare addif would leave the failed start in the daemon's current log).
+  'service-order': async (s, h) => {
+    if (s.options.overlay !== 'tinc') return addIf(h);
+    await stopDaemon(h, h.daemons.tincd);
+    h.daemons.tincd = await startTincd(h);
+  },
   'peer-down': async (s, h) => {
     if (s.options.overlay === 'tinc') h.daemons.tincd = await startTincd(h);
     else await startVxlan(h);

@@ -6,7 +6,7 @@
  */
 import { type CheckResult, countResults, type RunEvent, subjectLabel } from '../model.js';
 import { redactResult } from './redact.js';
-import { cleanText, formatSeconds, oneLine, plural } from './text.js';
+import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
 export interface HumanReporterOptions {
@@ -144,12 +144,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     if (r.actual !== undefined) out.push(pad + truncate(`actual:   ${oneLine(r.actual)}`, inner));
     for (const ev of r.evidence) {
       if (ev.command !== undefined) {
-        const where = [
-          ev.host ? `on ${ev.host}` : '',
-          ev.exitCode === undefined ? '' : `exit ${ev.exitCode ?? 'none'}`,
-        ]
-          .filter(Boolean)
-          .join(', ');
+        const where = evidenceWhere(ev);
         out.push(pad + truncate(`$ ${oneLine(ev.command)}${where ? `  (${where})` : ''}`, inner));
       }
       if (opts.verbose && ev.excerpt) {

@@ -1,5 +1,5 @@
 /** Small text helpers shared by the reporters. */
-import { type CheckResult, type Subject, subjectLabel } from '../model.js';
+import { type CheckResult, type Evidence, type Subject, subjectLabel } from '../model.js';
 
 /** `<id> <label>: <title>`, or `<id>: <title>` for cluster-wide results (no subject). */
 export function describe(id: string, subject: Subject, title: string): string {
@@ -14,6 +14,13 @@ export function describeResult(r: CheckResult): string {
 /** The host a result is filed under (the prober for pairs), or null for cluster-wide results. */
 export function groupHost(subject: Subject): string | null {
   return subject.host ?? null;
+}
+
+/** Where an evidence command ran and how it ended: `on lxd2, exit 1` ('' when neither is known). */
+export function evidenceWhere(ev: Evidence): string {
+  return [ev.host ? `on ${ev.host}` : '', ev.exitCode === undefined ? '' : `exit ${ev.exitCode ?? 'none'}`]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The check family: the id up to the first dot (`dhcp.single` → `dhcp`). */

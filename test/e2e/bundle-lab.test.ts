@@ -4,43 +4,18 @@
  * failure per failed check; planted secrets appear in no bundle file and no
  * report.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import test from 'ava';
-import {
-  hostExec,
-  labBreak,
-  labDown,
-  labHeal,
-  labInventoryYaml,
-  labUp,
-  missingTools,
-} from '../../src/lab/index.js';
+import { hostExec, labBreak, labHeal } from '../../src/lab/index.js';
 import { validateResultsJson } from '../../src/report/schema.js';
+import { cli, labForFile, quietLog as log } from '../helpers/e2e.js';
 
-const run = promisify(execFile);
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-bundle-'));
-const inventoryFile = join(dir, 'lab.yaml');
-const log = () => undefined;
-const missing =
-  process.getuid?.() === 0
-    ? await missingTools({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 })
-    : ['root'];
-const lab = missing.length === 0 ? test.serial : test.skip;
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run('node', [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+const { lab, dir, inventoryFile } = await labForFile(
+  test,
+  { hosts: 3, overlay: 'tinc', lxd: false, containers: 3 },
+  'bundle',
+);
 
 /** TAP without what legitimately differs between two runs: timings. */
 const stable = (tap: string) =>
@@ -55,18 +30,6 @@ function filesUnder(root: string): string[] {
     return statSync(p).isDirectory() ? filesUnder(p) : [p];
   });
 }
-
-test.before(async () => {
-  if (missing.length > 0) return;
-  const state = await labUp({ hosts: 3, overlay: 'tinc', lxd: false, containers: 3 }, log);
-  writeFileSync(inventoryFile, labInventoryYaml(state));
-});
-
-test.after.always(async () => {
-  if (missing.length > 0) return;
-  await labHeal(log).catch(() => undefined);
-  if (!process.env.LXDCHECK_KEEP_LAB) await labDown(log);
-});
 
 for (const fault of [null, 'service-order', 'second-dhcp'] as const) {
   lab(`replaying a recorded bundle gives the live run's TAP (${fault ?? 'healthy'})`, async (t) => {

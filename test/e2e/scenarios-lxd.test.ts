@@ -5,42 +5,20 @@
  * leaves nothing behind when interrupted; post-reboot converges once the
  * service-order fault heals and explains it when it does not.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import test from 'ava';
-import {
-  hostExec,
-  labBreak,
-  labDown,
-  labHeal,
-  labInventoryYaml,
-  labUp,
-  missingTools,
-} from '../../src/lab/index.js';
+import { hostExec, labBreak, labHeal } from '../../src/lab/index.js';
 import type { CheckResult } from '../../src/model.js';
 import { subjectLabel } from '../../src/model.js';
+import { CLI, cli, labForFile, quietLog as log } from '../helpers/e2e.js';
 
-const run = promisify(execFile);
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-lxd-e2e-'));
-const inventoryFile = join(dir, 'lab.yaml');
-const log = () => undefined;
-const opts = { hosts: 3, overlay: 'tinc' as const, lxd: true, containers: 3 };
-const missing = process.getuid?.() === 0 ? await missingTools(opts) : ['root'];
-const lab = missing.length === 0 ? test.serial : test.skip;
-
-async function cli(args: string[], timeout = 240_000) {
-  try {
-    const r = await run('node', [CLI, ...args], { timeout });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+const { lab, dir, inventoryFile } = await labForFile(
+  test,
+  { hosts: 3, overlay: 'tinc', lxd: true, containers: 3 },
+  'lxd',
+);
 
 async function doctor(...extra: string[]): Promise<{ code: number; results: CheckResult[] }> {
   const json = join(dir, `r-${Date.now()}.json`);
@@ -61,7 +39,6 @@ async function doctor(...extra: string[]): Promise<{ code: number; results: Chec
 }
 
 const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
-const status = (o: { results: CheckResult[] }, k: string) => o.results.find((r) => key(r) === k)?.status;
 const failing = (o: { results: CheckResult[] }) =>
   o.results.filter((r) => r.status === 'fail' || r.status === 'error').map(key);
 
@@ -78,18 +55,6 @@ async function probesLeft(): Promise<string[]> {
   }
   return left;
 }
-
-test.before(async () => {
-  if (missing.length > 0) return;
-  const state = await labUp(opts, log);
-  writeFileSync(inventoryFile, labInventoryYaml(state));
-});
-
-test.after.always(async () => {
-  if (missing.length > 0) return;
-  await labHeal(log).catch(() => undefined);
-  if (!process.env.LXDCHECK_KEEP_LAB) await labDown(log);
-});
 
 lab('healthy lab with LXD: every container check passes from inside the containers', async (t) => {
   const o = await doctor();

@@ -2,6 +2,7 @@
 import test from 'ava';
 import { Parser } from 'tap-parser';
 import { allChecks } from '../../src/checks/index.js';
+import type { CheckDef } from '../../src/engine/check.js';
 import { selectChecks } from '../../src/engine/plan.js';
 import { runChecks } from '../../src/engine/run.js';
 import { readOnlyStages } from '../../src/facts/stages.js';
@@ -138,4 +139,34 @@ test('--only keeps what was asked for plus its prerequisites', (t) => {
   t.deepEqual(ids, ['ssh.reachable', 'bridge.exists', 'overlay.exists', 'overlay.member']);
   const skipped = selectChecks(allChecks, [], ['mesh.*']).map((c) => c.id);
   t.false(skipped.some((id) => id.startsWith('mesh.')));
+});
+
+test('a per-host check that reads other hosts is judged only once every host has answered', async (t) => {
+  const seen: number[] = [];
+  const probe: CheckDef = {
+    id: 'test.cross',
+    scope: 'host',
+    readsOtherHosts: true,
+    title: () => 'sees every host',
+    proves: '',
+    whyItFails: '',
+    howToFix: '',
+    judge(_s, ctx) {
+      seen.push(ctx.hosts.size);
+      return { status: 'pass', summary: 'ok' };
+    },
+  };
+  const inv = inventory('tinc');
+  await runChecks({
+    inventory: inv,
+    checks: [probe],
+    stages: readOnlyStages(),
+    scenario: 'doctor',
+    strict: false,
+    concurrency: 1, // hosts answer one after the other: the first host is done long before the last
+    timeoutMs: 300,
+    transport: (h) => fakeTransport(h.name, 'empty'),
+    emit: () => undefined,
+  });
+  t.deepEqual(seen, [3, 3, 3]);
 });

@@ -5,7 +5,7 @@
  */
 import { subjectLabel } from '../../model.js';
 import { redactResult } from '../../report/redact.js';
-import { cleanText, oneLine, plural } from '../../report/text.js';
+import { cleanText, evidenceWhere, oneLine, plural } from '../../report/text.js';
 import {
   familyOf,
   groupOf,
@@ -315,12 +315,7 @@ export function problemDetail(r: Row, o: LayoutOptions, maxExcerpt = 2): Line[] 
   push([{ text: pad + oneLine(r.state === 'error' ? `check error: ${res.summary}` : res.summary) }]);
   for (const ev of res.evidence) {
     if (ev.command !== undefined) {
-      const where = [
-        ev.host ? `on ${ev.host}` : '',
-        ev.exitCode === undefined ? '' : `exit ${ev.exitCode ?? 'none'}`,
-      ]
-        .filter(Boolean)
-        .join(', ');
+      const where = evidenceWhere(ev);
       push([
         { text: pad },
         { text: `$ ${oneLine(ev.command)}${where ? `  (${where})` : ''}`, color: 'gray' },
@@ -504,12 +499,7 @@ export function detailLines(r: Row, o: LayoutOptions): Line[] {
   }
   for (const ev of res.evidence) {
     if (ev.command !== undefined) {
-      const where = [
-        ev.host ? `on ${ev.host}` : '',
-        ev.exitCode === undefined ? '' : `exit ${ev.exitCode ?? 'none'}`,
-      ]
-        .filter(Boolean)
-        .join(', ');
+      const where = evidenceWhere(ev);
       push([
         { text: '  ' },
         { text: `$ ${oneLine(ev.command)}`, color: 'cyan' },
