@@ -24,7 +24,10 @@ export function section(source: string, exitCode = 0, stderr = ''): RawOutput {
 /** Frame real ping outputs the way sections.ts's parallel fan-out prints them. */
 export function fanOut(blocks: { key: string; rc: number; source: string }[]): RawOutput {
   const stdout = blocks
-    .map((b) => `##PING ${b.key} rc=${b.rc}\n${b.source.startsWith('text:') ? b.source.slice(5) : fixture(b.source)}`)
+    .map(
+      (b) =>
+        `##PING ${b.key} rc=${b.rc}\n${b.source.startsWith('text:') ? b.source.slice(5) : fixture(b.source)}`,
+    )
     .join('\n');
   return { command: '(ping fan-out)', stdout, stderr: '', exitCode: 0 };
 }
@@ -39,7 +42,12 @@ export function inventory(overlay: 'tinc' | 'peervpn' | 'vxlan' = 'tinc', hosts 
   return parseInventory(text, 'test.yaml', { sshConfigText: '' });
 }
 
-export function hostFacts(inv: Inventory, host: string, raw: Record<string, RawOutput>, extra: Partial<GatherResult> = {}): HostFacts {
+export function hostFacts(
+  inv: Inventory,
+  host: string,
+  raw: Record<string, RawOutput>,
+  extra: Partial<GatherResult> = {},
+): HostFacts {
   const spec = inv.hosts.find((h) => h.name === host);
   if (!spec) throw new Error(`no host ${host}`);
   return buildHostFacts(inv, spec, { host, reachable: true, raw, durationMs: 1, ...extra });
