@@ -12,7 +12,7 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   chmod 755 /usr/sbin/policy-rc.d
   added_policy=1
 fi
-cleanup() { [ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d; }
+cleanup() { if [ "$added_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT
 apt-get update
 apt-get install -y --no-install-recommends \
