@@ -1,5 +1,5 @@
 /** bridge.*: the bridge each host puts its containers and its VPN tap on. */
-import { type CheckDef, factsOf, fail, hostSpec, pass, warn } from '../engine/check.js';
+import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
 import { bridgePorts, inSubnet, ipv4Of, link, prefixOf, sectionEvidence, unreadable } from './util.js';
 
 export const bridgeExists: CheckDef = {
@@ -217,42 +217,43 @@ export const bridgeMtu: CheckDef = {
 
 export const bridgeMulticastQuerier: CheckDef = {
   id: 'bridge.multicast-querier',
-  scope: 'host',
-  readsOtherHosts: true,
-  needs: ['bridge.exists'],
-  title: (_s, inv) => `${inv.cluster.bridge} has no IGMP snooping without a querier`,
+  scope: 'cluster',
+  title: (_s, inv) => `no ${inv.cluster.bridge} snoops IGMP without a querier on the L2`,
   proves:
     'Multicast between containers will not stop after a few minutes because of IGMP snooping with no querier.',
   whyItFails:
     'The kernel enables multicast snooping on new bridges, and nothing on the L2 sends IGMP queries, so group memberships expire.',
   howToFix:
-    'echo 1 > /sys/class/net/lxdbr0/bridge/multicast_querier (on one host), or echo 0 > /sys/class/net/lxdbr0/bridge/multicast_snooping.',
-  judge(s, ctx) {
-    const f = factsOf(ctx, s.host);
+    'echo 1 > /sys/class/net/lxdbr0/bridge/multicast_querier (on one host), or echo 0 > /sys/class/net/lxdbr0/bridge/multicast_snooping on every host.',
+  judge(_s, ctx) {
     const br = ctx.inventory.cluster.bridge;
-    const snoop = f.sysfs[`/sys/class/net/${br}/bridge/multicast_snooping`];
-    const querier = f.sysfs[`/sys/class/net/${br}/bridge/multicast_querier`];
-    const shown = `multicast_snooping=${snoop ?? '?'} multicast_querier=${querier ?? '?'}`;
-    if (snoop === undefined) return unreadable(f, 'sysfs', `${br}'s multicast settings`);
-    if (snoop === '0') return pass(`snooping is off on ${br}: multicast is flooded to every port`);
-    if (querier === '1') return pass(`${br} snoops and sends IGMP queries itself`);
-    // Another host on the L2 may be the querier: snooping without a querier is only a problem if none is.
-    const querierElsewhere = [...ctx.hosts.values()].some(
-      (o) => o.sysfs[`/sys/class/net/${br}/bridge/multicast_querier`] === '1',
-    );
-    if (querierElsewhere) return pass(`${br} snoops; another host on the L2 is the IGMP querier`);
+    const path = (x: string) => `/sys/class/net/${br}/bridge/${x}`;
+    const read = ctx.inventory.hosts
+      .map((h) => ctx.hosts.get(h.name))
+      .filter(
+        (f): f is NonNullable<typeof f> =>
+          f?.reachable === true && f.sysfs[path('multicast_snooping')] !== undefined,
+      );
+    if (read.length === 0) return skip(`no host's ${br} multicast settings could be read`);
+    const querier = read.find((f) => f.sysfs[path('multicast_querier')] === '1');
+    if (querier) return pass(`${br} on ${querier.host} is the IGMP querier for the L2`);
+    const snooping = read.filter((f) => f.sysfs[path('multicast_snooping')] === '1');
+    if (snooping.length === 0)
+      return pass(`snooping is off on every ${br}: multicast is flooded to every port`);
+    const shown = snooping.map((f) => f.host).join(', ');
     return warn(
-      `${br} on ${s.host} snoops IGMP but no bridge on the L2 is a querier: multicast stops after ~260 s`,
+      `${br} snoops IGMP on ${shown}, and no bridge on the L2 is a querier: multicast stops after ~260 s`,
       {
-        expected: 'multicast_querier=1 on one host, or multicast_snooping=0',
-        actual: shown,
-        evidence: [sectionEvidence(f, 'sysfs', { excerpt: shown })],
+        expected: 'multicast_querier=1 on one host, or multicast_snooping=0 everywhere',
+        actual: `snooping on ${shown}; querier nowhere`,
+        evidence: snooping.map((f) =>
+          sectionEvidence(f, 'sysfs', {
+            excerpt: `multicast_snooping=1 multicast_querier=${f.sysfs[path('multicast_querier')] ?? '?'}`,
+          }),
+        ),
         hint: {
           why: 'Without IGMP queries, memberships the bridge learned expire and group traffic stops reaching containers (omping’s long test catches it).',
-          fix: [
-            `echo 1 > /sys/class/net/${br}/bridge/multicast_querier   # on one host`,
-            `# or: echo 0 > /sys/class/net/${br}/bridge/multicast_snooping`,
-          ],
+          fix: [`echo 1 > ${path('multicast_querier')}   # on one host, e.g. ${ctx.inventory.cluster.dhcp}`],
         },
       },
     );

@@ -148,7 +148,9 @@ export async function createHost(i: number): Promise<LabHost> {
 /** lxdbr0 with its fixed MAC and 172.16.0.N/16, up. */
 export async function createBridge(ns: string, i: number): Promise<void> {
   const ipn = ['ip', '-n', ns];
-  await must([...ipn, 'link', 'add', BRIDGE, 'address', bridgeMac(i), 'type', 'bridge']);
+  // lxd1's bridge is the L2's IGMP querier, so snooping bridges keep their group memberships (a well-run cluster).
+  const querier = i === 1 ? ['mcast_querier', '1'] : [];
+  await must([...ipn, 'link', 'add', BRIDGE, 'address', bridgeMac(i), 'type', 'bridge', ...querier]);
   await must([...ipn, 'addr', 'add', `${bridgeAddress(i)}/16`, 'dev', BRIDGE]);
   await must([...ipn, 'link', 'set', BRIDGE, 'up']);
 }

@@ -57,7 +57,9 @@ test.serial(
       t.is(r.code, 1, r.stderr);
       const { results, failures } = await strictTap(r.stdout);
       t.deepEqual(failures, []);
-      t.true(results.ok === false && results.count > 10 && results.plan.end === results.count);
+      t.true(
+        results !== null && results.ok === false && results.count > 10 && results.plan.end === results.count,
+      );
       const doc = JSON.parse(readFileSync(json, 'utf8')) as {
         results: { id: string; status: string; subject: { host?: string }; summary: string }[];
       };

@@ -1,6 +1,12 @@
 /** Host and overlay judges on real captured outputs: healthy beds pass, each captured fault fails where it should. */
 import test from 'ava';
-import { bridgeAddress, bridgeExists, bridgeMtu, bridgeUniqueAddress } from '../../../src/checks/bridge.js';
+import {
+  bridgeAddress,
+  bridgeExists,
+  bridgeMtu,
+  bridgeMulticastQuerier,
+  bridgeUniqueAddress,
+} from '../../../src/checks/bridge.js';
 import { dhcpConfig, dhcpSingle } from '../../../src/checks/dhcp.js';
 import { meshBridge, meshPmtu } from '../../../src/checks/mesh.js';
 import {
@@ -319,4 +325,18 @@ test('a path MTU the kernel cached from an ICMP "fragmentation needed" is named,
   t.is(v.status, 'fail');
   t.regex(v.summary, /lxd1 has a cached path MTU of 1066 towards lxd2 \(172\.16\.0\.2\), expiring in 440 s/);
   t.is(v.hint?.fix?.[0], 'ip route flush cache   # on lxd1, once the overlay has settled');
+});
+
+test('IGMP snooping without a querier anywhere on the L2 is one cluster warning; one querier settles it', (t) => {
+  const v = bridgeMulticastQuerier.judge({}, context(tinc, healthy()));
+  t.is(v.status, 'warn');
+  t.regex(v.summary, /snoops IGMP on lxd1, lxd2, lxd3, and no bridge on the L2 is a querier/);
+  const raw1 = healthyTincRaw(1);
+  raw1.sysfs = section(
+    'text:/sys/class/net/lxdbr0/bridge/multicast_snooping:1\n/sys/class/net/lxdbr0/bridge/multicast_querier:1\n',
+  );
+  const withQuerier = [hostFacts(tinc, 'lxd1', raw1), ...healthy().slice(1)];
+  const ok = bridgeMulticastQuerier.judge({}, context(tinc, withQuerier));
+  t.is(ok.status, 'pass');
+  t.regex(ok.summary, /lxdbr0 on lxd1 is the IGMP querier/);
 });
