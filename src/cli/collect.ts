@@ -29,7 +29,7 @@ export async function collectCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const out = outIndex >= 0 ? argv[outIndex + 1] : undefined;
-  if (!out || !out.endsWith('.tar.gz'))
+  if (!out?.endsWith('.tar.gz'))
     throw new UsageError('collect needs -o NAME.tar.gz (see lxdcheck collect --help)');
   const name = basename(out, '.tar.gz');
   const work = mkdtempSync(join(tmpdir(), 'lxdcheck-collect-'));

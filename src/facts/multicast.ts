@@ -100,7 +100,7 @@ export interface MulticastResult {
 }
 
 export function parseMulticast(raw: RawOutput | undefined): MulticastResult | null {
-  if (!raw || raw.exitCode !== 0) return null;
+  if (raw?.exitCode !== 0) return null;
   const container = /exec (\S+) --/.exec(raw.command)?.[1]?.replace(/^'|'$/g, '') ?? '';
   let sent = -1;
   const received = new Map<string, number>();
