@@ -10,6 +10,7 @@ import {
   warn,
 } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
+import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import {
@@ -253,7 +254,7 @@ export const overlayDaemon: CheckDef = {
     if (type === 'vxlan') return skip('kernel VXLAN has no daemon');
     if (!f.processes) return unreadable(f, 'ps', 'the process list');
     const procs = daemonProcesses(f, inv);
-    const unitName = inv.cluster.overlay.unit;
+    const unitName = unitsOfInterest(inv)[0];
     const unit = f.units && unitName ? f.units.get(unitName) : undefined;
     const unitNote = unit
       ? `${unitName}: ${unit['ActiveState'] ?? '?'}/${unit['SubState'] ?? '?'}, ${unit['UnitFileState'] ?? '?'}`

@@ -182,6 +182,7 @@ function pmtuFacts(raw: Record<string, RawOutput>): PmtuResult[] | null {
 
 function overlayFacts(
   inv: Inventory,
+  host: HostSpec,
   raw: Record<string, RawOutput>,
 ): { peers: OverlayPeerState | null; log: VpnLogFacts | null; config: PeervpnConfig | null } {
   const type = inv.cluster.overlay.type;
@@ -226,7 +227,8 @@ function overlayFacts(
     };
   }
   const fdbText = okOutput(raw, 'overlay-fdb');
-  const remotes = inv.hosts.map((h) => h.ssh.hostname);
+  // VXLAN floods to the other hosts' underlay addresses (the SSH address, for want of a better one).
+  const remotes = inv.hosts.filter((h) => h.name !== host.name).map((h) => h.ssh.hostname);
   return {
     peers: fdbText !== null ? vxlanPeerState(parseBridgeFdb(fdbText), remotes) : null,
     log: null,
@@ -268,7 +270,7 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
   };
   const brctlRaw = raw['brctl'];
   const processes = json('ps', parseProcesses);
-  const overlay = overlayFacts(inv, raw);
+  const overlay = overlayFacts(inv, host, raw);
   const { mesh, tool } = meshFacts(raw);
   const systemd = raw['systemd'];
   const units =

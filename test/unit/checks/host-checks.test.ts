@@ -340,3 +340,15 @@ test('IGMP snooping without a querier anywhere on the L2 is one cluster warning;
   t.is(ok.status, 'pass');
   t.regex(ok.summary, /lxdbr0 on lxd1 is the IGMP querier/);
 });
+
+test('vxlan: a peer without a flood entry is named as missing', (t) => {
+  const vx = inventory('vxlan');
+  const full = hostFacts(vx, 'lxd1', { 'overlay-fdb': section('vxlan/sandbox-bridge-fdb-show-dev-vx0.txt') });
+  t.is(overlayPeers.judge({ host: 'lxd1' }, context(vx, [full])).status, 'pass');
+  const missing = hostFacts(vx, 'lxd1', {
+    'overlay-fdb': section('vxlan/sandbox-bridge-fdb-show-dev-vx0-one-remote-removed.txt'),
+  });
+  const v = overlayPeers.judge({ host: 'lxd1' }, context(vx, [missing]));
+  t.is(v.status, 'fail');
+  t.regex(v.summary, /1 of 2 peers connected; missing: lxd3/);
+});
