@@ -1,8 +1,18 @@
 /** mesh.*: every host reaches every other host across the overlay (active, harmless pings). */
-import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+import {
+  type CheckDef,
+  factsOf,
+  fail,
+  hostSpec,
+  type JudgeContext,
+  pass,
+  skip,
+  warn,
+} from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PingResult } from '../facts/types.js';
 import type { Subject } from '../model.js';
+import { localCause } from './overlay.js';
 import { bridgePorts, ipv4Of, sectionEvidence } from './util.js';
 
 function describe(r: PingResult): string {
@@ -11,7 +21,7 @@ function describe(r: PingResult): string {
   return `${r.sent} sent, ${r.received} received, ${r.lossPercent}% loss${rtt}${r.error ? ` (${r.error})` : ''}`;
 }
 
-function pingVerdict(f: HostFacts, s: Subject, target: string, what: string) {
+function pingVerdict(ctx: JudgeContext, f: HostFacts, s: Subject, target: string, what: string) {
   if (!f.mesh) {
     const r = f.raw['mesh-ping'];
     return {
@@ -24,15 +34,27 @@ function pingVerdict(f: HostFacts, s: Subject, target: string, what: string) {
   const ev = [sectionEvidence(f, 'mesh-ping', { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
   if (!r) return { status: 'error' as const, summary: `no ping result for ${target}`, evidence: ev };
   if (r.received === 0) {
-    return fail(`${s.host} cannot reach ${s.peer}'s ${what} ${target}: ${describe(r)}`, {
-      expected: '0% loss',
-      actual: describe(r),
-      evidence: ev,
-      hint: {
-        why: 'Containers on these two hosts cannot talk. Usual causes: the VPN tap is not on a bridge (overlay.member), the peer’s VPN is down (overlay.peers), or a route is missing (routes.*).',
-        fix: [`lxdcheck run --only 'overlay.*' --only 'routes.*'   # on ${s.host} and ${s.peer}`],
+    // Name the cause when one end's own facts show it; the check that found it carries the fix.
+    const cause = localCause(ctx, s.peer ?? '') ?? localCause(ctx, s.host ?? '');
+    const checkId = cause ? /\(([a-z-]+\.[a-z-]+)\)$/.exec(cause)?.[1] : undefined;
+    return fail(
+      `${s.host} cannot reach ${s.peer}'s ${what} ${target}: ${describe(r)}${cause ? `; ${cause}` : ''}`,
+      {
+        expected: '0% loss',
+        actual: describe(r),
+        evidence: ev,
+        hint: {
+          why: cause
+            ? `Containers on these two hosts cannot talk because ${cause}.`
+            : 'Containers on these two hosts cannot talk. Usual causes: the peer’s VPN is down (overlay.peers), a route is missing (routes.*), or a firewall on the underlay.',
+          fix: [
+            checkId
+              ? `lxdcheck explain ${checkId}`
+              : `lxdcheck explain overlay.peers   # and look at routes.* on ${s.host} and ${s.peer}`,
+          ],
+        },
       },
-    });
+    );
   }
   if (r.received < r.sent) {
     return warn(`${s.host} reaches ${s.peer}'s ${what} ${target} with loss: ${describe(r)}`, {
@@ -55,7 +77,7 @@ export const meshBridge: CheckDef = {
   howToFix:
     'Look at overlay.member, overlay.peers and routes.* for both hosts; the failing one names the fix.',
   judge(s, ctx) {
-    return pingVerdict(factsOf(ctx, s.host), s, hostSpec(ctx.inventory, s.peer).bridgeAddress, 'bridge');
+    return pingVerdict(ctx, factsOf(ctx, s.host), s, hostSpec(ctx.inventory, s.peer).bridgeAddress, 'bridge');
   },
 };
 
@@ -87,7 +109,7 @@ export const meshOverlay: CheckDef = {
   judge(s, ctx) {
     const target = hostSpec(ctx.inventory, s.peer).overlayAddress;
     if (!target) return skip('no overlay address in the inventory');
-    return pingVerdict(factsOf(ctx, s.host), s, target, 'overlay address');
+    return pingVerdict(ctx, factsOf(ctx, s.host), s, target, 'overlay address');
   },
 };
 

@@ -429,7 +429,7 @@ export const overlayPeers: CheckDef = {
             why: 'The VPN’s count lags (peervpn notices a dead peer only after ~100 s) or the peer is connected but its tap is not on its bridge.',
             fix: unexplained.map(
               (n) =>
-                `lxdcheck run --only 'overlay.*' --only 'ssh.*'   # then look at ${n}'s overlay.member and overlay.daemon`,
+                `on ${n}: ${vpnRestartCommand(inv) || 'ip link show ' + inv.cluster.overlay.interface}   # if its VPN daemon died: the VPN's own count lags`,
             ),
           },
         },
