@@ -1,4 +1,5 @@
 /** Real LXD 5.0 in the lab: one daemon per host, inside the host's namespaces. */
+import { parseLxcList } from '../facts/parsers/lxc.js';
 import { lxdDir, UNDERLAY_SUBNET } from './constants.js';
 
 export const LXD_IMAGE = 'lxlab-img';
@@ -31,27 +32,17 @@ export function lxcArgv(h: Pick<LabHost, 'name'>, args: readonly string[]): stri
   return ['env', ...lxdEnv(h), 'lxc', ...args];
 }
 
-interface LxcInstance {
-  name: string;
-  status: string;
-  config?: Record<string, string>;
-  state?: {
-    network?: Record<string, { hwaddr?: string; addresses?: { family: string; address: string }[] }>;
-  } | null;
-}
-
-/** The host's instances as lab containers (address from LXD's view of eth0). */
+/** The host's instances as lab containers (the same parser lxdcheck's own checks use). */
 export async function lxcList(h: LabHost): Promise<LabContainer[]> {
   const r = await execOn(h, lxcArgv(h, ['list', '--format', 'json']), { timeoutMs: 20_000 });
   if (r.exitCode !== 0) return [];
-  const list = JSON.parse(r.stdout || '[]') as LxcInstance[];
-  return list.map((i) => ({
-    name: i.name,
+  return parseLxcList(r.stdout).map((c) => ({
+    name: c.name,
     host: h.name,
     kind: 'lxd' as const,
-    mac: i.config?.['volatile.eth0.hwaddr'] ?? i.state?.network?.eth0?.hwaddr ?? '',
-    address: i.state?.network?.eth0?.addresses?.find((a) => a.family === 'inet')?.address,
-    status: i.status,
+    mac: c.hwaddr ?? '',
+    address: c.ipv4[0],
+    status: c.status,
   }));
 }
 
