@@ -10,10 +10,11 @@ import {
   warn,
 } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
+import { overlayAddressUsable } from '../facts/overlay-address.js';
 import type { PingResult } from '../facts/types.js';
 import type { Subject } from '../model.js';
 import { localCause } from './overlay.js';
-import { bridgePorts, ipv4Of, sectionEvidence } from './util.js';
+import { sectionEvidence } from './util.js';
 
 function describe(r: PingResult): string {
   const rtt =
@@ -21,17 +22,24 @@ function describe(r: PingResult): string {
   return `${r.sent} sent, ${r.received} received, ${r.lossPercent}% loss${rtt}${r.error ? ` (${r.error})` : ''}`;
 }
 
-function pingVerdict(ctx: JudgeContext, f: HostFacts, s: Subject, target: string, what: string) {
+function pingVerdict(
+  ctx: JudgeContext,
+  f: HostFacts,
+  s: Subject,
+  target: string,
+  what: string,
+  section = 'mesh-ping',
+) {
   if (!f.mesh) {
-    const r = f.raw['mesh-ping'];
+    const r = f.raw[section];
     return {
       status: 'error' as const,
       summary: `${s.host} could not run its pings${r?.timedOut ? ' (timed out)' : ''}`,
-      evidence: [sectionEvidence(f, 'mesh-ping')],
+      evidence: [sectionEvidence(f, section)],
     };
   }
   const r = f.mesh.find((m) => m.target === target);
-  const ev = [sectionEvidence(f, 'mesh-ping', { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
+  const ev = [sectionEvidence(f, section, { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
   if (!r) return { status: 'error' as const, summary: `no ping result for ${target}`, evidence: ev };
   if (r.received === 0) {
     // Name the cause when one end's own facts show it; the check that found it carries the fix.
@@ -81,17 +89,6 @@ export const meshBridge: CheckDef = {
   },
 };
 
-function overlayAddressUsable(ctx: Parameters<NonNullable<CheckDef['subjects']>>[0], host: string): boolean {
-  const f = ctx.hosts.get(host);
-  const inv = ctx.inventory;
-  const spec = hostSpec(inv, host);
-  if (!spec.overlayAddress) return false;
-  if (!f?.reachable) return true;
-  // An address on an enslaved tap is unreachable by design (overlay.port-address says so once).
-  const enslaved = (bridgePorts(f, inv.cluster.bridge) ?? []).includes(inv.cluster.overlay.interface);
-  return !(enslaved && ipv4Of(f, inv.cluster.overlay.interface).some((a) => a.local === spec.overlayAddress));
-}
-
 export const meshOverlay: CheckDef = {
   id: 'mesh.overlay',
   scope: 'pair',
@@ -103,13 +100,15 @@ export const meshOverlay: CheckDef = {
   howToFix: 'Look at overlay.peers and routes.overlay on both hosts.',
   subjects(ctx) {
     // Both ends matter: an enslaved tap on the sender gets the ARP replies on its bridge, not the tap.
-    const hosts = ctx.inventory.hosts.map((h) => h.name).filter((h) => overlayAddressUsable(ctx, h));
+    const hosts = ctx.inventory.hosts
+      .map((h) => h.name)
+      .filter((h) => overlayAddressUsable(ctx.inventory, ctx.hosts, h));
     return hosts.flatMap((a) => hosts.filter((b) => b !== a).map((b) => ({ host: a, peer: b })));
   },
   judge(s, ctx) {
     const target = hostSpec(ctx.inventory, s.peer).overlayAddress;
     if (!target) return skip('no overlay address in the inventory');
-    return pingVerdict(ctx, factsOf(ctx, s.host), s, target, 'overlay address');
+    return pingVerdict(ctx, factsOf(ctx, s.host), s, target, 'overlay address', 'mesh-overlay-ping');
   },
 };
 

@@ -130,18 +130,31 @@ export function splitHeadedFiles(text: string): { file: string; content: string 
   return out;
 }
 
+/** Ping results of one ping section (fping's summary, or the iputils fan-out where fping is missing). */
+function pingResults(r: RawOutput | undefined): { results: PingResult[]; tool: 'fping' | 'ping' } | null {
+  if (!r || (r.exitCode === null && r.stdout === '' && r.stderr === '')) return null;
+  if (r.stderr.includes('fping not found') || r.stdout.includes('##PING ')) {
+    return {
+      results: parseFanOut(r.stdout).map((b) => ({ ...parsePing(b.output, b.key), target: b.key })),
+      tool: 'ping',
+    };
+  }
+  // fping -q prints its summary on stderr.
+  return { results: parseFpingSummary(`${r.stderr}\n${r.stdout}`), tool: 'fping' };
+}
+
+/** Bridge pings (stage one) and overlay-address pings (stage two, where they can answer), together. */
 function meshFacts(raw: Record<string, RawOutput>): {
   mesh: PingResult[] | null;
   tool: 'fping' | 'ping' | null;
 } {
-  const r = raw['mesh-ping'];
-  if (!r || (r.exitCode === null && r.stdout === '' && r.stderr === '')) return { mesh: null, tool: null };
-  if (r.stderr.includes('fping not found') || r.stdout.includes('##PING ')) {
-    const mesh = parseFanOut(r.stdout).map((b) => ({ ...parsePing(b.output, b.key), target: b.key }));
-    return { mesh, tool: 'ping' };
-  }
-  // fping -q prints its summary on stderr.
-  return { mesh: parseFpingSummary(`${r.stderr}\n${r.stdout}`), tool: 'fping' };
+  const bridges = pingResults(raw['mesh-ping']);
+  const overlay = pingResults(raw['mesh-overlay-ping']);
+  if (!bridges && !overlay) return { mesh: null, tool: null };
+  return {
+    mesh: [...(bridges?.results ?? []), ...(overlay?.results ?? [])],
+    tool: bridges?.tool ?? overlay?.tool ?? null,
+  };
 }
 
 function pmtuFacts(raw: Record<string, RawOutput>): PmtuResult[] | null {

@@ -26,15 +26,26 @@ function catFiles(paths: readonly string[]): string {
   return `for f in ${list}; do if [ -r "$f" ]; then printf '==> %s <==\\n' "$f"; cat "$f"; fi; done`;
 }
 
-/** Targets a host pings: every other host's bridge address and (when set) overlay address. */
+/** Targets a host pings in stage one: every other host's bridge address. */
 export function meshTargets(inv: Inventory, host: HostSpec): string[] {
-  const targets: string[] = [];
-  for (const other of inv.hosts) {
-    if (other.name === host.name) continue;
-    targets.push(other.bridgeAddress);
-    if (other.overlayAddress) targets.push(other.overlayAddress);
-  }
-  return [...new Set(targets)];
+  return [...new Set(inv.hosts.filter((h) => h.name !== host.name).map((h) => h.bridgeAddress))];
+}
+
+/** fping the targets in one go (its summary on stderr), or iputils ping in parallel where fping is missing. */
+export function pingSection(name: string, targets: readonly string[]): Section {
+  const fping = `fping -q -C ${PING_COUNT} -p 200 -t 700 ${targets.map(q).join(' ')}`;
+  const fallback = pingFanOut(
+    targets.map((t) => ({
+      key: t,
+      argv: ['ping', '-n', '-c', String(PING_COUNT), '-i', '0.2', '-W', '1', t],
+    })),
+  );
+  return {
+    name,
+    shell: `if command -v fping >/dev/null 2>&1; then ${fping}; else echo 'lxdcheck: fping not found, using ping' >&2; ${fallback}; fi`,
+    timeoutSeconds: 10,
+    wrapTimeout: false,
+  };
 }
 
 /**
@@ -205,21 +216,8 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
   ];
 
   if (targets.length > 0) {
-    const fping = `fping -q -C ${PING_COUNT} -p 200 -t 700 ${targets.map(q).join(' ')}`;
-    const fallback = pingFanOut(
-      targets.map((t) => ({
-        key: t,
-        argv: ['ping', '-n', '-c', String(PING_COUNT), '-i', '0.2', '-W', '1', t],
-      })),
-    );
-    sections.push({
-      name: 'mesh-ping',
-      shell: `if command -v fping >/dev/null 2>&1; then ${fping}; else echo 'lxdcheck: fping not found, using ping' >&2; ${fallback}; fi`,
-      timeoutSeconds: 10,
-      wrapTimeout: false,
-    });
-    const bridgeTargets = inv.hosts.filter((h) => h.name !== host.name).map((h) => h.bridgeAddress);
-    sections.push({ name: 'pmtu', shell: pmtuProbe(bridgeTargets), timeoutSeconds: 6, wrapTimeout: false });
+    sections.push(pingSection('mesh-ping', targets));
+    sections.push({ name: 'pmtu', shell: pmtuProbe(targets), timeoutSeconds: 6, wrapTimeout: false });
   }
   return sections;
 }

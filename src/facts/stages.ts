@@ -12,7 +12,8 @@ import { containerSections } from './containers.js';
 import { dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
-import { hostSections } from './sections.js';
+import { overlayAddressUsable } from './overlay-address.js';
+import { hostSections, pingSection } from './sections.js';
 
 /** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
 export function absentName(inv: Inventory): string {
@@ -52,6 +53,13 @@ export function probeStage(o: StageOptions = {}): Stage {
     name: 'probe',
     sections(inv, host, facts) {
       const sections = containerSections(inv, host, facts, o.sample);
+      // Overlay addresses only where both ends can answer (stage one told which).
+      if (overlayAddressUsable(inv, facts, host.name)) {
+        const targets = inv.hosts
+          .filter((h) => h.name !== host.name && h.overlayAddress && overlayAddressUsable(inv, facts, h.name))
+          .map((h) => h.overlayAddress as string);
+        if (targets.length > 0) sections.push(pingSection('mesh-overlay-ping', targets));
+      }
       const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
       if (server) {
         const names = [...knownNames(inv, facts), absentName(inv)];
