@@ -352,3 +352,34 @@ test('vxlan: a peer without a flood entry is named as missing', (t) => {
   t.is(v.status, 'fail');
   t.regex(v.summary, /1 of 2 peers connected; missing: lxd3/);
 });
+
+test('systemd: a VPN unit that started before LXD with no ordering fails with the drop-in; ordered after it passes', (t) => {
+  const pv = inventory('peervpn');
+  const base: Record<string, RawOutput> = {
+    links: section('peervpn/run3-faultA.ip-j-addr.pv-h2.json'),
+    addrs: section('peervpn/run3-faultA.ip-j-addr.pv-h2.json'),
+    brif: section('peervpn/run3-faultA.ls-sys-class-net-lxdbr0-brif.pv-h2.txt'),
+    'overlay-log': section('peervpn/baseline.peervpn-log.pv-h2.txt'),
+  };
+  const before = { ...base, systemd: section('systemd/order-peervpn-before-lxd.txt') };
+  const v = serviceOrder.judge({ host: 'lxd2' }, context(pv, [hostFacts(pv, 'lxd2', before)]));
+  t.is(v.status, 'fail');
+  t.regex(v.summary, /peervpn\.service started before lxd\.service/);
+  t.true(
+    v.hint?.fix?.some((f) => f.includes('After=lxd.service sys-subsystem-net-devices-lxdbr0.device')) ??
+      false,
+  );
+  t.true(
+    v.evidence?.some((e) => /active at 4\.1 s after boot, lxd\.service at 9\.9 s/.test(e.excerpt ?? '')) ??
+      false,
+  );
+  // Tap on the bridge now, but nothing orders the units: it worked by luck, the next reboot may break it.
+  const bridged = { ...before, brif: section('peervpn/baseline.ls-sys-class-net-lxdbr0-brif.pv-h1.txt') };
+  const latent = serviceOrder.judge({ host: 'lxd2' }, context(pv, [hostFacts(pv, 'lxd2', bridged)]));
+  t.is(latent.status, 'warn');
+  t.regex(latent.summary, /nothing orders peervpn\.service after the bridge/);
+  const ordered = { ...bridged, systemd: section('systemd/order-peervpn-after-lxd.txt') };
+  const ok = serviceOrder.judge({ host: 'lxd2' }, context(pv, [hostFacts(pv, 'lxd2', ordered)]));
+  t.is(ok.status, 'pass');
+  t.regex(ok.summary, /peervpn\.service is ordered after the bridge/);
+});
