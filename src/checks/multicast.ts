@@ -46,7 +46,7 @@ export const multicastContainers: CheckDef = {
     const noPython = [s.host, s.peer].find((h) => !multicastContainer(ctx.hosts.get(h ?? '')));
     if (noPython) {
       return skip(
-        `no running container on ${noPython} has python3 to take part (install ${CONTAINER_TOOLS['python3']} in one)`,
+        `no running container on ${noPython} has python3 to take part (install ${CONTAINER_TOOLS['python3']} in one, or run --scenario multicast --allow-mutations to launch a probe container)`,
       );
     }
     const tx = sender?.multicast;

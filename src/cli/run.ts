@@ -153,6 +153,7 @@ export interface PreparedRun {
   /** For converging scenarios (post-reboot). */
   converge?: ConvergeOptions;
   driverOptions: DriverContext['options'];
+  allowMutations: boolean;
 }
 
 /** Everything a run needs, validated; throws UsageError or InventoryError (exit 2). */
@@ -202,6 +203,7 @@ export function prepareRun(v: RunValues): PreparedRun {
     checks,
     strict,
     replayed: Boolean(replay),
+    allowMutations: v['allow-mutations'],
     driverOptions: {
       ...(v.image ? { image: v.image } : {}),
       ...(v.from ? { from: hostName(inventory, v.from, '--from') } : {}),
@@ -276,10 +278,17 @@ export async function executeRun(
       },
     };
     const driver = prepared.scenario.driver;
+    if (driver && prepared.replayed && (prepared.scenario.mutating || prepared.allowMutations)) {
+      throw new UsageError(
+        `scenario ${prepared.scenario.name} acts on a live cluster; it cannot run on a replay`,
+      );
+    }
     if (driver) {
       if (!spec.transport)
         throw new UsageError(`scenario ${prepared.scenario.name} acts on a live cluster; it cannot replay`);
       const r = await driver({
+        spec,
+        allowMutations: prepared.allowMutations,
         inventory: prepared.inventory,
         transport: spec.transport,
         emit: spec.emit,

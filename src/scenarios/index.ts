@@ -5,12 +5,13 @@
 import { allChecks } from '../checks/index.js';
 import type { CheckDef } from '../engine/check.js';
 import { globToRegExp, selectChecks } from '../engine/plan.js';
-import type { Stage } from '../engine/run.js';
+import type { RunSpec, Stage } from '../engine/run.js';
 import { hostStage, probeStage, readOnlyStages, type StageOptions } from '../facts/stages.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { CheckResult, RunEvent } from '../model.js';
 import type { Transport } from '../transport/types.js';
 import { runMigration } from './migration.js';
+import { runMulticast } from './multicast.js';
 
 export interface Scenario {
   name: string;
@@ -29,6 +30,9 @@ export interface Scenario {
 }
 
 export interface DriverContext {
+  /** The run as the engine would do it (checks, stages, transports, emit, signal). */
+  spec: RunSpec;
+  allowMutations: boolean;
   inventory: Inventory;
   transport: (h: HostSpec) => Transport;
   emit: (e: RunEvent) => void;
@@ -85,9 +89,16 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'multicast',
-    summary: 'the multicast mesh between containers on every host (--duration for a long, omping-style test)',
+    summary:
+      'the multicast mesh between containers on every host; --allow-mutations launches a probe container where none has python3; --duration for a long, omping-style test',
     include: ['multicast.*'],
     stages: readOnlyStages,
+    driver: (ctx) =>
+      runMulticast({
+        spec: ctx.spec,
+        allowMutations: ctx.allowMutations,
+        ...(ctx.options.image ? { image: ctx.options.image } : {}),
+      }),
   },
 ];
 

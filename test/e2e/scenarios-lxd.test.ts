@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { hostExec, labBreak, labHeal } from '../../src/lab/index.js';
+import { lxcArgv } from '../../src/lab/lxd.js';
 import type { CheckResult } from '../../src/model.js';
 import { subjectLabel } from '../../src/model.js';
 import { CLI, cli, labForFile, quietLog as log } from '../helpers/e2e.js';
@@ -42,10 +43,14 @@ const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
 const failing = (o: { results: CheckResult[] }) =>
   o.results.filter((r) => r.status === 'fail' || r.status === 'error').map(key);
 
+/** `lxc` on a lab host, talking to that host's own daemon. */
+const lxc = (host: string, ...args: string[]) => hostExec(host, lxcArgv({ name: host }, args));
+
 async function probesLeft(): Promise<string[]> {
   const left: string[] = [];
   for (const h of ['lxd1', 'lxd2', 'lxd3']) {
-    const r = await hostExec(h, ['sh', '-c', 'lxc list --format csv -c n']);
+    const r = await lxc(h, 'list', '--format', 'csv', '-c', 'n');
+    if (r.exitCode !== 0) throw new Error(`lxc list on ${h} failed: ${r.stderr}`);
     left.push(
       ...r.stdout
         .split('\n')
@@ -284,6 +289,65 @@ lab(
       t.regex(comments.join('\n'), /fix: ip link set peervpn0 master lxdbr0/);
     } finally {
       await labHeal(log);
+    }
+  },
+);
+
+lab(
+  'multicast: a host with no container to take part is skipped without --allow-mutations; with it a probe is launched and removed',
+  async (t) => {
+    t.is((await lxc('lxd3', 'stop', 'c3')).exitCode, 0);
+    try {
+      const plain = join(dir, 'mc-plain.json');
+      const r1 = await cli([
+        'run',
+        '-i',
+        inventoryFile,
+        '--scenario',
+        'multicast',
+        '--reporter',
+        `json:${plain}`,
+        '--reporter',
+        'tap',
+      ]);
+      t.regex(r1.stdout, /# no container with python3 on lxd3: .*--allow-mutations/);
+      const before = (JSON.parse(readFileSync(plain, 'utf8')) as { results: CheckResult[] }).results.filter(
+        (r) => r.id === 'multicast.containers',
+      );
+      t.true(
+        before.every((r) => r.subject.host !== 'lxd3' && r.subject.peer !== 'lxd3'),
+        'no pair with lxd3 without a participant',
+      );
+      const json = join(dir, 'mc.json');
+      const r2 = await cli([
+        'run',
+        '-i',
+        inventoryFile,
+        '--scenario',
+        'multicast',
+        '--allow-mutations',
+        '--reporter',
+        `json:${json}`,
+        '--reporter',
+        'tap',
+      ]);
+      t.is(r2.code, 0, r2.stdout.slice(0, 3000));
+      t.regex(
+        r2.stdout,
+        /# multicast will create container lxdcheck-probe-[0-9a-f]{6} on lxd3 from image \S+ \(no container there has python3\), and delete it/,
+      );
+      const mc = (JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] }).results.filter(
+        (r) => r.id === 'multicast.containers',
+      );
+      const with3 = mc.filter((r) => r.subject.host === 'lxd3' || r.subject.peer === 'lxd3');
+      t.is(with3.length, 4);
+      t.true(
+        with3.every((r) => r.status === 'pass'),
+        with3.map((r) => `${key(r)} ${r.status} ${r.summary}`).join('; '),
+      );
+      t.deepEqual(await probesLeft(), []);
+    } finally {
+      await lxc('lxd3', 'start', 'c3');
     }
   },
 );
