@@ -4,7 +4,7 @@
  * "fragmentation needed" carrying its current low estimate, and the kernel
  * caches that for ten minutes. A lab that is declared healthy must not carry
  * such a poisoned cache: wait until every tinc knows the full MTU to every
- * peer, then flush the route caches.
+ * peer, then flush the route and neighbour caches.
  */
 import { parseTincNodes } from '../facts/parsers/tinc.js';
 import { TINC_LOG, TINC_NET } from './constants.js';
@@ -41,5 +41,12 @@ export async function settleOverlay(
     if (pending.size > 0)
       log(`lab: tinc path MTU not settled on ${[...pending].join(', ')} after ${timeoutMs / 1000} s`);
   }
-  await Promise.all(hosts.map((h) => execOn(h, ['ip', 'route', 'flush', 'cache'], { timeoutMs: 5000 })));
+  // Route caches (poisoned path MTUs) and neighbour caches (a bridge address that briefly lived on
+  // another host's bridge) would otherwise keep a healed lab broken for minutes.
+  await Promise.all(
+    hosts.map(async (h) => {
+      await execOn(h, ['ip', 'route', 'flush', 'cache'], { timeoutMs: 5000 });
+      await execOn(h, ['ip', 'neigh', 'flush', 'all'], { timeoutMs: 5000 });
+    }),
+  );
 }

@@ -135,6 +135,19 @@ test.after.always(() => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A detached 80x24 tmux session on a private server (never the user's), running one command. */
+/**
+ * The environment of a person at a terminal: the test's own, without the
+ * markers of a CI job (ink renders only the final frame when it thinks it
+ * runs in CI, and CI runs this test with CI=true).
+ */
+function personEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+  for (const k of Object.keys(env)) {
+    if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete env[k];
+  }
+  return env;
+}
+
 class Tmux {
   // The server's socket lives in the test's temporary directory, removed with it.
   readonly socket = join(work, `tmux-${Math.random().toString(36).slice(2, 8)}.sock`);
@@ -169,10 +182,7 @@ class Tmux {
     );
   }
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-S', this.socket, ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, TERM: 'xterm-256color' },
-    });
+    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8', env: personEnv() });
   }
   screen(): string {
     return this.tmux('capture-pane', '-p', '-t', this.session);
