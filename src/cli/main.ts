@@ -8,7 +8,7 @@ import { VERSION } from './version.js';
 const HELP = `lxdcheck ${VERSION} — doctor for multi-host LXD clusters on a layer-2 overlay
 
 Usage:
-  lxdcheck run     -i CLUSTER.yaml [--scenario doctor|ci] [--reporter tap|json|junit|human[:FILE]] ...
+  lxdcheck run     -i CLUSTER.yaml [--scenario NAME] [--reporter tap|json|junit|human[:FILE]] ...
   lxdcheck doctor  -i CLUSTER.yaml          interactive view (plain summary when not a terminal)
   lxdcheck list                             every check: what it needs and what it proves
   lxdcheck explain CHECK-ID                 why a check fails and how to fix it
@@ -22,6 +22,8 @@ Examples:
   sudo lxdcheck lab up --no-lxd && sudo lxdcheck lab inventory > lab.yaml
   lxdcheck run -i lab.yaml                         # TAP 14 when piped, a summary on a terminal
   lxdcheck run -i prod.yaml --reporter tap:out.tap --reporter junit:out.xml && lxdcheck gate out.tap
+  lxdcheck run -i prod.yaml --scenario post-reboot --wait 5m     # after a reboot: waits, then explains
+  lxdcheck run -i prod.yaml --scenario migration --allow-mutations
   lxdcheck explain overlay.member
 
 Each command has --help. Exit codes: 0 passed, 1 a check failed, 2 usage/inventory error.
