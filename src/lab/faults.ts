@@ -33,7 +33,7 @@ import {
   requireState,
   writeLabState,
 } from './state.js';
-import { currentContainers, inDhcpRange, verifyLab } from './verify.js';
+import { currentContainers, inDhcpRange, verifyLab, verifyUntilHealthy } from './verify.js';
 
 export { FAULT_NAMES, type FaultName };
 
@@ -409,6 +409,8 @@ export async function healInner(log: (line: string) => void): Promise<void> {
     await writeLabState(s);
     problems = await verifyLab(s);
   }
+  // A restarted VPN or a re-added address can take a few seconds to carry traffic again.
+  if (problems.length > 0) problems = await verifyUntilHealthy(s);
   if (problems.length > 0) throw new Error(`lab still unhealthy after heal: ${problems.join('; ')}`);
   if (faults.length === 0) log('lab: no faults applied; lab is healthy');
   else log('lab: healthy');

@@ -39,7 +39,7 @@ import {
 } from './services.js';
 import { settleOverlay } from './settle.js';
 import { type LabOptions, type LabState, readLabState, writeLabState } from './state.js';
-import { pingFrom, verifyLab } from './verify.js';
+import { pingFrom, verifyLab, verifyUntilHealthy } from './verify.js';
 
 export type Log = (line: string) => void;
 
@@ -236,7 +236,7 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     ),
   );
   await settleOverlay(state, log);
-  const problems = await verifyLab(state);
+  const problems = await verifyUntilHealthy(state);
   if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
   state.phase = 'ready';
   state.readyAt = new Date().toISOString();

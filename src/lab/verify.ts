@@ -132,3 +132,18 @@ export async function verifyLab(state: LabState): Promise<string[]> {
   problems.push(...(await verifyContainers(state)));
   return problems;
 }
+
+/**
+ * Verify, and while problems remain re-verify once a second up to `ms`: a
+ * (re)started VPN reconnects with backoff and ARP re-resolves, which can
+ * take a few seconds on a loaded machine. Returns the problems still left.
+ */
+export async function verifyUntilHealthy(state: LabState, ms = 20_000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  let problems = await verifyLab(state);
+  while (problems.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    problems = await verifyLab(state);
+  }
+  return problems;
+}
