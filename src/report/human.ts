@@ -5,6 +5,7 @@
  * problem, and a closing verdict. Fits 80 columns; `color: false` → no ANSI.
  */
 import { type CheckResult, countResults, type RunEvent, subjectLabel } from '../model.js';
+import { endOfRunReporter, type RunRecord } from './record.js';
 import { redactResult } from './redact.js';
 import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from './text.js';
 import type { Reporter, Sink } from './types.js';
@@ -111,13 +112,6 @@ export function wrapCommand(prefix: string, cmd: string, width: number, contInde
 export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Reporter {
   const width = opts.width ?? 80;
   const paint = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  let cluster = '';
-  let scenario = '';
-  let hosts: string[] = [];
-  let results: CheckResult[] = [];
-  let aborted: string | undefined;
-  let durationMs = 0;
-  let done = false;
 
   const statusColor = (s: CheckResult['status']) =>
     s === 'pass' ? ANSI.green : s === 'warn' ? ANSI.yellow : s === 'skip' ? ANSI.gray : ANSI.red;
@@ -160,11 +154,11 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     return out;
   };
 
-  const render = (): string => {
+  const render = (run: RunRecord): string => {
     const groups = new Map<string | null, CheckResult[]>();
-    if (results.some((r) => r.subject.host === undefined)) groups.set(null, []);
-    for (const h of hosts) groups.set(h, []);
-    for (const raw of results) {
+    if (run.results.some((r) => r.subject.host === undefined)) groups.set(null, []);
+    for (const h of run.hosts) groups.set(h, []);
+    for (const raw of run.results) {
       const r = redactResult(raw);
       const key = r.subject.host ?? null;
       let list = groups.get(key);
@@ -185,10 +179,12 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       for (const r of list) lines.push(...renderResult(r, host));
     }
     lines.push('');
-    const c = countResults(results);
+    const c = countResults(run.results);
     const problems = c.fail + c.error;
     const problemHosts = new Set(
-      results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.subject.host ?? null),
+      run.results
+        .filter((r) => r.status === 'fail' || r.status === 'error')
+        .map((r) => r.subject.host ?? null),
     );
     const where: string[] = [];
     const hostCount = [...problemHosts].filter((h) => h !== null).length;
@@ -198,63 +194,30 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     if (c.warn > 0) extras.push(plural(c.warn, 'warning'));
     if (c.skip > 0) extras.push(`${c.skip} skipped`);
     const tail = extras.length ? ` (${extras.join(', ')})` : '';
-    if (aborted !== undefined) lines.push(paint(ANSI.red, `✗ Run aborted: ${oneLine(aborted)}`));
+    if (run.aborted !== undefined) lines.push(paint(ANSI.red, `✗ Run aborted: ${oneLine(run.aborted)}`));
     if (problems > 0) {
       lines.push(paint(ANSI.red, `Found ${plural(problems, 'problem')} ${where.join(' and ')}${tail}.`));
     } else if (c.warn > 0) {
       lines.push(paint(ANSI.yellow, `No problems found${tail}.`));
-    } else if (aborted === undefined) {
+    } else if (run.aborted === undefined) {
       lines.push(paint(ANSI.green, `No issues found!${c.skip > 0 ? tail : ''}`));
     }
-    lines.push(paint(ANSI.gray, `${plural(c.total, 'check')} in ${formatSeconds(durationMs)}`));
+    lines.push(paint(ANSI.gray, `${plural(c.total, 'check')} in ${formatSeconds(run.durationMs ?? 0)}`));
     return `${lines.join('\n')}\n`;
   };
 
-  return {
+  return endOfRunReporter(sink, render, {
     onEvent(e: RunEvent) {
-      switch (e.type) {
-        case 'run-start':
-          cluster = e.cluster;
-          scenario = e.scenario;
-          hosts = [...e.hosts];
-          sink.write(
-            `${truncate(`lxdcheck ${scenario}: cluster ${cluster}, ${plural(hosts.length, 'host')}`, width)}\n\n`,
-          );
-          break;
-        case 'host-gather-end':
-          if (!e.ok) {
-            for (const l of wrap(
-              `! ${e.host}: could not gather facts${e.error ? `: ${e.error}` : ''}`,
-              width,
-            )) {
-              sink.write(`${paint(ANSI.yellow, l)}\n`);
-            }
-          }
-          break;
-        case 'result':
-          results.push(e.result);
-          break;
-        case 'bail-out':
-          aborted ??= e.reason;
-          break;
-        case 'run-end':
-          if (e.results.length >= results.length) results = [...e.results];
-          if (e.aborted !== undefined) aborted = e.aborted;
-          durationMs = e.durationMs;
-          done = true;
-          sink.write(render());
-          break;
-        default:
-          break;
+      if (e.type === 'run-start') {
+        sink.write(
+          `${truncate(`lxdcheck ${e.scenario}: cluster ${e.cluster}, ${plural(e.hosts.length, 'host')}`, width)}\n\n`,
+        );
+      }
+      if (e.type === 'host-gather-end' && !e.ok) {
+        for (const l of wrap(`! ${e.host}: could not gather facts${e.error ? `: ${e.error}` : ''}`, width)) {
+          sink.write(`${paint(ANSI.yellow, l)}\n`);
+        }
       }
     },
-    async finish() {
-      if (!done) {
-        aborted ??= 'run did not finish';
-        done = true;
-        sink.write(render());
-      }
-      await sink.end();
-    },
-  };
+  });
 }

@@ -1,5 +1,6 @@
 /** JSON reporter: one `lxdcheck.results/v1` document, written when the run ends (see docs/json-schema.md). */
-import { type CheckResult, type Counts, countResults, type RunEvent } from '../model.js';
+import { type CheckResult, type Counts, countResults } from '../model.js';
+import { endOfRunReporter } from './record.js';
 import { redactResult } from './redact.js';
 import type { Reporter, Sink } from './types.js';
 
@@ -26,66 +27,24 @@ export interface JsonReporterOptions {
 
 export function createJsonReporter(sink: Sink, opts: JsonReporterOptions = {}): Reporter {
   const now = opts.now ?? (() => new Date());
-  let cluster = '';
-  let scenario = '';
-  let hosts: string[] = [];
-  let startedAt: Date | null = null;
-  let aborted: string | undefined;
-  let durationMs: number | null = null;
-  let results: CheckResult[] = [];
-  let written = false;
-
-  const write = () => {
-    if (written) return;
-    written = true;
-    const start = startedAt ?? now();
-    const redacted = results.map(redactResult);
-    const doc: ResultsDocument = {
-      schema: RESULTS_SCHEMA_ID,
-      cluster,
-      scenario,
-      startedAt: start.toISOString(),
-      durationMs: durationMs ?? Math.max(0, now().getTime() - start.getTime()),
-      counts: countResults(redacted),
-      hosts,
-      results: redacted,
-    };
-    if (aborted !== undefined) doc.aborted = aborted;
-    sink.write(`${JSON.stringify(doc, null, 2)}\n`);
-  };
-
-  return {
-    onEvent(e: RunEvent) {
-      switch (e.type) {
-        case 'run-start':
-          startedAt = now();
-          cluster = e.cluster;
-          scenario = e.scenario;
-          hosts = [...e.hosts];
-          break;
-        case 'result':
-          results.push(e.result);
-          break;
-        case 'bail-out':
-          aborted ??= e.reason;
-          break;
-        case 'run-end':
-          // The engine's final list is authoritative when it is complete.
-          if (e.results.length >= results.length) results = [...e.results];
-          durationMs = e.durationMs;
-          if (e.aborted !== undefined) aborted = e.aborted;
-          write();
-          break;
-        default:
-          break;
-      }
+  return endOfRunReporter(
+    sink,
+    (run) => {
+      const start = run.startedAt ?? now();
+      const redacted = run.results.map(redactResult);
+      const doc: ResultsDocument = {
+        schema: RESULTS_SCHEMA_ID,
+        cluster: run.cluster,
+        scenario: run.scenario,
+        startedAt: start.toISOString(),
+        durationMs: run.durationMs ?? Math.max(0, now().getTime() - start.getTime()),
+        counts: countResults(redacted),
+        hosts: run.hosts,
+        results: redacted,
+      };
+      if (run.aborted !== undefined) doc.aborted = run.aborted;
+      return `${JSON.stringify(doc, null, 2)}\n`;
     },
-    async finish() {
-      if (!written) {
-        aborted ??= 'run did not finish';
-        write();
-      }
-      await sink.end();
-    },
-  };
+    { now },
+  );
 }

@@ -4,7 +4,8 @@
  * the run aborts: planned checks that never produced a result become
  * `<skipped message="not run: <reason>">`, so CI always gets a report.
  */
-import type { CheckResult, PlannedCheck, RunEvent, Subject } from '../model.js';
+import type { CheckResult, PlannedCheck, Subject } from '../model.js';
+import { endOfRunReporter } from './record.js';
 import { redactResult } from './redact.js';
 import { cleanText, describe, describeResult, family, groupHost, oneLine } from './text.js';
 import type { Reporter, Sink } from './types.js';
@@ -150,59 +151,18 @@ export function renderJunit(opts: {
 
 export function createJunitReporter(sink: Sink, opts: { now?: () => Date } = {}): Reporter {
   const now = opts.now ?? (() => new Date());
-  let cluster = '';
-  let planned: PlannedCheck[] = [];
-  let startedAt: Date | null = null;
-  let results: CheckResult[] = [];
-  const seenKeys = new Set<string>();
-  let abortReason: string | undefined;
-  let written = false;
-
-  const write = (durationMs: number) => {
-    if (written) return;
-    written = true;
-    const notRun = abortReason !== undefined ? planned.filter((p) => !seenKeys.has(p.key)) : [];
-    const xml = renderJunit({
-      cluster,
-      results,
-      notRun,
-      notRunReason: abortReason,
-      durationMs,
-      timestamp: startedAt ?? now(),
-    });
-    sink.write(xml);
-  };
-
-  return {
-    onEvent(e: RunEvent) {
-      switch (e.type) {
-        case 'run-start':
-          startedAt = now();
-          cluster = e.cluster;
-          planned = [...e.planned];
-          break;
-        case 'result':
-          seenKeys.add(e.key);
-          results.push(e.result);
-          break;
-        case 'bail-out':
-          abortReason ??= e.reason;
-          break;
-        case 'run-end':
-          if (e.results.length > results.length) results = [...e.results];
-          if (e.aborted !== undefined) abortReason = e.aborted;
-          write(e.durationMs);
-          break;
-        default:
-          break;
-      }
-    },
-    async finish() {
-      if (!written) {
-        abortReason ??= 'run did not finish';
-        write(startedAt ? now().getTime() - startedAt.getTime() : 0);
-      }
-      await sink.end();
-    },
-  };
+  return endOfRunReporter(
+    sink,
+    (run) =>
+      renderJunit({
+        cluster: run.cluster,
+        results: run.results,
+        // Written even when the run stopped early: what never ran is listed as skipped, with why.
+        notRun: run.aborted !== undefined ? run.planned.filter((p) => !run.seenKeys.has(p.key)) : [],
+        notRunReason: run.aborted,
+        durationMs: run.durationMs ?? 0,
+        timestamp: run.startedAt ?? now(),
+      }),
+    { now },
+  );
 }
