@@ -15,7 +15,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostExec, type LabState, labDown, labInventoryYaml, labUp, missingTools } from '../src/lab/index.js';
-import { acquireLabForTests, releaseLabForTests } from '../test/helpers/lab.js';
+// The floor uses the same system-ssh invocation as the lab's own tests (pinned keys, batch mode).
+import { acquireLabForTests, releaseLabForTests, sshArgv } from '../test/helpers/lab.js';
 import { bundleStats } from './bundle-stats.js';
 import {
   BENCH_USAGE,
@@ -37,18 +38,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
 const MANUAL = join(ROOT, 'bench/manual.sh');
 const GNU_TIME = '/usr/bin/time';
-const SSH_OPTS = [
-  '-i',
-  '/run/lxlab/id_ed25519',
-  '-o',
-  'UserKnownHostsFile=/run/lxlab/known_hosts',
-  '-o',
-  'StrictHostKeyChecking=yes',
-  '-o',
-  'BatchMode=yes',
-  '-o',
-  'ConnectTimeout=5',
-];
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -150,10 +139,6 @@ async function lxdcheckRun(
   const r = await timed([GNU_TIME, '-f', '%M', '-o', rssFile, ...argv]);
   const last = readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '';
   return { ...r, rssKiB: /^\d+$/.test(last) ? Number(last) : null };
-}
-
-function sshArgv(addr: string, remote: string): string[] {
-  return ['ssh', ...SSH_OPTS, `root@${addr}`, remote];
 }
 
 /** The floor: `ssh HOST true` to every host at once, then the ping phase (timed inside each host). */
