@@ -30,6 +30,9 @@ export async function settleOverlay(
 ): Promise<void> {
   const hosts = s.hosts;
   if (s.options.overlay === 'tinc') {
+    // tinc 1.0 backs off between reconnect attempts to a peer that went away (up to 15 min);
+    // ALRM makes every daemon retry its ConnectTo peers now, as an operator would after a restart.
+    await Promise.all(hosts.map((h) => execOn(h, ['tincd', '-n', TINC_NET, '-kALRM'], { timeoutMs: 5000 })));
     const started = Date.now();
     const pending = new Set(hosts.map((h) => h.name));
     while (pending.size > 0 && Date.now() - started < timeoutMs) {

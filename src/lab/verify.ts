@@ -136,9 +136,9 @@ export async function verifyLab(state: LabState): Promise<string[]> {
 /**
  * Verify, and while problems remain re-verify once a second up to `ms`: a
  * (re)started VPN reconnects with backoff and ARP re-resolves, which can
- * take a few seconds on a loaded machine. Returns the problems still left.
+ * take a while on a loaded machine. Returns the problems still left.
  */
-export async function verifyUntilHealthy(state: LabState, ms = 20_000): Promise<string[]> {
+export async function verifyUntilHealthy(state: LabState, ms = 45_000): Promise<string[]> {
   const deadline = Date.now() + ms;
   let problems = await verifyLab(state);
   while (problems.length > 0 && Date.now() < deadline) {
