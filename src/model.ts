@@ -30,6 +30,28 @@ export interface Hint {
   fix?: string[];
 }
 
+/**
+ * What a check measured, as data: the TUI matrix, the diagnosis and JSON
+ * consumers read these, never the prose. Well-known keys: `sent`, `received`,
+ * `lossPercent`, `rttMinMs`, `rttAvgMs`, `rttMaxMs`, `mtu`, `largestMtu`,
+ * `peersConnected`, `peersExpected`.
+ */
+export type Metrics = Record<string, number | string | boolean>;
+
+/** A reference to one result: the check id and the subject it is about. */
+export interface ResultRef {
+  check: string;
+  subject: Subject;
+}
+
+/**
+ * What an L2 fault breaks. `host`: everything about the host (it cannot be
+ * read); `l2`: its bridge is cut off from the overlay (every frame to or from
+ * it); `address`: its bridge address; `mtu`: full-size frames; `dns`: the
+ * one dnsmasq's service; `multicast`: group traffic.
+ */
+export type Layer = 'host' | 'l2' | 'address' | 'mtu' | 'dns' | 'multicast';
+
 export interface CheckResult {
   /** Stable check id, e.g. `overlay.member`. */
   id: string;
@@ -44,6 +66,18 @@ export interface CheckResult {
   evidence: Evidence[];
   hint?: Hint;
   durationMs: number;
+  /** What was measured (see Metrics). */
+  metrics?: Metrics;
+  /** Hosts besides the subject's that this result is about (missing peers, hosts a cluster finding names). */
+  involves?: string[];
+  /** The failing result that the check itself found explains this one. */
+  cause?: ResultRef;
+  /** What this failure breaks, when the check knows (overrides its definition's default). */
+  breaks?: Layer[];
+  /** Set by the diagnosis: this failure is a root cause. */
+  root?: boolean;
+  /** Set by the diagnosis: the root cause that explains this result (`<check id> <subject>`). */
+  causedBy?: string;
 }
 
 /** A label for the subject: `lxd1`, `lxd1->lxd2`, `c1@lxd1`, or '' for cluster-wide results. */
@@ -85,7 +119,60 @@ export type RunEvent =
   | { type: 'result'; key: string; result: CheckResult }
   | { type: 'progress'; message: string }
   | { type: 'bail-out'; reason: string }
-  | { type: 'run-end'; results: CheckResult[]; durationMs: number; aborted?: string };
+  | {
+      type: 'run-end';
+      results: CheckResult[];
+      durationMs: number;
+      aborted?: string;
+      diagnosis?: Diagnosis;
+    };
+
+/** One root cause: a failure that explains others, or that nothing else explains. */
+export interface RootCause {
+  /** `<check id> <subject>`, the key of the root result. */
+  key: string;
+  /** The id of the check that is the root cause. */
+  check: string;
+  host?: string;
+  subject: Subject;
+  status: Status;
+  summary: string;
+  /** Exact commands, in order. */
+  fix: string[];
+  /** Keys (`<check id> <subject>`) of the failures it explains. */
+  explains: string[];
+  /** Set when the root is inferred from a pattern (e.g. every pair touching one host fails) rather than one result. */
+  inferred?: boolean;
+}
+
+/** When a root cause was seen during a converging run (post-reboot). */
+export interface CauseSighting {
+  round: number;
+  /** Seconds since the run started. */
+  seconds: number;
+  /** Seconds since the host booted, where known. */
+  hostUptimeSeconds?: number;
+}
+
+export interface TimelineEntry {
+  key: string;
+  check: string;
+  host?: string;
+  summary: string;
+  firstSeen: CauseSighting;
+  lastSeen: CauseSighting;
+  /** It was gone in the last round: healed during the wait (a race that happened to win). */
+  healed: boolean;
+}
+
+export interface Diagnosis {
+  rootCauses: RootCause[];
+  /** post-reboot: each root cause seen over the rounds. */
+  timeline?: TimelineEntry[];
+  /** post-reboot: when everything passed, or null when it never did. */
+  converged?: { round: number; seconds: number } | null;
+  rounds?: number;
+}
 
 /** A check instance known before it runs (for plans, TUI rows and JUnit skeletons). */
 export interface PlannedCheck {

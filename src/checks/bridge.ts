@@ -4,6 +4,11 @@ import { bridgePorts, inSubnet, ipv4Of, link, prefixOf, sectionEvidence, unreada
 
 export const bridgeExists: CheckDef = {
   id: 'bridge.exists',
+  diagnosis: {
+    breaks: ['l2'],
+    rank: 10,
+    explains: ['bridge.address', 'bridge.mtu', 'overlay.member', 'routes.cluster', 'service-order.*'],
+  },
   scope: 'host',
   needs: ['ssh.reachable'],
   title: (_s, inv) => `${inv.cluster.bridge} is present and up`,
@@ -50,6 +55,7 @@ export const bridgeExists: CheckDef = {
 
 export const bridgeAddress: CheckDef = {
   id: 'bridge.address',
+  diagnosis: { breaks: ['address'], rank: 45, explains: ['routes.cluster', 'bridge.unique-address'] },
   scope: 'host',
   needs: ['bridge.exists'],
   title: (s, inv) =>
@@ -123,6 +129,7 @@ export const bridgeAddress: CheckDef = {
 
 export const bridgeUniqueAddress: CheckDef = {
   id: 'bridge.unique-address',
+  diagnosis: { breaks: ['address'], rank: 46 },
   scope: 'cluster',
   title: (_s, inv) => `no two hosts share an address on ${inv.cluster.bridge}`,
   proves: 'Every bridge address in the cluster subnet is held by exactly one host.',
@@ -164,6 +171,7 @@ export const bridgeUniqueAddress: CheckDef = {
     }
     return fail(dups.map(([ip, hosts]) => `${ip} is held by ${hosts.join(' and ')}`).join('; ') + note, {
       expected: 'each address on one host only',
+      involves: [...new Set(dups.flatMap(([, hosts]) => hosts))],
       actual: dups.map(([ip, hosts]) => `${ip}: ${hosts.join(', ')}`).join('; '),
       evidence,
       hint: {
@@ -177,6 +185,7 @@ export const bridgeUniqueAddress: CheckDef = {
 /** The bridge runs at the smallest MTU of its ports; an overlay below the containers' MTU drops full-size frames. */
 export const bridgeMtu: CheckDef = {
   id: 'bridge.mtu',
+  diagnosis: { breaks: ['mtu'], rank: 70 },
   scope: 'host',
   needs: ['bridge.exists'],
   title: (_s, inv) => `${inv.cluster.overlay.interface} MTU fits the frames on ${inv.cluster.bridge}`,
@@ -203,6 +212,7 @@ export const bridgeMtu: CheckDef = {
         {
           expected: `${overlay.interface} mtu >= ${needed}`,
           actual: shown,
+          metrics: { mtu: ov.mtu, neededMtu: needed },
           evidence: [sectionEvidence(f, 'links', { excerpt: shown })],
           hint: {
             why: 'Small packets (ping, DNS) pass while anything that fills a frame (TLS, package downloads, migrations) stalls.',
@@ -211,7 +221,7 @@ export const bridgeMtu: CheckDef = {
         },
       );
     }
-    return pass(`MTUs fit: ${shown}`);
+    return pass(`MTUs fit: ${shown}`, { metrics: { mtu: ov.mtu, neededMtu: needed } });
   },
 };
 

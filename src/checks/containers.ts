@@ -14,7 +14,7 @@ import type { HostFacts } from '../facts/host-facts.js';
 import { findDuplicateHostnames, parseDnsmasqDhcpAcks } from '../facts/parsers/dnsmasq.js';
 import type { Lease, PingResult } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
-import { inSubnet, sectionEvidence, unreadable } from './util.js';
+import { inSubnet, pingMetrics, sectionEvidence, unreadable } from './util.js';
 
 function lxdError(f: HostFacts): string {
   const r = f.raw['lxc-list'];
@@ -87,10 +87,14 @@ function dhcpRange(ctx: JudgeContext): [string, string] | null {
   return parts[0] && parts[1] ? [parts[0], parts[1]] : null;
 }
 
+/** dhcp.single, named as the cause of lease trouble; it counts only when dhcp.single really failed. */
+const STRAY_DHCP = { check: 'dhcp.single', subject: {} };
+
 const ipNum = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 
 export const containersAddress: CheckDef = {
   id: 'containers.address',
+  diagnosis: { needs: ['l2', 'dns'], usesDhcpHost: true },
   scope: 'container',
   needs: ['containers.listed'],
   subjects: (ctx) => containerSubjects(ctx, true),
@@ -122,6 +126,7 @@ export const containersAddress: CheckDef = {
       return warn(
         `${c.name} holds ${ip}, outside the DHCP range ${range[0]}-${range[1]} (static, or from another DHCP server)`,
         {
+          cause: STRAY_DHCP,
           evidence: [sectionEvidence(factsOf(ctx, c.host), 'lxc-list', { excerpt: `${c.name}: ${shown}` })],
         },
       );
@@ -132,6 +137,7 @@ export const containersAddress: CheckDef = {
 
 export const containersLease: CheckDef = {
   id: 'containers.lease',
+  diagnosis: { needs: ['l2', 'dns'], usesDhcpHost: true },
   scope: 'container',
   needs: ['containers.listed'],
   subjects: (ctx) => containerSubjects(ctx, true),
@@ -153,6 +159,8 @@ export const containersLease: CheckDef = {
     if (!lease) {
       return fail(`no lease for ${c.name} (${mac}) in ${leases.file} on ${ctx.inventory.cluster.dhcp}`, {
         expected: `a lease for ${mac}`,
+        // A lease from another server is that server's doing (when dhcp.single found one).
+        cause: STRAY_DHCP,
         actual: `${leases.leases.length} leases, none for this MAC`,
         evidence: ev,
         hint: {
@@ -164,6 +172,7 @@ export const containersLease: CheckDef = {
     if (c.info.ipv4.length > 0 && !c.info.ipv4.includes(lease.ip)) {
       return fail(`${c.name}'s lease says ${lease.ip}, but LXD reports ${c.info.ipv4.join(', ')}`, {
         evidence: ev,
+        cause: STRAY_DHCP,
         hint: {
           why: 'The container holds an address dnsmasq did not give it (stale lease, or another DHCP server).',
         },
@@ -250,6 +259,7 @@ function probeUnusable(ctx: JudgeContext, s: Subject, tool: string) {
 
 export const containersPingIp: CheckDef = {
   id: 'containers.ping-ip',
+  diagnosis: { needs: ['l2'], pattern: { breaks: ['l2'] } },
   scope: 'container-pair',
   needs: ['containers.address'],
   subjects: pairSubjects,
@@ -271,6 +281,7 @@ export const containersPingIp: CheckDef = {
         excerpt: `ping ${ip}: ${pingText(r)}`,
       }),
     ];
+    const metrics = pingMetrics(r);
     if (r.received === 0) {
       const cross = s.host !== s.peer;
       return fail(
@@ -279,6 +290,7 @@ export const containersPingIp: CheckDef = {
           expected: 'replies',
           actual: pingText(r),
           evidence: ev,
+          metrics,
           hint: {
             why: cross
               ? 'The two hosts’ bridges are not joined: check the overlay between them.'
@@ -288,13 +300,14 @@ export const containersPingIp: CheckDef = {
         },
       );
     }
-    if (r.received < r.sent) return warn(`${ip}: ${pingText(r)}`, { evidence: ev });
-    return pass(`${ip}: ${pingText(r)}`);
+    if (r.received < r.sent) return warn(`${ip}: ${pingText(r)}`, { evidence: ev, metrics });
+    return pass(`${ip}: ${pingText(r)}`, { metrics });
   },
 };
 
 export const containersPingName: CheckDef = {
   id: 'containers.ping-name',
+  diagnosis: { needs: ['l2', 'dns'], usesDhcpHost: true, pattern: { breaks: ['l2'] } },
   scope: 'container-pair',
   needs: ['containers.address'],
   subjects: pairSubjects,
@@ -324,6 +337,8 @@ export const containersPingName: CheckDef = {
         `${name} answers, but at ${resolved.join(', ')}, not at ${s.peerContainer}@${s.peer}'s ${own.join(', ') || '(no address)'}`,
         {
           evidence: ev,
+          metrics: pingMetrics(r),
+          cause: { check: 'containers.duplicate-name', subject: {} },
           hint: {
             why: 'Another container holds the name (see containers.duplicate-name): traffic by name reaches the wrong one.',
           },
@@ -336,18 +351,20 @@ export const containersPingName: CheckDef = {
           ? `${name} does not resolve (${r.error})`
           : pingText(r);
       return fail(`${s.container}@${s.host} cannot reach ${name}: ${why}`, {
+        metrics: pingMetrics(r),
         expected: `replies from ${own.join(', ')}`,
         actual: why,
         evidence: ev,
         hint: { why: 'Names fail while addresses may still work: look at dns.answers and dhcp.single.' },
       });
     }
-    return pass(`${name} → ${resolved.join(', ') || '?'}: ${pingText(r)}`);
+    return pass(`${name} → ${resolved.join(', ') || '?'}: ${pingText(r)}`, { metrics: pingMetrics(r) });
   },
 };
 
 export const containersDns: CheckDef = {
   id: 'containers.dns',
+  diagnosis: { needs: ['l2', 'dns'], usesDhcpHost: true },
   scope: 'container',
   needs: ['containers.listed'],
   subjects: (ctx) => containerSubjects(ctx, true),
@@ -387,6 +404,8 @@ export const containersDns: CheckDef = {
         : `${name} does not resolve from ${wrong.map((w) => w.from).join(', ')}`,
       {
         expected: own.join(', '),
+        involves: [...new Set(wrong.map((w) => w.from.split('@')[1] ?? ''))].filter(Boolean),
+        ...(holder ? { cause: { check: 'containers.duplicate-name', subject: {} } } : {}),
         actual: shown,
         evidence: answers.map((a) => ({
           host: a.from.split('@')[1],

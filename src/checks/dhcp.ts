@@ -41,6 +41,7 @@ function stopSecondDhcp(inv: Inventory, f: HostFacts, d: DnsmasqInstance | undef
 
 export const dhcpSingle: CheckDef = {
   id: 'dhcp.single',
+  diagnosis: { rank: 80 },
   scope: 'cluster',
   title: (_s, inv) => `exactly one DHCP server on the L2 (dnsmasq on ${inv.cluster.dhcp})`,
   proves: 'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent.',
@@ -56,6 +57,9 @@ export const dhcpSingle: CheckDef = {
     const evidence: Evidence[] = [];
     const fix: string[] = [];
     const unread: string[] = [];
+    /** Hosts that serve DHCP but should not, and whether the designated one is silent. */
+    const strays: string[] = [];
+    let designatedSilent = false;
     for (const h of inv.hosts) {
       const f = ctx.hosts.get(h.name);
       if (!f?.reachable || !f.processes) {
@@ -76,6 +80,7 @@ export const dhcpSingle: CheckDef = {
       }
       if (h.name === inv.cluster.dhcp) {
         if (!serves) {
+          designatedSilent = true;
           problems.push(`no DHCP server runs on ${h.name}, the designated DHCP host`);
           evidence.push(
             sectionEvidence(f, 'ps', { excerpt: '(no dnsmasq with a dhcp-range, nothing on udp/67)' }),
@@ -87,6 +92,7 @@ export const dhcpSingle: CheckDef = {
         continue;
       }
       if (serves) {
+        strays.push(h.name);
         problems.push(
           `${h.name} also serves DHCP on ${br} (${servers
             .map((d) => `dnsmasq pid ${d.pid}`)
@@ -117,12 +123,17 @@ export const dhcpSingle: CheckDef = {
       why: 'Two DHCP servers on one L2 hand out conflicting leases and DNS servers: containers get addresses the one dnsmasq does not know, and `.lxd` names stop resolving.',
       fix,
     };
+    const metrics = { strayServers: strays.length, designatedServes: !designatedSilent };
     if (problems.length > 0) {
       return fail(problems.join('; ') + note, {
         expected: `one DHCP server, on ${inv.cluster.dhcp}`,
         actual: problems.join('; '),
         evidence,
         hint,
+        metrics,
+        involves: [...(designatedSilent ? [inv.cluster.dhcp] : []), ...strays],
+        // Without the one dnsmasq nobody gets a lease or a .lxd answer.
+        ...(designatedSilent ? { breaks: ['dns' as const] } : {}),
       });
     }
     if (warnings.length > 0) {
@@ -211,6 +222,7 @@ function ipBetween(ip: string, first: string, last: string): boolean {
 
 export const dnsAnswers: CheckDef = {
   id: 'dns.answers',
+  diagnosis: { needs: ['l2', 'address', 'dns'], usesDhcpHost: true, rank: 85 },
   scope: 'host',
   late: true,
   needs: ['ssh.reachable'],
@@ -234,13 +246,18 @@ export const dnsAnswers: CheckDef = {
     }
     const ev = [sectionEvidence(f, 'dns-probe')];
     const dead = f.dns.filter((a) => ['TIMEOUT', 'ERROR', 'REFUSED', 'SERVFAIL'].includes(a.status));
+    const metrics = { asked: f.dns.length, answered: f.dns.length - dead.length };
     if (dead.length === f.dns.length) {
+      // Asked on the DHCP host itself, no answer means the service is down, not the path to it.
+      const local = s.host === inv.cluster.dhcp;
       return fail(
         `no answer from the one dnsmasq at ${server} (${dead.map((a) => `${a.name}: ${a.status}${a.error ? ` ${a.error}` : ''}`).join(', ')})`,
         {
           expected: `answers for .${inv.cluster.domain}`,
           actual: dead.map((a) => `${a.name} ${a.status}`).join(', '),
           evidence: ev,
+          metrics,
+          ...(local ? { breaks: ['dns' as const] } : {}),
           hint: {
             why: 'Every `.lxd` name lookup on the cluster fails, while addresses still work.',
             fix: [

@@ -12,14 +12,43 @@ import {
 import type { HostFacts } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
 import type { PingResult } from '../facts/types.js';
-import type { Subject } from '../model.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Metrics, Subject } from '../model.js';
 import { localCause } from './overlay.js';
-import { sectionEvidence } from './util.js';
+import { pingMetrics, sectionEvidence } from './util.js';
 
 function describe(r: PingResult): string {
   const rtt =
     r.rttAvgMs !== undefined ? `, rtt min/avg/max ${r.rttMinMs}/${r.rttAvgMs}/${r.rttMaxMs} ms` : '';
   return `${r.sent} sent, ${r.received} received, ${r.lossPercent}% loss${rtt}${r.error ? ` (${r.error})` : ''}`;
+}
+
+const VPN_PORT: Record<string, string> = { peervpn: '7000/udp', tinc: '655/tcp+udp', vxlan: '4789/udp' };
+
+/** Fixes for a host that every pair touching it fails with, while nothing on it says why. */
+function cutOffFix(host: string | null, inv: Inventory): string[] {
+  const { bridge, overlay } = inv.cluster;
+  const port = VPN_PORT[overlay.type] ?? 'the VPN port';
+  if (host === null) {
+    return [
+      `# no host reaches any other: check that the underlay carries the VPN (${port}) between all hosts`,
+      `ip -d link show ${overlay.interface}; bridge link show   # on each host: up, and a port of ${bridge}?`,
+    ];
+  }
+  return [
+    `ip -d link show ${overlay.interface}; bridge link show   # on ${host}: up, and a port of ${bridge}?`,
+    `ip neigh show dev ${bridge}   # on ${host}: do the other bridges' MACs appear?`,
+    `# from another host: is ${host}'s VPN port (${port}) reachable on the underlay (firewall)?`,
+  ];
+}
+
+function mtuFix(host: string | null, inv: Inventory): string[] {
+  const ov = inv.cluster.overlay.interface;
+  const where = host ? ` on ${host}` : ' on every host';
+  return [
+    `ip link show ${ov}   #${where}: is its MTU below 1500?`,
+    `ip link set ${ov} mtu 1500   #${where}; the underlay must carry the VPN overhead on top`,
+  ];
 }
 
 function pingVerdict(
@@ -41,23 +70,25 @@ function pingVerdict(
   const r = f.mesh.find((m) => m.target === target);
   const ev = [sectionEvidence(f, section, { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
   if (!r) return { status: 'error' as const, summary: `no ping result for ${target}`, evidence: ev };
+  const metrics = pingMetrics(r);
   if (r.received === 0) {
     // Name the cause when one end's own facts show it; the check that found it carries the fix.
     const cause = localCause(ctx, s.peer ?? '') ?? localCause(ctx, s.host ?? '');
-    const checkId = cause ? /\(([a-z-]+\.[a-z-]+)\)$/.exec(cause)?.[1] : undefined;
     return fail(
-      `${s.host} cannot reach ${s.peer}'s ${what} ${target}: ${describe(r)}${cause ? `; ${cause}` : ''}`,
+      `${s.host} cannot reach ${s.peer}'s ${what} ${target}: ${describe(r)}${cause ? `; ${cause.text}` : ''}`,
       {
         expected: '0% loss',
         actual: describe(r),
         evidence: ev,
+        metrics,
+        ...(cause ? { cause: cause.ref } : {}),
         hint: {
           why: cause
-            ? `Containers on these two hosts cannot talk because ${cause}.`
+            ? `Containers on these two hosts cannot talk because ${cause.text}.`
             : 'Containers on these two hosts cannot talk. Usual causes: the peer’s VPN is down (overlay.peers), a route is missing (routes.*), or a firewall on the underlay.',
           fix: [
-            checkId
-              ? `lxdcheck explain ${checkId}`
+            cause
+              ? `lxdcheck explain ${cause.ref.check}`
               : `lxdcheck explain overlay.peers   # and look at routes.* on ${s.host} and ${s.peer}`,
           ],
         },
@@ -69,14 +100,16 @@ function pingVerdict(
       expected: '0% loss',
       actual: describe(r),
       evidence: ev,
+      metrics,
       hint: { why: 'Packet loss across the overlay: congested underlay, a flapping peer or an MTU problem.' },
     });
   }
-  return pass(`${target}: ${describe(r)}`);
+  return pass(`${target}: ${describe(r)}`, { metrics });
 }
 
 export const meshBridge: CheckDef = {
   id: 'mesh.bridge',
+  diagnosis: { needs: ['l2', 'address'], pattern: { breaks: ['l2'], fix: cutOffFix } },
   scope: 'pair',
   needs: ['ssh.reachable@host'],
   title: (s, inv) => `${s.host} pings ${s.peer}'s bridge ${hostSpec(inv, s.peer).bridgeAddress}`,
@@ -91,6 +124,7 @@ export const meshBridge: CheckDef = {
 
 export const meshOverlay: CheckDef = {
   id: 'mesh.overlay',
+  diagnosis: { needs: ['l2'], pattern: { breaks: ['l2'], fix: cutOffFix } },
   scope: 'pair',
   needs: ['ssh.reachable@host'],
   title: (s, inv) =>
@@ -114,6 +148,7 @@ export const meshOverlay: CheckDef = {
 
 export const meshPmtu: CheckDef = {
   id: 'mesh.pmtu',
+  diagnosis: { needs: ['l2', 'address', 'mtu'], pattern: { breaks: ['mtu'], fix: mtuFix } },
   scope: 'pair',
   needs: ['mesh.bridge'],
   title: (s) => `full-size 1500-byte frames pass from ${s.host} to ${s.peer} with don't-fragment set`,
@@ -128,8 +163,11 @@ export const meshPmtu: CheckDef = {
     const r = f.pmtu?.find((p) => p.target === target);
     const ev = [sectionEvidence(f, 'pmtu', { note: `ping -M do -s <mtu-28> ${target}` })];
     if (!r) return { status: 'error', summary: `no path-MTU probe result for ${target}`, evidence: ev };
-    if (r.fullOk) return pass(`1500-byte frames reach ${target}`);
     const largest = r.largestOk;
+    const metrics: Metrics = { mtu: r.fullOk ? 1500 : (largest ?? 0) };
+    if (r.fullOk) return pass(`1500-byte frames reach ${target}`, { metrics });
+    if (largest !== undefined && largest !== null) metrics['largestMtu'] = largest;
+    if (r.cachedMtu !== undefined) metrics['cachedMtu'] = r.cachedMtu;
     const ov = ctx.inventory.cluster.overlay.interface;
     const br = ctx.inventory.cluster.bridge;
     const localMtu = f.links?.find((l) => l.ifname === br)?.mtu ?? 1500;
@@ -139,6 +177,7 @@ export const meshPmtu: CheckDef = {
         `${s.host} has a cached path MTU of ${r.cachedMtu} towards ${s.peer} (${target})${r.cacheExpiresSeconds !== undefined ? `, expiring in ${r.cacheExpiresSeconds} s` : ''}: full-size packets are refused before they leave`,
         {
           expected: `no cached MTU below ${localMtu}`,
+          metrics,
           actual: `ip route get ${target}: ${r.routeGet?.replace(/\s+/g, ' ').trim() ?? ''}`,
           evidence: [
             sectionEvidence(f, 'pmtu', {
@@ -160,6 +199,7 @@ export const meshPmtu: CheckDef = {
       `1500-byte frames from ${s.host} to ${s.peer} are dropped; largest that passes: ${largest ?? 'none of the probed sizes'}`,
       {
         expected: 'MTU 1500 end to end',
+        metrics,
         actual: `largest passing MTU ${largest ?? 'none'}${r.fullError ? ` (${r.fullError})` : ''}`,
         evidence: ev,
         hint: {

@@ -2,8 +2,23 @@
 import { type CheckDef, fail, type JudgeContext, pass, skip, warn } from '../engine/check.js';
 import { CONTAINER_TOOLS, placedContainers } from '../facts/containers.js';
 import { multicastContainer } from '../facts/multicast.js';
+import type { Inventory } from '../inventory/types.js';
 import type { Subject } from '../model.js';
 import { sectionEvidence } from './util.js';
+
+function multicastFix(host: string | null, inv: Inventory): string[] {
+  const br = inv.cluster.bridge;
+  if (host === null) {
+    return [
+      `nft list ruleset; ebtables -L   # on every host: rules dropping multicast (01:00:5e…) frames`,
+      `echo 1 > /sys/class/net/${br}/bridge/multicast_querier   # on one host, if snooping prunes the groups`,
+    ];
+  }
+  return [
+    `nft list ruleset; ebtables -L   # on ${host}: a rule dropping multicast (01:00:5e…) on ${inv.cluster.overlay.interface} or ${br}`,
+    `cat /sys/class/net/${br}/bridge/multicast_snooping   # on ${host}`,
+  ];
+}
 
 /** The container a host takes part with, or its first running one (to name it in a skip). */
 function participant(ctx: JudgeContext, host: string): string | null {
@@ -31,6 +46,7 @@ function subjects(ctx: JudgeContext): Subject[] {
 
 export const multicastContainers: CheckDef = {
   id: 'multicast.containers',
+  diagnosis: { needs: ['l2', 'multicast'], pattern: { breaks: ['multicast'], fix: multicastFix } },
   scope: 'container-pair',
   late: true,
   subjects,
@@ -63,6 +79,7 @@ export const multicastContainers: CheckDef = {
     const got = rx.received.get(tx.container) ?? 0;
     const loss = tx.sent > 0 ? Math.round((100 * (tx.sent - got)) / tx.sent) : 100;
     const text = `${tx.sent} sent, ${got} received, ${loss}% loss`;
+    const metrics = { sent: tx.sent, received: got, lossPercent: loss };
     const evidence = [
       sectionEvidence(receiver!, 'multicast', {
         note: `${s.peerContainer} listening on the group while every host sent`,
@@ -75,6 +92,7 @@ export const multicastContainers: CheckDef = {
           expected: '0% loss',
           actual: text,
           evidence,
+          metrics,
           hint: {
             why: 'Service discovery (mDNS), clustering heartbeats and VRRP break across hosts while unicast works.',
             fix: [
@@ -88,7 +106,8 @@ export const multicastContainers: CheckDef = {
     if (loss > 20)
       return warn(`multicast from ${s.container}@${s.host} to ${s.peerContainer}@${s.peer}: ${text}`, {
         evidence,
+        metrics,
       });
-    return pass(text);
+    return pass(text, { metrics });
   },
 };

@@ -12,7 +12,7 @@ import {
 import type { HostFacts } from '../facts/host-facts.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
-import type { Evidence } from '../model.js';
+import type { Evidence, ResultRef } from '../model.js';
 import {
   bridgePorts,
   ipv4Of,
@@ -28,6 +28,18 @@ const DAEMON: Record<string, string | null> = { peervpn: 'peervpn', tinc: 'tincd
 
 export const overlayExists: CheckDef = {
   id: 'overlay.exists',
+  diagnosis: {
+    breaks: ['l2'],
+    rank: 30,
+    explains: [
+      'overlay.member',
+      'overlay.address',
+      'overlay.peers',
+      'routes.overlay',
+      'bridge.mtu',
+      'service-order.*',
+    ],
+  },
   scope: 'host',
   needs: ['ssh.reachable'],
   title: (_s, inv) => `${inv.cluster.overlay.interface} (${inv.cluster.overlay.type}) is present and up`,
@@ -102,6 +114,7 @@ export function serviceOrderEvidence(f: HostFacts): Evidence[] {
 
 export const overlayMember: CheckDef = {
   id: 'overlay.member',
+  diagnosis: { breaks: ['l2'], rank: 40 },
   scope: 'host',
   needs: ['bridge.exists', 'overlay.exists'],
   title: (_s, inv) => `${inv.cluster.overlay.interface} is a port of ${inv.cluster.bridge}`,
@@ -155,6 +168,7 @@ export const overlayMember: CheckDef = {
 
 export const overlayAddress: CheckDef = {
   id: 'overlay.address',
+  diagnosis: { rank: 90, explains: ['routes.overlay'] },
   scope: 'host',
   needs: ['overlay.exists'],
   title: (s, inv) => {
@@ -240,6 +254,18 @@ function daemonProcesses(f: HostFacts, inv: Inventory) {
 
 export const overlayDaemon: CheckDef = {
   id: 'overlay.daemon',
+  diagnosis: {
+    breaks: ['l2'],
+    rank: 20,
+    explains: [
+      'overlay.exists',
+      'overlay.member',
+      'overlay.address',
+      'overlay.peers',
+      'routes.overlay',
+      'service-order.*',
+    ],
+  },
   scope: 'host',
   needs: ['ssh.reachable'],
   title: (_s, inv) => `the ${inv.cluster.overlay.type} daemon is running`,
@@ -311,34 +337,52 @@ export function unreachablePeersByPing(f: HostFacts, inv: Inventory, host: strin
   return out;
 }
 
+/** A fault found on one host, and the check whose result carries it. */
+export interface LocalCause {
+  text: string;
+  ref: ResultRef;
+}
+
 /**
  * A fault on a host itself that explains why pings to (or from) it fail
  * while its VPN link is fine: its tap is off its bridge, its bridge is
  * missing or down, or the bridge lacks its address. null when none is
  * known (or the host could not be read).
  */
-export function localCause(ctx: JudgeContext, host: string): string | null {
+export function localCause(ctx: JudgeContext, host: string): LocalCause | null {
   const f = ctx.hosts.get(host);
   const inv = ctx.inventory;
   if (!f?.reachable || !f.links) return null;
   const { bridge, overlay } = inv.cluster;
+  const on = { host };
   const br = link(f, bridge);
-  if (!br) return `${host} has no ${bridge}`;
-  if (!br.up) return `${bridge} is down on ${host}`;
+  if (!br) return { text: `${host} has no ${bridge}`, ref: { check: 'bridge.exists', subject: on } };
+  if (!br.up) return { text: `${bridge} is down on ${host}`, ref: { check: 'bridge.exists', subject: on } };
   const ports = bridgePorts(f, bridge);
   if (ports && link(f, overlay.interface) && !ports.includes(overlay.interface)) {
-    return `${overlay.interface} is not a port of ${bridge} on ${host} (overlay.member)`;
+    return {
+      text: `${overlay.interface} is not a port of ${bridge} on ${host}`,
+      ref: { check: 'overlay.member', subject: on },
+    };
   }
   const want = inv.hosts.find((h) => h.name === host)?.bridgeAddress;
   if (want && f.addresses && !ipv4Of(f, bridge).some((a) => a.local === want)) {
-    return `${bridge} on ${host} does not hold ${want} (bridge.address)`;
+    return {
+      text: `${bridge} on ${host} does not hold ${want}`,
+      ref: { check: 'bridge.address', subject: on },
+    };
   }
   // Another bridge answering ARP for this host's address steals its replies.
   const thief = inv.hosts.find((h) => {
     const other = ctx.hosts.get(h.name);
     return h.name !== host && other?.addresses && ipv4Of(other, bridge).some((a) => a.local === want);
   });
-  if (want && thief) return `${want} is also held by ${thief.name} (bridge.unique-address)`;
+  if (want && thief) {
+    return {
+      text: `${want} is also held by ${thief.name}`,
+      ref: { check: 'bridge.unique-address', subject: {} },
+    };
+  }
   return null;
 }
 
@@ -352,6 +396,7 @@ function hostNameFor(inv: Inventory, key: string): string {
 
 export const overlayPeers: CheckDef = {
   id: 'overlay.peers',
+  diagnosis: { needs: ['l2'], rank: 50 },
   scope: 'host',
   readsOtherHosts: true,
   needs: ['overlay.exists'],
@@ -392,6 +437,8 @@ export const overlayPeers: CheckDef = {
       state.ageSeconds !== undefined && state.ageSeconds > 0
         ? ` (reported ${state.ageSeconds}s of uptime before the log ends)`
         : '';
+    const metrics = { peersConnected: state.connectedCount, peersExpected: expected };
+    const known = (names: string[]) => names.filter((n) => inv.hosts.some((h) => h.name === n));
     if (state.connectedCount < expected) {
       const names = missing.length > 0 ? missing : pingDown;
       return fail(
@@ -400,6 +447,9 @@ export const overlayPeers: CheckDef = {
           expected: `${expected} peers`,
           actual: `${state.connectedCount} peers (${state.source})${lag}`,
           evidence,
+          metrics,
+          // A host that reaches no peer at all is cut off itself; otherwise this result is about the missing ones.
+          ...(state.connectedCount === 0 ? { breaks: ['l2' as const] } : { involves: known(names) }),
           hint: {
             why: 'Containers on a missing peer are unreachable from this host.',
             fix: names.map((n) => `on ${n}: ${vpnRestartCommand(inv) || `check the overlay device`}`),
@@ -414,8 +464,8 @@ export const overlayPeers: CheckDef = {
     const unexplained = explained.filter((e) => e.cause === null).map((e) => e.n);
     if (pingDown.length > 0 && unexplained.length === 0) {
       return pass(
-        `${state.connectedCount} of ${expected} peers connected (${state.source}); pings to ${pingDown.join(', ')} fail because ${[...new Set(explained.map((e) => e.cause))].join('; ')}`,
-        { evidence },
+        `${state.connectedCount} of ${expected} peers connected (${state.source}); pings to ${pingDown.join(', ')} fail because ${[...new Set(explained.map((e) => e.cause?.text))].join('; ')}`,
+        { evidence, metrics },
       );
     }
     if (unexplained.length > 0) {
@@ -425,6 +475,8 @@ export const overlayPeers: CheckDef = {
           expected: `${expected} peers that answer`,
           actual: `${state.connectedCount} reported (${state.source})${lag}; no reply from ${unexplained.join(', ')}`,
           evidence,
+          metrics,
+          involves: known(unexplained),
           hint: {
             why: 'The VPN’s count lags (peervpn notices a dead peer only after ~100 s) or the peer is connected but its tap is not on its bridge.',
             fix: unexplained.map(
@@ -448,6 +500,7 @@ export const overlayPeers: CheckDef = {
     }
     return pass(
       `${state.connectedCount} of ${expected} peers connected (${state.source}), and they answer pings`,
+      { metrics },
     );
   },
 };

@@ -29,6 +29,8 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
   return {
     id,
     scope: 'host',
+    // The cluster route carries the bridge address; the overlay subnet's only the (optional) overlay addresses.
+    diagnosis: which === 'cluster' ? { breaks: ['address'], rank: 60 } : { rank: 90 },
     needs: [which === 'cluster' ? 'bridge.exists' : 'overlay.exists'],
     title: (_s, inv) =>
       which === 'cluster'
@@ -103,6 +105,7 @@ export const routesDefault: CheckDef = {
 
 export const routesConflict: CheckDef = {
   id: 'routes.conflict',
+  diagnosis: { breaks: ['address'], rank: 60 },
   scope: 'host',
   needs: ['ssh.reachable'],
   title: () => 'no route sends cluster or overlay addresses out another device',

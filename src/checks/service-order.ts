@@ -74,6 +74,7 @@ function orderFacts(f: HostFacts, inv: Inventory): OrderFacts {
 
 export const serviceOrder: CheckDef = {
   id: 'service-order.vpn-after-bridge',
+  diagnosis: { breaks: ['l2'], rank: 35, explains: ['overlay.member'] },
   scope: 'host',
   needs: ['bridge.exists', 'overlay.exists'],
   title: (_s, inv) => `the VPN starts after ${inv.cluster.bridge} exists (post-reboot order)`,

@@ -12,6 +12,7 @@ const HOSTKEY_HINT: Record<string, string[]> = {
 
 export const sshReachable: CheckDef = {
   id: 'ssh.reachable',
+  diagnosis: { breaks: ['host'], rank: 0 },
   scope: 'host',
   title: (s) => `${s.host} answers over SSH`,
   proves: 'lxdcheck can log in to the host (host key verified) and run its read-only commands.',

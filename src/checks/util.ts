@@ -2,9 +2,9 @@
 import { Netmask } from 'netmask';
 import type { Verdict } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import type { AddressInfo, LinkInfo } from '../facts/types.js';
+import type { AddressInfo, LinkInfo, PingResult } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
-import type { Evidence } from '../model.js';
+import type { Evidence, Metrics } from '../model.js';
 
 const MAX_EXCERPT_LINES = 20;
 
@@ -95,4 +95,13 @@ export function vpnRestartCommand(inv: Inventory): string {
   if (o.type === 'peervpn') return 'systemctl restart peervpn';
   if (o.type === 'tinc') return `systemctl restart tinc@${o.network ?? 'lxd'}`;
   return '';
+}
+
+/** A ping's numbers as verdict metrics. */
+export function pingMetrics(r: PingResult): Metrics {
+  const m: Metrics = { sent: r.sent, received: r.received, lossPercent: r.lossPercent };
+  if (r.rttMinMs !== undefined) m['rttMinMs'] = r.rttMinMs;
+  if (r.rttAvgMs !== undefined) m['rttAvgMs'] = r.rttAvgMs;
+  if (r.rttMaxMs !== undefined) m['rttMaxMs'] = r.rttMaxMs;
+  return m;
 }

@@ -4,7 +4,7 @@
  */
 import type { HostFacts } from '../facts/host-facts.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
-import type { Evidence, Hint, Status, Subject } from '../model.js';
+import type { Evidence, Hint, Layer, Metrics, ResultRef, Status, Subject } from '../model.js';
 
 export type Scope = 'cluster' | 'host' | 'pair' | 'container' | 'container-pair';
 
@@ -23,6 +23,39 @@ export interface Verdict {
   actual?: string;
   evidence?: Evidence[];
   hint?: Hint;
+  /** What was measured, as data (the TUI and the diagnosis read this, never the prose). */
+  metrics?: Metrics;
+  /** Hosts besides the subject's this result is about (e.g. the missing peers). */
+  involves?: string[];
+  /** The failing result this check knows explains its own failure. */
+  cause?: ResultRef;
+  /** What this failure breaks (overrides CheckDef.diagnosis.breaks). */
+  breaks?: Layer[];
+}
+
+/**
+ * How a check's failures relate to others, for the diagnosis stage
+ * (src/diagnosis). Declared per check, so a new check brings its own.
+ */
+export interface DiagnosisRole {
+  /** What a failure of this check breaks for its host (and the hosts its result involves). */
+  breaks?: readonly Layer[];
+  /** What this check needs from every host it involves: a broken layer there explains its failure. */
+  needs?: readonly Layer[];
+  /** It also depends on the one DHCP/DNS host (DNS answers, leases, names). */
+  usesDhcpHost?: boolean;
+  /** Checks on the same host that a failure of this one explains (globs allowed: `overlay.*`). */
+  explains?: readonly string[];
+  /** Among one host's failures, the lower rank is the deeper cause (default 100). */
+  rank?: number;
+  /**
+   * Pair checks: when the failing pairs all touch one host and nothing there
+   * explains them, that host is blamed (an inferred root) with this.
+   */
+  pattern?: {
+    breaks?: readonly Layer[];
+    fix?(host: string | null, inv: Inventory): string[];
+  };
 }
 
 export interface CheckDef {
@@ -54,6 +87,7 @@ export interface CheckDef {
   /** Instances; defaults by scope (every host, every ordered host pair, the cluster). */
   subjects?(ctx: JudgeContext): Subject[];
   judge(subject: Subject, ctx: JudgeContext): Verdict;
+  diagnosis?: DiagnosisRole;
 }
 
 export function familyOf(id: string): string {

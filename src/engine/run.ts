@@ -3,10 +3,12 @@
  * one compound command per host and stage), judge checks in registry order,
  * and emit results in the stable display order as soon as they are final.
  */
+
+import { diagnoseRun } from '../diagnosis/index.js';
 import { buildHostFacts, type HostFacts } from '../facts/host-facts.js';
 import type { Section } from '../facts/script.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
-import type { CheckResult, RunEvent } from '../model.js';
+import type { CheckResult, Diagnosis, RunEvent } from '../model.js';
 import type { Transport } from '../transport/types.js';
 import type { CheckDef, JudgeContext } from './check.js';
 import { connectHost, type GatherResult, runSections } from './gather.js';
@@ -41,6 +43,7 @@ export interface RunSpec {
 
 export interface RunOutcome {
   results: CheckResult[];
+  diagnosis?: Diagnosis;
   facts: Map<string, HostFacts>;
   aborted?: string;
 }
@@ -94,6 +97,10 @@ function judgeInstance(
       ...(v.actual !== undefined ? { actual: v.actual } : {}),
       evidence: v.evidence ?? [],
       ...(v.hint ? { hint: v.hint } : {}),
+      ...(v.metrics ? { metrics: v.metrics } : {}),
+      ...(v.involves && v.involves.length > 0 ? { involves: v.involves } : {}),
+      ...(v.cause ? { cause: v.cause } : {}),
+      ...(v.breaks ? { breaks: v.breaks } : {}),
       durationMs: Math.round(performance.now() - started),
     };
   } catch (e) {
@@ -227,12 +234,15 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
   } else {
     judgeAll(full);
   }
-  const ordered = full.map((i) => results.get(i.key)!).filter(Boolean);
+  const judged = full.map((i) => results.get(i.key)!).filter(Boolean);
+  // Causes, not symptoms: every failure is tied to the root cause that explains it.
+  const { diagnosis, results: ordered } = diagnoseRun(judged, inv, spec.checks);
   spec.emit({
     type: 'run-end',
     results: ordered,
     durationMs: Math.round(performance.now() - started),
     ...(reason ? { aborted: reason } : {}),
+    diagnosis,
   });
-  return { results: ordered, facts, ...(reason ? { aborted: reason } : {}) };
+  return { results: ordered, facts, diagnosis, ...(reason ? { aborted: reason } : {}) };
 }

@@ -4,9 +4,18 @@
  * vs actual, the evidence command and the exact fix commands under each
  * problem, and a closing verdict. Fits 80 columns; `color: false` → no ANSI.
  */
-import { type CheckResult, countResults, type RunEvent, subjectLabel } from '../model.js';
+import { resultKey } from '../diagnosis/diagnose.js';
+import {
+  type CauseSighting,
+  type CheckResult,
+  countResults,
+  type Diagnosis,
+  type RootCause,
+  type RunEvent,
+  subjectLabel,
+} from '../model.js';
 import { endOfRunReporter, type RunRecord } from './record.js';
-import { redactResult } from './redact.js';
+import { redactResult, redactRootCause } from './redact.js';
 import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
@@ -92,10 +101,15 @@ function shellWords(cmd: string): string[] {
 export function wrapCommand(prefix: string, cmd: string, width: number, contIndent: string): string[] {
   const one = oneLine(cmd);
   if (len(prefix) + len(one) <= width) return [prefix + one];
+  const words = shellWords(one);
+  // A trailing `# comment` is never continued with `\`: it goes after the command, or on a line of its own.
+  const hash = words.findIndex((w) => w.startsWith('#'));
+  const command = hash >= 0 ? words.slice(0, hash) : words;
+  const comment = hash >= 0 ? words.slice(hash).join(' ') : '';
   const lines: string[] = [];
   let cur = prefix;
   let empty = true;
-  for (const word of shellWords(one)) {
+  for (const word of command) {
     const room = width - 2; // keep space for ` \`
     if (!empty && len(cur) + 1 + len(word) > room) {
       lines.push(`${cur} \\`);
@@ -105,8 +119,40 @@ export function wrapCommand(prefix: string, cmd: string, width: number, contInde
     }
     empty = false;
   }
+  if (comment) {
+    if (empty) cur += comment;
+    else if (len(cur) + 3 + len(comment) <= width) cur += `   ${comment}`;
+    else {
+      lines.push(cur);
+      cur = contIndent + comment;
+    }
+  }
   lines.push(cur);
   return lines;
+}
+
+/** Folded consequences shown under a root cause without --verbose. */
+const MAX_FOLDED = 8;
+
+/** post-reboot: when each root cause was seen, and whether the cluster converged. */
+export function renderTimeline(d: Diagnosis): string[] {
+  if (!d.timeline) return [];
+  const out: string[] = [];
+  const at = (s: CauseSighting) =>
+    `round ${s.round} (${s.seconds} s${s.hostUptimeSeconds !== undefined ? `, host up ${s.hostUptimeSeconds} s` : ''})`;
+  if (d.converged) out.push(`Converged in round ${d.converged.round}, after ${d.converged.seconds} s.`);
+  else if (d.converged === null) out.push(`Never converged in ${plural(d.rounds ?? 0, 'round')}.`);
+  if (d.timeline.length > 0) out.push('Root causes over the rounds:');
+  for (const t of d.timeline) {
+    const state = t.healed ? 'healed by itself' : 'still there at the end';
+    out.push(
+      `  ${t.healed ? '!' : '✗'} ${oneLine(t.summary)} [${t.key}]: first seen ${at(t.firstSeen)}, last seen ${at(t.lastSeen)}; ${state}`,
+    );
+    if (t.healed)
+      out.push('    a race in start order that happened to win this time: it can lose after the next reboot');
+  }
+  if (out.length > 0) out.push('');
+  return out;
 }
 
 export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Reporter {
@@ -116,14 +162,20 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
   const statusColor = (s: CheckResult['status']) =>
     s === 'pass' ? ANSI.green : s === 'warn' ? ANSI.yellow : s === 'skip' ? ANSI.gray : ANSI.red;
 
+  /** Problem numbers of the root causes, by root key (set when the run carries a diagnosis). */
+  let problemNumber = new Map<string, number>();
+
   const renderResult = (r: CheckResult, group: string | null): string[] => {
     const out: string[] = [];
     const label = subjectLabel(r.subject);
     const about = label && label !== group ? ` (${label})` : '';
     const idTag = opts.verbose || r.status === 'fail' || r.status === 'error' ? `  [${r.id}]` : '';
     const skipWhy = r.status === 'skip' ? ` — skipped: ${oneLine(r.summary)}` : '';
-    const text = truncate(`${oneLine(r.title)}${about}${skipWhy}`, width - 4 - len(idTag));
+    // A root or a consequence is told in the diagnosis above: here one line that points there.
+    const pointer = diagnosisPointer(r);
+    const text = truncate(`${oneLine(r.title)}${about}${skipWhy}${pointer ?? ''}`, width - 4 - len(idTag));
     out.push(`  ${paint(statusColor(r.status), SYMBOL[r.status])} ${text}${paint(ANSI.gray, idTag)}`);
+    if (pointer !== null) return out;
     const detailed =
       r.status === 'fail' ||
       r.status === 'error' ||
@@ -154,7 +206,65 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     return out;
   };
 
+  const diagnosisPointer = (r: CheckResult): string | null => {
+    const key = resultKey(r);
+    const own = problemNumber.get(key);
+    if (own !== undefined && r.root) return `#${own} `;
+    if (r.causedBy !== undefined) {
+      const n = problemNumber.get(r.causedBy);
+      return n !== undefined ? `→${n} ` : '→ ';
+    }
+    return null;
+  };
+
+  /** One root cause: what, where, the fix in order, and the failures it explains folded under it. */
+  const renderRoot = (c: RootCause, n: number, byKey: ReadonlyMap<string, CheckResult>): string[] => {
+    const out: string[] = [];
+    const pad = '      ';
+    const inner = width - pad.length;
+    const root = byKey.get(c.key);
+    const where = c.host ?? 'cluster';
+    const tag = `  [${c.key}]`;
+    // The headline is what is wrong (the summary), not the check's title.
+    const [first = '', ...more] = wrap(`${where}: ${c.summary}`, width - 6);
+    out.push(`${paint(ANSI.red, '✗')} ${paint(ANSI.bold, `${n}.`)}  ${first}`);
+    for (const l of more) out.push(pad + l);
+    out.push(pad + paint(ANSI.gray, truncate(tag.trim(), inner)));
+    if (root?.expected !== undefined) out.push(pad + truncate(`expected: ${oneLine(root.expected)}`, inner));
+    if (root?.actual !== undefined) out.push(pad + truncate(`actual:   ${oneLine(root.actual)}`, inner));
+    if (opts.verbose && root) {
+      for (const ev of root.evidence) {
+        if (ev.command !== undefined) out.push(pad + truncate(`$ ${oneLine(ev.command)}`, inner));
+        for (const l of cleanText(ev.excerpt ?? '')
+          .split('\n')
+          .filter(Boolean)
+          .slice(0, 12))
+          out.push(pad + paint(ANSI.gray, truncate(`│ ${l.replace(/\t/g, '  ')}`, inner)));
+      }
+      if (root.hint?.why) for (const l of wrap(`why: ${root.hint.why}`, inner)) out.push(pad + l);
+    }
+    for (const f of c.fix) out.push(...wrapCommand(`${pad}fix: `, f, width, `${pad}       `));
+    if (c.explains.length > 0) {
+      out.push(`${pad}explains ${plural(c.explains.length, 'other failure')}:`);
+      const shown = opts.verbose ? c.explains : c.explains.slice(0, MAX_FOLDED);
+      for (const k of shown) {
+        const r = byKey.get(k);
+        const sym = r ? paint(statusColor(r.status), SYMBOL[r.status]) : '✗';
+        const what = r ? `${subjectLabel(r.subject) || 'cluster'}: ${oneLine(r.title)}` : k;
+        const tagK = r ? `  [${r.id}]` : '';
+        out.push(
+          `${pad}  ${sym} ${truncate(what, width - pad.length - 4 - len(tagK))}${paint(ANSI.gray, tagK)}`,
+        );
+      }
+      if (shown.length < c.explains.length)
+        out.push(`${pad}  … and ${c.explains.length - shown.length} more (--verbose lists them)`);
+    }
+    return out;
+  };
+
   const render = (run: RunRecord): string => {
+    const rootCauses = run.diagnosis?.rootCauses ?? [];
+    problemNumber = new Map(rootCauses.map((c, i) => [c.key, i + 1]));
     const groups = new Map<string | null, CheckResult[]>();
     if (run.results.some((r) => r.subject.host === undefined)) groups.set(null, []);
     for (const h of run.hosts) groups.set(h, []);
@@ -169,6 +279,23 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       list.push(r);
     }
     const lines: string[] = [];
+    if (run.diagnosis) {
+      const byKey = new Map(run.results.map((r) => [resultKey(r), redactResult(r)]));
+      if (rootCauses.length > 0) {
+        lines.push(
+          paint(
+            ANSI.bold,
+            `${plural(rootCauses.length, 'problem')} (root causes; below, #N marks each and →N what it explains):`,
+          ),
+        );
+        lines.push('');
+        rootCauses.forEach((c, i) => {
+          lines.push(...renderRoot(redactRootCause(c), i + 1, byKey));
+          lines.push('');
+        });
+      }
+      for (const l of renderTimeline(run.diagnosis)) lines.push(l);
+    }
     for (const [host, list] of groups) {
       if (list.length === 0 && host !== null) {
         lines.push(paint(ANSI.bold, truncate(host, width)));
@@ -195,7 +322,18 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     if (c.skip > 0) extras.push(`${c.skip} skipped`);
     const tail = extras.length ? ` (${extras.join(', ')})` : '';
     if (run.aborted !== undefined) lines.push(paint(ANSI.red, `✗ Run aborted: ${oneLine(run.aborted)}`));
-    if (problems > 0) {
+    if (run.diagnosis && rootCauses.length > 0) {
+      const explained = rootCauses.reduce((a, c) => a + c.explains.length, 0);
+      const rootHosts = new Set(rootCauses.map((c) => c.host ?? null));
+      const at: string[] = [];
+      const hostN = [...rootHosts].filter((h) => h !== null).length;
+      if (hostN > 0) at.push(`on ${plural(hostN, 'host')}`);
+      if (rootHosts.has(null)) at.push('cluster-wide');
+      const why = explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : '';
+      lines.push(
+        paint(ANSI.red, `Found ${plural(rootCauses.length, 'problem')} ${at.join(' and ')}${why}${tail}.`),
+      );
+    } else if (problems > 0) {
       lines.push(paint(ANSI.red, `Found ${plural(problems, 'problem')} ${where.join(' and ')}${tail}.`));
     } else if (c.warn > 0) {
       lines.push(paint(ANSI.yellow, `No problems found${tail}.`));

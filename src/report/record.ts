@@ -3,7 +3,7 @@
  * from the event stream in one place. The engine's final result list wins
  * when it is complete; a bail-out or abort is remembered.
  */
-import type { CheckResult, PlannedCheck, RunEvent } from '../model.js';
+import type { CheckResult, Diagnosis, PlannedCheck, RunEvent } from '../model.js';
 import type { Reporter, Sink } from './types.js';
 
 export interface RunRecord {
@@ -18,6 +18,8 @@ export interface RunRecord {
   aborted?: string;
   durationMs: number | null;
   ended: boolean;
+  /** The root causes, when the engine got as far as judging. */
+  diagnosis?: Diagnosis;
 }
 
 export function createRunRecord(): RunRecord {
@@ -54,6 +56,7 @@ export function recordEvent(r: RunRecord, e: RunEvent, now: () => Date): boolean
     case 'run-end':
       if (e.results.length >= r.results.length) r.results = [...e.results];
       if (e.aborted !== undefined) r.aborted = e.aborted;
+      if (e.diagnosis !== undefined) r.diagnosis = e.diagnosis;
       r.durationMs = e.durationMs;
       r.ended = true;
       return true;

@@ -3,7 +3,7 @@
  * command output (config files, `lxc config show`, journals), so every text a
  * reporter prints goes through redactSecrets first.
  */
-import type { CheckResult, Evidence } from '../model.js';
+import type { CheckResult, Diagnosis, Evidence, RootCause } from '../model.js';
 
 export const REDACTED = '<redacted>';
 export const PRIVATE_KEY_REDACTED = '<private key redacted>';
@@ -61,4 +61,21 @@ export function redactResult(r: CheckResult): CheckResult {
     if (r.hint.fix) out.hint.fix = r.hint.fix.map(redactSecrets);
   }
   return out;
+}
+
+/** A copy of a diagnosis with its summaries and fixes passed through redactSecrets. */
+export function redactDiagnosis(d: Diagnosis): Diagnosis {
+  return {
+    ...d,
+    rootCauses: d.rootCauses.map((c) => ({
+      ...c,
+      summary: redactSecrets(c.summary),
+      fix: c.fix.map(redactSecrets),
+    })),
+    ...(d.timeline ? { timeline: d.timeline.map((t) => ({ ...t, summary: redactSecrets(t.summary) })) } : {}),
+  };
+}
+
+export function redactRootCause(c: RootCause): RootCause {
+  return { ...c, summary: redactSecrets(c.summary), fix: c.fix.map(redactSecrets) };
 }

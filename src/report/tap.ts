@@ -1,9 +1,12 @@
 /**
  * TAP 14 reporter (formats.md, design.md "TAP").
  *
- * Streams: `TAP version 14` at run-start, each test point as its result
- * arrives, and the plan LAST (instance counts are known only at the end; TAP 14
- * allows a trailing plan). Every non-pass result carries a YAML diagnostic block.
+ * `TAP version 14` at run-start, progress comments as they come, and the test
+ * points when the run ends, because only then does each failure know its root
+ * cause (`root: true`, or `cause: "<check id> <subject>"` in its YAML block).
+ * The plan comes LAST (TAP 14 allows a trailing plan). Every non-pass result
+ * carries a YAML diagnostic block. A run that dies still gets its points so
+ * far, then `Bail out!`.
  *
  * The YAML is produced by the `yaml` package but kept inside the "YAMLish"
  * subset that Perl's TAP::Parser reads (prove), because one unreadable block
@@ -15,8 +18,8 @@
  *   JSON-style double-quoted line (`"a\n\nb\n"`).
  */
 import YAML, { isScalar } from 'yaml';
-import { type CheckResult, countResults, type RunEvent } from '../model.js';
-import { redactResult } from './redact.js';
+import { type CheckResult, countResults, type Diagnosis, type RunEvent } from '../model.js';
+import { redactResult, redactSecrets } from './redact.js';
 import { cleanText, describeResult, formatSeconds, oneLine } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
@@ -72,9 +75,12 @@ function diagFor(r: CheckResult): Record<string, unknown> {
   if (peerContainer !== undefined) d.peerContainer = peerContainer;
   d.status = r.status;
   if (r.status === 'warn') d.severity = 'warn';
+  if (r.root) d.root = true;
+  if (r.causedBy !== undefined) d.cause = r.causedBy;
   d.summary = r.summary;
   if (r.expected !== undefined) d.expected = r.expected;
   if (r.actual !== undefined) d.actual = r.actual;
+  if (r.metrics && Object.keys(r.metrics).length > 0) d.metrics = { ...r.metrics };
   if (r.evidence.length > 0) {
     d.evidence = r.evidence.map((ev) => {
       const e: Record<string, unknown> = {};
@@ -148,12 +154,29 @@ export function summaryComment(results: readonly CheckResult[], durationMs: numb
   return `# lxdcheck: ${c.total} checks, ${c.pass} passed, ${c.fail} failed, ${c.warn} warnings, ${c.skip} skipped, ${c.error} errors in ${formatSeconds(durationMs)}\n`;
 }
 
+/** `# root cause 1: ...` comment lines, so a TAP log read by a person leads to the cause too. */
+export function diagnosisComments(d: Diagnosis): string[] {
+  return d.rootCauses.map(
+    (c, i) =>
+      `root cause ${i + 1}: ${redactSecrets(c.summary)} [${c.key}]${c.explains.length > 0 ? `; explains ${c.explains.length} other failing result${c.explains.length === 1 ? '' : 's'}` : ''}`,
+  );
+}
+
 export function createTapReporter(sink: Sink, opts: TapReporterOptions = {}): Reporter {
   const version = opts.version ?? 14;
   let started = false;
   let closed = false; // plan or bail-out written: nothing but the end follows
   let n = 0;
+  /** Results as they arrive; written when the run ends (with their causes) or dies. */
+  const pending: CheckResult[] = [];
   const results: CheckResult[] = [];
+  const writePoints = (list: readonly CheckResult[]) => {
+    for (const r of list) {
+      n++;
+      results.push(r);
+      sink.write(formatTestPoint(n, r));
+    }
+  };
 
   const start = () => {
     if (!started) {
@@ -168,6 +191,7 @@ export function createTapReporter(sink: Sink, opts: TapReporterOptions = {}): Re
   const bail = (reason: string) => {
     start();
     if (closed) return;
+    writePoints(pending.splice(0));
     closed = true;
     const text = commentText(reason);
     sink.write(text ? `Bail out! ${text}\n` : 'Bail out!\n');
@@ -188,9 +212,7 @@ export function createTapReporter(sink: Sink, opts: TapReporterOptions = {}): Re
         case 'result':
           start();
           if (closed) return;
-          n++;
-          results.push(e.result);
-          sink.write(formatTestPoint(n, e.result));
+          pending.push(e.result);
           break;
         case 'bail-out':
           bail(e.reason);
@@ -198,11 +220,16 @@ export function createTapReporter(sink: Sink, opts: TapReporterOptions = {}): Re
         case 'run-end':
           start();
           if (closed) return;
+          // The engine's final list carries the diagnosis; fall back to what arrived.
+          if (e.results.length >= pending.length) pending.splice(0, pending.length, ...e.results);
           if (e.aborted) {
             // An aborted run must not look complete: a plan would make a partial stream pass.
             bail(`run aborted: ${e.aborted}`);
             return;
           }
+          writePoints(pending.splice(0));
+          if (e.diagnosis)
+            for (const line of diagnosisComments(e.diagnosis)) sink.write(`# ${commentText(line)}\n`);
           sink.write(summaryComment(results, e.durationMs));
           sink.write(`1..${n}\n`);
           closed = true;

@@ -38,18 +38,57 @@ test('all-pass stream: version first, descriptions, trailing plan, strict parse 
   t.deepEqual(p.final.failures, []);
 });
 
-test('test points stream as results arrive; the plan only at run-end', (t) => {
+test('the version line comes at once; test points and the plan when the run ends, with their causes', (t) => {
   const sink = createMemorySink();
   const r = createTapReporter(sink);
   const [start, first, second, , end] = events(allPass);
   r.onEvent(start!);
   t.is(sink.text, 'TAP version 14\n');
   r.onEvent(first!);
-  t.is(sink.text, 'TAP version 14\nok 1 - bridge.exists lxd1: lxdbr0 exists\n');
   r.onEvent(second!);
-  t.false(/^1\.\./m.test(sink.text));
+  t.is(sink.text, 'TAP version 14\n', 'points wait for the diagnosis');
   r.onEvent(end!);
-  t.true(sink.text.endsWith('1..2\n'));
+  t.true(sink.text.startsWith('TAP version 14\nok 1 - bridge.exists lxd1: lxdbr0 exists\n'));
+  // The engine's final list (all three results) wins over the two that arrived.
+  t.true(sink.text.endsWith('1..3\n'));
+});
+
+test('a consequence carries cause:, a root cause root: true, and a comment names the root first', async (t) => {
+  const root = result('overlay.member', { host: 'lxd2' }, 'fail', 'peervpn0 is a port of lxdbr0', {
+    root: true,
+    hint: { fix: ['ip link set peervpn0 master lxdbr0'] },
+  });
+  const consequence = result('mesh.bridge', { host: 'lxd1', peer: 'lxd2' }, 'fail', 'lxd1 pings lxd2', {
+    causedBy: 'overlay.member lxd2',
+  });
+  const evs = events([root, consequence]);
+  const end = evs.at(-1)!;
+  if (end.type === 'run-end') {
+    end.diagnosis = {
+      rootCauses: [
+        {
+          key: 'overlay.member lxd2',
+          check: 'overlay.member',
+          host: 'lxd2',
+          subject: { host: 'lxd2' },
+          status: 'fail',
+          summary: 'peervpn0 is not a port of lxdbr0 on lxd2',
+          fix: ['ip link set peervpn0 master lxdbr0'],
+          explains: ['mesh.bridge lxd1->lxd2'],
+        },
+      ],
+    };
+  }
+  const out = await tap(evs);
+  const p = await parseStrict(out);
+  t.is(p.final.fail, 2);
+  const diags = p.asserts.map((a) => a.diag as Record<string, unknown> | undefined);
+  t.is(diags[0]?.['root'], true);
+  t.is(diags[1]?.['cause'], 'overlay.member lxd2');
+  t.regex(
+    out,
+    /^# root cause 1: peervpn0 is not a port of lxdbr0 on lxd2 \[overlay.member lxd2\]; explains 1 other failing result$/m,
+  );
 });
 
 test('mixed stream parses strictly with the right counts and no non-TAP lines', async (t) => {
