@@ -68,6 +68,8 @@ function detailText(r: CheckResult): string {
       );
     if (ev.note) lines.push(`note: ${ev.note}`);
   }
+  if (r.causedBy !== undefined) lines.push(`explained by: ${r.causedBy} (fix that first)`);
+  if (r.root) lines.push('root cause: fixing this fixes the failures it explains');
   if (r.hint?.why) lines.push(`why: ${r.hint.why}`);
   for (const f of r.hint?.fix ?? []) lines.push(`fix: ${f}`);
   return cleanText(lines.join('\n'));
@@ -80,7 +82,14 @@ function renderCase(c: Case): string {
     return `    <testcase ${attrs}>\n      <skipped message="${escapeXmlAttr(`not run: ${c.notRunReason ?? 'run aborted'}`)}"/>\n    </testcase>\n`;
   }
   if (!r || c.status === 'pass') return `    <testcase ${attrs}/>\n`;
-  const summary = cleanText(r.summary);
+  // A consequence's message names its cause first: the CI page then points at the one thing to fix.
+  const summary = cleanText(
+    r.causedBy !== undefined
+      ? `explained by ${r.causedBy}: ${r.summary}`
+      : r.root
+        ? `root cause: ${r.summary}`
+        : r.summary,
+  );
   if (c.status === 'skip') {
     return `    <testcase ${attrs}>\n      <skipped message="${escapeXmlAttr(summary)}"/>\n    </testcase>\n`;
   }

@@ -169,6 +169,14 @@ export function verdict(state: TuiState): Seg {
   if (t.skip > 0) extras.push(`${t.skip} skipped`);
   const tail = extras.length > 0 ? ` (${extras.join(', ')})` : '';
   const aborted = state.aborted ?? state.bailOut;
+  const roots = state.diagnosis?.rootCauses ?? [];
+  if (roots.length > 0 && aborted === undefined) {
+    const explained = roots.reduce((a, c) => a + c.explains.length, 0);
+    return {
+      text: `✗ Found ${plural(roots.length, 'problem')}${explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : ''}${tail}`,
+      color: 'red',
+    };
+  }
   if (problems > 0) {
     const prefix = aborted !== undefined ? `Run aborted (${oneLine(aborted)}). ` : '';
     return {
@@ -221,18 +229,18 @@ function rowLine(r: Row, o: LayoutOptions, indent: string, withLabel: boolean, w
   ];
 }
 
-/** Loss or RTT for a matrix cell, from the result's actual/summary (`… 33% loss, rtt min/avg/max a/b/c ms`). */
+/** Loss, RTT or the largest passing MTU for a matrix cell, from the result's metrics. */
 export function cellMetric(r: Row): string {
-  if (!r.result) return '';
-  const text = `${r.result.actual ?? ''} ${r.result.summary}`;
+  const m = r.result?.metrics;
+  if (!m) return '';
   if (r.id === 'mesh.pmtu') {
-    const m = /largest (?:passing MTU|that passes:) (\d+)/.exec(text);
-    return m ? m[1]! : '';
+    const largest = m['largestMtu'];
+    return typeof largest === 'number' && m['mtu'] !== 1500 ? String(largest) : '';
   }
-  const loss = /(\d+(?:\.\d+)?)% loss/.exec(text);
-  if (loss && Number(loss[1]) > 0) return `${loss[1]}%`;
-  const rtt = /rtt min\/avg\/max [\d.]+\/([\d.]+)\//.exec(text);
-  if (rtt) return `${Number(rtt[1]).toFixed(Number(rtt[1]) < 10 ? 1 : 0)}ms`;
+  const loss = m['lossPercent'];
+  if (typeof loss === 'number' && loss > 0) return `${loss}%`;
+  const rtt = m['rttAvgMs'];
+  if (typeof rtt === 'number') return `${rtt.toFixed(rtt < 10 ? 1 : 0)}ms`;
   return '';
 }
 
@@ -356,8 +364,32 @@ export function bodyLines(state: TuiState, o: LayoutOptions): Line[] {
   if (problems.length > 0) {
     blank();
     for (const it of problems) {
+      if (it.folded) {
+        // A consequence unfolded under its root cause: one line, no fix of its own.
+        lines.push({
+          segs: fitLine(rowLine(it.row, o, '      ↳ ', true, true), o.width),
+          item: it.key,
+          head: true,
+        });
+        continue;
+      }
       lines.push({ segs: fitLine(rowLine(it.row, o, '  ', true, true), o.width), item: it.key, head: true });
       for (const l of problemDetail(it.row, o)) lines.push({ ...l, item: it.key });
+      if (it.explains !== undefined && it.explains > 0) {
+        const open = state.expanded.includes(it.row.key);
+        lines.push({
+          segs: fitLine(
+            [
+              {
+                text: `      explains ${plural(it.explains, 'other failure')} (e: ${open ? 'fold' : 'unfold'})`,
+                color: 'gray',
+              },
+            ],
+            o.width,
+          ),
+          item: it.key,
+        });
+      }
     }
   }
   if (state.failuresOnly) {
@@ -528,6 +560,7 @@ export const HELP_LINES: [string, string][] = [
   ['Enter', 'open the selected check (Esc or Enter: back)'],
   ['r', 're-run the failed checks only (and what they need)'],
   ['f', 'show failures only / everything'],
+  ['e', 'on a root cause: unfold / fold the failures it explains'],
   ['?', 'this help'],
   ['q  Ctrl-C', 'quit (stops a running run first)'],
 ];

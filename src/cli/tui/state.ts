@@ -4,7 +4,15 @@
  * screen derives from the state alone (see layout.ts), so both are tested
  * without a terminal.
  */
-import type { CheckResult, PlannedCheck, RunEvent, Status, Subject } from '../../model.js';
+import type {
+  CheckResult,
+  Diagnosis,
+  PlannedCheck,
+  RootCause,
+  RunEvent,
+  Status,
+  Subject,
+} from '../../model.js';
 
 export type RowState = 'waiting' | 'running' | Status;
 
@@ -53,6 +61,10 @@ export interface TuiState {
   selected: string | null;
   /** A one-line note for the footer, e.g. "nothing to re-run". */
   message?: string;
+  /** The last run's root causes (run-end). */
+  diagnosis?: Diagnosis;
+  /** Root-cause keys whose consequences are unfolded (`e`). */
+  expanded: string[];
 }
 
 export type TuiAction =
@@ -65,6 +77,7 @@ export type TuiAction =
   | { type: 'open' }
   | { type: 'back' }
   | { type: 'toggle-failures' }
+  | { type: 'toggle-expand' }
   | { type: 'help' }
   | { type: 'message'; text: string | undefined };
 
@@ -80,6 +93,7 @@ export function initialState(): TuiState {
     view: 'list',
     failuresOnly: false,
     selected: null,
+    expanded: [],
   };
 }
 
@@ -141,6 +155,46 @@ export interface Item {
   key: string;
   row: Row;
   section: 'problems' | 'tree';
+  /** A root cause: how many failures it explains (shown folded under it). */
+  explains?: number;
+  /** A consequence listed under its root cause (unfolded). */
+  folded?: boolean;
+}
+
+/** The row of a root cause: its result's row, or one made for a root inferred from a pattern. */
+function rootRow(state: TuiState, c: RootCause): Row {
+  const found = state.rows.find((r) => r.key === c.key);
+  if (found) return found;
+  const result: CheckResult = {
+    id: c.check,
+    title: `${c.host ?? 'cluster'}: ${c.check} fails around ${c.host ?? 'every host'}`,
+    subject: c.subject,
+    status: c.status,
+    summary: c.summary,
+    evidence: [],
+    hint: { fix: c.fix },
+    durationMs: 0,
+    root: true,
+  };
+  return { key: c.key, id: c.check, title: result.title, subject: c.subject, state: c.status, result };
+}
+
+/** Problems when the run carries a diagnosis: root causes, their unfolded consequences, then unexplained warnings. */
+function diagnosedProblems(state: TuiState, d: Diagnosis): Item[] {
+  const items: Item[] = [];
+  for (const c of d.rootCauses) {
+    const row = rootRow(state, c);
+    items.push({ key: `p:${row.key}`, row, section: 'problems', explains: c.explains.length });
+    if (!state.expanded.includes(c.key)) continue;
+    for (const k of c.explains) {
+      const r = state.rows.find((x) => x.key === k);
+      if (r) items.push({ key: `c:${r.key}`, row: r, section: 'problems', folded: true });
+    }
+  }
+  for (const r of state.rows)
+    if (r.state === 'warn' && !r.result?.causedBy)
+      items.push({ key: `p:${r.key}`, row: r, section: 'problems' });
+  return items;
 }
 
 export function visibleItems(state: TuiState): Item[] {
@@ -151,11 +205,13 @@ export function visibleItems(state: TuiState): Item[] {
     return items;
   }
   const done = state.phase === 'done';
-  const problems = done
-    ? [...state.rows.filter((r) => isFailure(r.state)), ...state.rows.filter((r) => r.state === 'warn')]
-    : [];
+  if (done && state.diagnosis) items.push(...diagnosedProblems(state, state.diagnosis));
+  const problems =
+    done && !state.diagnosis
+      ? [...state.rows.filter((r) => isFailure(r.state)), ...state.rows.filter((r) => r.state === 'warn')]
+      : [];
   for (const r of problems) items.push({ key: `p:${r.key}`, row: r, section: 'problems' });
-  const shownAsProblem = new Set(problems.map((r) => r.key));
+  const shownAsProblem = new Set(items.map((i) => i.row.key));
   for (const r of treeOrder(state)) {
     if (shownAsProblem.has(r.key)) continue;
     if (isMatrixRow(r) && !isProblem(r.state)) continue;
@@ -304,7 +360,8 @@ function onEvent(state: TuiState, e: RunEvent, at: number): TuiState {
               result: r,
             },
           ];
-        } else if (!rows.find((x) => x.key === key)?.result) {
+        } else {
+          // The final word: run-end's results carry the diagnosis (root, causedBy).
           rows = upsert(
             rows,
             key,
@@ -315,11 +372,13 @@ function onEvent(state: TuiState, e: RunEvent, at: number): TuiState {
       }
       // Anything still waiting or running did not get a result: the run stopped early.
       rows = rows.map((r) => (isFinal(r.state) ? r : { ...r, state: 'skip' as const }));
+      const { diagnosis: _old, ...rest } = state;
       return {
-        ...state,
+        ...rest,
         rows,
         durationMs: e.durationMs,
         ...(e.aborted !== undefined ? { aborted: e.aborted } : {}),
+        ...(e.diagnosis ? { diagnosis: e.diagnosis } : {}),
       };
     }
     default:
@@ -392,6 +451,16 @@ export function tuiReducer(state: TuiState, action: TuiAction): TuiState {
       return reselect({ ...state, failuresOnly: !state.failuresOnly, view: 'list', message: undefined });
     case 'help':
       return { ...state, view: state.view === 'help' ? 'list' : 'help' };
+    case 'toggle-expand': {
+      // On a root cause, fold or unfold the failures it explains.
+      const item = visibleItems(state).find((i) => i.key === state.selected);
+      if (!item || item.explains === undefined || item.explains === 0) return state;
+      const k = item.row.key;
+      const expanded = state.expanded.includes(k)
+        ? state.expanded.filter((x) => x !== k)
+        : [...state.expanded, k];
+      return { ...state, expanded };
+    }
     case 'message':
       return action.text === undefined
         ? { ...state, message: undefined }

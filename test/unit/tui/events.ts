@@ -54,12 +54,15 @@ export const MEMBER_FAIL: Partial<CheckResult> = {
   hint: { why: 'Frames from other hosts never reach this bridge.', fix: [FIX] },
 };
 
+// The matrix reads metrics, never the prose: the summary alone would show nothing.
 const PING_OK = (rtt: string): Partial<CheckResult> => ({
   summary: `3 sent, 3 received, 0% loss, rtt min/avg/max 0.1/${rtt}/0.9 ms`,
+  metrics: { sent: 3, received: 3, lossPercent: 0, rttMinMs: 0.1, rttAvgMs: Number(rtt), rttMaxMs: 0.9 },
 });
 const PING_FAIL: Partial<CheckResult> = {
   summary: "lxd2 cannot reach lxd1's bridge 172.16.0.1: 3 sent, 0 received, 100% loss",
   actual: '3 sent, 0 received, 100% loss',
+  metrics: { sent: 3, received: 0, lossPercent: 100 },
 };
 
 export function startEvent(plan: PlannedCheck[] = PLAN): RunEvent {

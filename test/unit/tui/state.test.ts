@@ -12,6 +12,7 @@ import {
   tuiReducer,
   visibleItems,
 } from '../../../src/cli/tui/state.js';
+import { diagnose } from '../../../src/diagnosis/index.js';
 import type { RunEvent } from '../../../src/model.js';
 import { MEMBER_FAIL, PLAN, result, runEvents, startEvent } from './events.js';
 
@@ -183,4 +184,47 @@ test('restrictRun keeps the asked checks and what they need, and drops --record'
   t.deepEqual(r.spec.checks, r.checks);
   t.is(r.recordDir, undefined);
   t.is(prepared.checks, allChecks, 'the original is untouched');
+});
+
+test('with a diagnosis: root causes lead, consequences fold under them, e unfolds them', (t) => {
+  const events = runEvents(true);
+  const end = events.at(-1)!;
+  if (end.type !== 'run-end') throw new Error('last event is run-end');
+  const roles = new Map(allChecks.map((c) => [c.id, c.diagnosis]));
+  const { diagnosis, results } = diagnose(end.results, { dhcpHost: 'lxd1', roleOf: (id) => roles.get(id) });
+  events[events.length - 1] = { ...end, results, diagnosis };
+  let s = act(fold(events, begun()), { type: 'run-done', code: 1, at: 20 });
+  t.deepEqual(
+    diagnosis.rootCauses.map((c) => [c.key, c.explains]),
+    [['overlay.member lxd2', ['mesh.bridge lxd2->lxd1']]],
+  );
+  const problems = () => visibleItems(s).filter((i) => i.section === 'problems');
+  t.deepEqual(
+    problems().map((i) => i.key),
+    ['p:overlay.member lxd2'],
+    'the consequence is folded under its root',
+  );
+  t.is(verdict(s).text, '✗ Found 1 problem, explaining 1 other failure');
+  const body = bodyLines(s, { width: 79, spinnerFrame: 0, now: 0 }).map(lineText);
+  t.true(
+    body.some((l) => l.includes('explains 1 other failure (e: unfold)')),
+    body.join('\n'),
+  );
+  s = act(s, { type: 'toggle-expand' });
+  t.deepEqual(
+    problems().map((i) => [i.key, i.folded ?? false]),
+    [
+      ['p:overlay.member lxd2', false],
+      ['c:mesh.bridge lxd2->lxd1', true],
+    ],
+  );
+  const unfolded = bodyLines(s, { width: 79, spinnerFrame: 0, now: 0 }).map(lineText);
+  const line = unfolded.find((l) => l.includes('↳'));
+  t.truthy(line, unfolded.join('\n'));
+  t.false(
+    unfolded.some((l) => l.includes('fix:') && l.includes('explain overlay')),
+    'no fix of its own',
+  );
+  s = act(s, { type: 'toggle-expand' });
+  t.is(problems().length, 1, 'e again folds them');
 });
