@@ -12,6 +12,7 @@ Usage:
   lxdcheck doctor  -i CLUSTER.yaml          interactive view (plain summary when not a terminal)
   lxdcheck list                             every check: what it needs and what it proves
   lxdcheck explain CHECK-ID                 why a check fails and how to fix it
+  lxdcheck explain diagnosis                how to read root causes and what each explains
   lxdcheck cleanup -i CLUSTER.yaml          delete probe containers a crashed run left behind
   lxdcheck collect -i CLUSTER.yaml -o BUNDLE.tar.gz   a redacted support bundle that replays offline
   lxdcheck gate    RESULTS.tap [--waivers FILE] [--allow-skip] [--max-warnings N]
@@ -26,6 +27,8 @@ Examples:
   lxdcheck run -i prod.yaml --scenario migration --allow-mutations
   lxdcheck explain overlay.member
 
+Reports lead with the diagnosis: the root causes, each with its fix, and the failures each
+one explains folded under it (lxdcheck explain diagnosis).
 Each command has --help. Exit codes: 0 passed, 1 a check failed, 2 usage/inventory error.
 `;
 
@@ -61,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       const id = rest[0];
       if (!id || id === '--help' || id === '-h') {
         process.stdout.write(
-          'lxdcheck explain CHECK-ID\n\nWhat a check proves, why it fails and how to fix it (ids: lxdcheck list).\n',
+          'lxdcheck explain CHECK-ID | diagnosis\n\nWhat a check proves, why it fails and how to fix it (ids: lxdcheck list);\n`lxdcheck explain diagnosis`: how root causes and their consequences are reported.\n',
         );
         return id ? 0 : 2;
       }

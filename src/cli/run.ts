@@ -91,6 +91,11 @@ Options:
       --tap-version 13|14  TAP version line (default 14; 13 for Perl prove before Test::Harness 3.48)
   -v, --verbose            more detail in the human summary
 
+Reading the result: every report leads with the diagnosis, the root causes with
+their fixes in order, each followed by the failures it explains (they carry no
+fix of their own). Fix the root causes; the rest follows. See
+\`lxdcheck explain diagnosis\`.
+
 Exit codes: 0 all passed (warnings allowed unless --strict), 1 a check failed
 or errored, 2 bad usage, inventory or configuration.
 `;

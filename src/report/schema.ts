@@ -33,6 +33,7 @@ export const resultsJsonSchema = {
   required: ['schema', 'cluster', 'scenario', 'startedAt', 'durationMs', 'counts', 'hosts', 'results'],
   properties: {
     schema: { const: 'lxdcheck.results/v1' },
+    schemaVersion: { type: 'string', description: 'minor version: 1.1 adds diagnosis, metrics and causes' },
     cluster: { type: 'string' },
     scenario: { type: 'string' },
     startedAt: { type: 'string', description: 'ISO 8601 date-time of run start' },
@@ -52,6 +53,19 @@ export const resultsJsonSchema = {
     hosts: { type: 'array', items: { type: 'string' } },
     results: { type: 'array', items: { $ref: '#/$defs/result' } },
     aborted: { type: 'string', description: 'Why the run stopped early; absent when it completed' },
+    diagnosis: {
+      type: 'object',
+      required: ['rootCauses'],
+      properties: {
+        rootCauses: { type: 'array', items: { $ref: '#/$defs/rootCause' } },
+        timeline: { type: 'array', items: { $ref: '#/$defs/timelineEntry' } },
+        converged: {
+          type: ['object', 'null'],
+          properties: { round: nonNegInt, seconds: { type: 'number', minimum: 0 } },
+        },
+        rounds: nonNegInt,
+      },
+    },
   },
   $defs: {
     result: {
@@ -82,6 +96,50 @@ export const resultsJsonSchema = {
           },
         },
         durationMs: { type: 'number', minimum: 0 },
+        metrics: { type: 'object', description: 'what was measured: lossPercent, rttAvgMs, largestMtu, …' },
+        involves: { type: 'array', items: { type: 'string' } },
+        cause: { $ref: '#/$defs/ref' },
+        breaks: { type: 'array', items: { enum: ['host', 'l2', 'address', 'mtu', 'dns', 'multicast'] } },
+        root: { type: 'boolean' },
+        causedBy: { type: 'string', description: '`<check id> <subject>` of the root cause' },
+      },
+    },
+    ref: {
+      type: 'object',
+      required: ['check', 'subject'],
+      properties: { check: { type: 'string' }, subject: { type: 'object' } },
+    },
+    rootCause: {
+      type: 'object',
+      required: ['key', 'check', 'subject', 'status', 'summary', 'fix', 'explains'],
+      properties: {
+        key: { type: 'string' },
+        check: { type: 'string' },
+        host: { type: 'string' },
+        subject: { type: 'object' },
+        status: { enum: ['fail', 'error'] },
+        summary: { type: 'string' },
+        fix: { type: 'array', items: { type: 'string' } },
+        explains: { type: 'array', items: { type: 'string' } },
+        inferred: { type: 'boolean' },
+      },
+    },
+    sighting: {
+      type: 'object',
+      required: ['round', 'seconds'],
+      properties: { round: nonNegInt, seconds: { type: 'number' }, hostUptimeSeconds: { type: 'number' } },
+    },
+    timelineEntry: {
+      type: 'object',
+      required: ['key', 'check', 'summary', 'firstSeen', 'lastSeen', 'healed'],
+      properties: {
+        key: { type: 'string' },
+        check: { type: 'string' },
+        host: { type: 'string' },
+        summary: { type: 'string' },
+        firstSeen: { $ref: '#/$defs/sighting' },
+        lastSeen: { $ref: '#/$defs/sighting' },
+        healed: { type: 'boolean' },
       },
     },
     evidence: {

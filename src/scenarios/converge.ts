@@ -6,7 +6,7 @@
  */
 import type { RunOutcome, RunSpec } from '../engine/run.js';
 import { runChecks } from '../engine/run.js';
-import type { CheckResult, RunEvent } from '../model.js';
+import type { CauseSighting, CheckResult, Diagnosis, RunEvent, TimelineEntry } from '../model.js';
 import { subjectLabel } from '../model.js';
 
 export interface ConvergeOptions {
@@ -33,7 +33,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** The lines that lead an unconverged report: why, in service-order terms first. */
-export function diagnosis(outcome: RunOutcome, o: ConvergeOptions, waitedMs: number): string[] {
+export function unconvergedLines(outcome: RunOutcome, o: ConvergeOptions, waitedMs: number): string[] {
   const lines = [`post-reboot: not converged after ${Math.round(waitedMs / 1000)} s`];
   const recent = [...outcome.facts.values()]
     .filter((f) => f.uptimeSeconds !== null && f.uptimeSeconds < (o.recentBootSeconds ?? 900))
@@ -51,6 +51,43 @@ export function diagnosis(outcome: RunOutcome, o: ConvergeOptions, waitedMs: num
   return lines;
 }
 
+/** Root causes seen over the rounds: when each was first and last seen, and whether it healed. */
+export class CauseTimeline {
+  private readonly entries = new Map<string, TimelineEntry>();
+  private lastRoundKeys = new Set<string>();
+
+  observe(round: number, seconds: number, outcome: RunOutcome): void {
+    const keys = new Set<string>();
+    for (const c of outcome.diagnosis?.rootCauses ?? []) {
+      keys.add(c.key);
+      const uptime = c.host !== undefined ? outcome.facts.get(c.host)?.uptimeSeconds : undefined;
+      const seen: CauseSighting = {
+        round,
+        seconds,
+        ...(uptime !== undefined && uptime !== null ? { hostUptimeSeconds: Math.round(uptime) } : {}),
+      };
+      const known = this.entries.get(c.key);
+      if (known) known.lastSeen = seen;
+      else
+        this.entries.set(c.key, {
+          key: c.key,
+          check: c.check,
+          ...(c.host !== undefined ? { host: c.host } : {}),
+          summary: c.summary,
+          firstSeen: seen,
+          lastSeen: seen,
+          healed: false,
+        });
+    }
+    this.lastRoundKeys = keys;
+  }
+
+  /** Entries in the order first seen; a cause absent from the last round healed during the wait. */
+  entriesAtEnd(): TimelineEntry[] {
+    return [...this.entries.values()].map((e) => ({ ...e, healed: !this.lastRoundKeys.has(e.key) }));
+  }
+}
+
 export async function runUntilConverged(
   spec: RunSpec,
   o: ConvergeOptions,
@@ -59,12 +96,15 @@ export async function runUntilConverged(
   const deadline = started + o.waitMs;
   let round = 0;
   const notes: string[] = [];
+  const timeline = new CauseTimeline();
   for (;;) {
     round++;
     const buffered: RunEvent[] = [];
     const outcome = await runChecks({ ...spec, emit: (e) => buffered.push(e) });
     const bad = outcome.results.filter(failing);
     const converged = bad.length === 0;
+    const seconds = Math.round((Date.now() - started) / 1000);
+    timeline.observe(round, seconds, outcome);
     const last = converged || outcome.aborted !== undefined || Date.now() + o.intervalMs > deadline;
     notes.push(
       `round ${round} after ${Math.round((Date.now() - started) / 1000)} s: ${
@@ -77,13 +117,25 @@ export async function runUntilConverged(
       }`,
     );
     if (last) {
-      if (!converged && !outcome.aborted) notes.unshift(...diagnosis(outcome, o, Date.now() - started));
+      if (!converged && !outcome.aborted) notes.unshift(...unconvergedLines(outcome, o, Date.now() - started));
+      // The diagnosis of the whole wait, not only of the last round.
+      const diagnosis: Diagnosis = {
+        rootCauses: outcome.diagnosis?.rootCauses ?? [],
+        timeline: timeline.entriesAtEnd(),
+        converged: converged ? { round, seconds } : null,
+        rounds: round,
+      };
+      for (const t of diagnosis.timeline ?? []) {
+        notes.push(
+          `root cause ${t.key}: first seen in round ${t.firstSeen.round} (${t.firstSeen.seconds} s), last in round ${t.lastSeen.round} (${t.lastSeen.seconds} s)${t.healed ? ', then healed by itself' : ', still there'}`,
+        );
+      }
       // One complete stream: the last round's run-start, then the story of the rounds, then its results.
       const [start, ...rest] = buffered;
       if (start) spec.emit(start);
       for (const message of notes) spec.emit({ type: 'progress', message });
-      for (const e of rest) spec.emit(e);
-      return { ...outcome, rounds: round, converged };
+      for (const e of rest) spec.emit(e.type === 'run-end' ? { ...e, diagnosis } : e);
+      return { ...outcome, diagnosis, rounds: round, converged };
     }
     await sleep(o.intervalMs, spec.signal);
   }
