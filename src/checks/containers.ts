@@ -442,7 +442,14 @@ export const containersDuplicateName: CheckDef = {
     const dhcp = ctx.hosts.get(inv.cluster.dhcp);
     const leases = dhcpLeases(ctx)?.leases ?? [];
     const acks = dhcp?.dnsmasqLog ? parseDnsmasqDhcpAcks(dhcp.dnsmasqLog) : [];
-    const leaseDups = findDuplicateHostnames(leases, acks);
+    // A lease for a MAC no container has is stale (containers.stale-leases), not a second holder of the name.
+    const listed = inv.hosts.every((h) => Array.isArray(ctx.hosts.get(h.name)?.containers));
+    const macs = new Set(
+      all.flatMap((c) => Object.values(c.info.nics).map((n) => n.hwaddr?.toLowerCase() ?? '')),
+    );
+    const leaseDups = findDuplicateHostnames(leases, acks).filter(
+      (d) => !listed || d.leases.filter((l) => macs.has(l.mac.toLowerCase())).length > 1,
+    );
     const problems: string[] = [];
     const fix: string[] = [];
     const evidence: Evidence[] = [];

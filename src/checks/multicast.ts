@@ -85,6 +85,9 @@ export const multicastContainers: CheckDef = {
         note: `${s.peerContainer} listening on the group while every host sent`,
       }),
     ];
+    // The probe tells senders apart by container name: two containers of one name blur it.
+    const sameName =
+      placedContainers(ctx.inventory, ctx.hosts).filter((c) => c.name === tx.container).length > 1;
     if (got === 0) {
       return fail(
         `multicast from ${s.container}@${s.host} never reached ${s.peerContainer}@${s.peer} (${text})`,
@@ -93,6 +96,7 @@ export const multicastContainers: CheckDef = {
           actual: text,
           evidence,
           metrics,
+          ...(sameName ? { cause: { check: 'containers.duplicate-name', subject: {} } } : {}),
           hint: {
             why: 'Service discovery (mDNS), clustering heartbeats and VRRP break across hosts while unicast works.',
             fix: [

@@ -186,14 +186,26 @@ export function diagnose(input: readonly CheckResult[], ctx: DiagnoseContext): D
   const failures = input.filter(isFailure);
   // A. Failures that break a layer: the candidate root causes, deepest first.
   for (const r of order(failures.filter((r) => breaksOf(r).length > 0))) settle(r, true);
-  // B. Pair failures nothing above explains, grouped around the host they share.
+  // B. Pair failures nothing above explains, grouped around the host they share. A pair whose
+  // check named a failing result as its cause waits for that result (step C), never a pattern.
+  const namedCause = (r: CheckResult) => {
+    const c = r.cause ? byKey.get(instanceKey(r.cause.check, r.cause.subject)) : undefined;
+    return c !== undefined && isFailure(c);
+  };
   const pairs = failures.filter((r) => r.subject.peer !== undefined && !assigned.has(resultKey(r)));
   for (const r of pairs) settle(r, false);
-  inferPatterns(input, assigned, ctx, roleOf, (root, members) => {
-    roots.push(root);
-    rootOfKey.set(root.key, root);
-    for (const m of members) attach(m, root);
-  });
+  const reserved = new Set(pairs.filter(namedCause).map(resultKey));
+  inferPatterns(
+    input,
+    (k) => assigned.has(k) || reserved.has(k),
+    ctx,
+    roleOf,
+    (root, members) => {
+      roots.push(root);
+      rootOfKey.set(root.key, root);
+      for (const m of members) attach(m, root);
+    },
+  );
   // C. Everything else, failures and warnings: explained, or (failures only) a root of its own.
   for (const r of order(input.filter((r) => isFailure(r) || r.status === 'warn'))) settle(r, true);
 
@@ -238,7 +250,7 @@ function annotate(
  */
 function inferPatterns(
   input: readonly CheckResult[],
-  assigned: ReadonlyMap<string, Root>,
+  taken: (key: string) => boolean,
   ctx: DiagnoseContext,
   roleOf: (id: string) => DiagnosisRole,
   add: (root: Root, members: CheckResult[]) => void,
@@ -246,7 +258,7 @@ function inferPatterns(
   const ids = [...new Set(input.filter((r) => r.subject.peer !== undefined).map((r) => r.id))];
   for (const id of ids) {
     const judged = input.filter((r) => r.id === id && r.status !== 'skip');
-    let open = judged.filter((r) => isFailure(r) && !assigned.has(resultKey(r)));
+    let open = judged.filter((r) => isFailure(r) && !taken(resultKey(r)));
     if (open.length === 0) continue;
     const pattern = roleOf(id).pattern;
     const everyPairFails = judged.length >= 2 && judged.every(isFailure);

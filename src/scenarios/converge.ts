@@ -117,7 +117,8 @@ export async function runUntilConverged(
       }`,
     );
     if (last) {
-      if (!converged && !outcome.aborted) notes.unshift(...unconvergedLines(outcome, o, Date.now() - started));
+      if (!converged && !outcome.aborted)
+        notes.unshift(...unconvergedLines(outcome, o, Date.now() - started));
       // The diagnosis of the whole wait, not only of the last round.
       const diagnosis: Diagnosis = {
         rootCauses: outcome.diagnosis?.rootCauses ?? [],

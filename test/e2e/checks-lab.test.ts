@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { labBreak, labHeal } from '../../src/lab/index.js';
-import type { CheckResult } from '../../src/model.js';
+import type { CheckResult, Diagnosis } from '../../src/model.js';
 import { subjectLabel } from '../../src/model.js';
 import { cli, labForFile, quietLog as log } from '../helpers/e2e.js';
 
@@ -20,17 +20,61 @@ const { lab, dir, inventoryFile } = await labForFile(
 interface RunOutput {
   code: number;
   results: CheckResult[];
+  diagnosis: Diagnosis;
   tap: string;
+  human: string;
 }
 
 async function lxdcheck(...extra: string[]): Promise<RunOutput> {
-  const json = join(dir, `results-${Date.now()}.json`);
+  const stamp = Date.now();
+  const json = join(dir, `results-${stamp}.json`);
+  const human = join(dir, `human-${stamp}.txt`);
   const r = await cli(
-    ['run', '-i', inventoryFile, '--reporter', 'tap', '--reporter', `json:${json}`, ...extra],
+    [
+      'run',
+      '-i',
+      inventoryFile,
+      '--reporter',
+      'tap',
+      '--reporter',
+      `json:${json}`,
+      '--reporter',
+      `human:${human}`,
+      '--no-color',
+      ...extra,
+    ],
     60_000,
   );
-  const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] };
-  return { code: r.code, results: doc.results, tap: r.stdout };
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[]; diagnosis: Diagnosis };
+  return {
+    code: r.code,
+    results: doc.results,
+    diagnosis: doc.diagnosis,
+    tap: r.stdout,
+    human: readFileSync(human, 'utf8'),
+  };
+}
+
+/**
+ * The diagnosis names exactly one root cause, the fault's, on the faulted host;
+ * every other failure is folded under it; the human report's first problem is it.
+ */
+function assertRootCause(t: import('ava').ExecutionContext, o: RunOutput, check: string, host: string) {
+  const roots = o.diagnosis.rootCauses;
+  t.deepEqual(
+    roots.map((c) => [c.check, c.host]),
+    [[check, host]],
+    `root causes: ${roots.map((c) => c.key).join(', ')}`,
+  );
+  const explained = new Set(roots[0]?.explains ?? []);
+  for (const r of o.results.filter((x) => x.status === 'fail' || x.status === 'error')) {
+    if (r.root) continue;
+    t.true(explained.has(key(r)), `${key(r)} is folded under the root cause`);
+    t.is(r.causedBy, roots[0]?.key);
+  }
+  const first = o.human.split('\n').find((l) => /^✗ 1\./.test(l)) ?? '';
+  t.true(first.startsWith(`✗ 1.  ${host}: `), first);
+  t.regex(o.tap, new RegExp(`cause: ${roots[0]?.key.replace(/[.>]/g, (c) => `\\${c}`)}`));
 }
 
 const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
@@ -86,6 +130,7 @@ lab('service-order on lxd2: the tap is off the bridge and the log explains why',
     const so = result(o, 'service-order.vpn-after-bridge lxd2');
     t.regex(so.summary, /bridge did not exist/);
     t.true(so.hint?.fix?.some((f) => f.startsWith('ip link set peervpn0 master lxdbr0')) ?? false);
+    assertRootCause(t, o, 'service-order.vpn-after-bridge', 'lxd2');
   } finally {
     await labHeal(log);
   }
@@ -102,6 +147,7 @@ lab('overlay-not-bridged on lxd2: overlay.member fails, service order is not bla
       [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd2$/],
     );
     t.is(result(o, 'service-order.vpn-after-bridge lxd2').status, 'pass');
+    assertRootCause(t, o, 'overlay.member', 'lxd2');
   } finally {
     await labHeal(log);
   }
@@ -118,6 +164,7 @@ lab('peer-down on lxd3: its daemon is gone and the others name it as the missing
       [/^overlay\.(exists|peers) lxd3$/, /^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd3$/],
     );
     t.regex(result(o, 'overlay.peers lxd1').summary, /lxd3/);
+    assertRootCause(t, o, 'overlay.daemon', 'lxd3');
   } finally {
     await labHeal(log);
   }
@@ -129,6 +176,10 @@ lab('second-dhcp on lxd2: dhcp.single fails naming lxd2', async (t) => {
     const o = await lxdcheck();
     assertFailures(t, o, ['dhcp.single']);
     t.regex(result(o, 'dhcp.single').summary, /lxd2 also serves DHCP/);
+    t.deepEqual(
+      o.diagnosis.rootCauses.map((c) => [c.check, c.host]),
+      [['dhcp.single', 'lxd2']],
+    );
   } finally {
     await labHeal(log);
   }
@@ -140,6 +191,7 @@ lab('dns-down: no DHCP server and no DNS answers from any host', async (t) => {
     const o = await lxdcheck();
     assertFailures(t, o, ['dhcp.single', 'dns.answers lxd1', 'dns.answers lxd2', 'dns.answers lxd3']);
     t.regex(result(o, 'dhcp.single').summary, /no DHCP server runs on lxd1/);
+    assertRootCause(t, o, 'dhcp.single', 'lxd1');
   } finally {
     await labHeal(log);
   }
@@ -150,6 +202,10 @@ lab('route-missing on lxd3: routes.overlay fails on lxd3 only', async (t) => {
   try {
     const o = await lxdcheck();
     assertFailures(t, o, ['routes.overlay lxd3']);
+    t.deepEqual(
+      o.diagnosis.rootCauses.map((c) => [c.check, c.host]),
+      [['routes.overlay', 'lxd3']],
+    );
   } finally {
     await labHeal(log);
   }
@@ -166,6 +222,7 @@ lab('mtu on lxd2: bridge.mtu fails there and full-size frames from lxd2 are refu
       [/^mesh\.pmtu lxd\d->lxd2$/],
     );
     t.regex(result(o, 'mesh.pmtu lxd2->lxd1').summary, /largest that passes: 1400/);
+    assertRootCause(t, o, 'bridge.mtu', 'lxd2');
   } finally {
     await labHeal(log);
   }
@@ -183,6 +240,24 @@ lab('bridge-address-conflict on lxd3: both holders are named, lxd3 lost its own 
       [/^mesh\.(bridge|pmtu) lxd\d->lxd\d$/, /^dns\.answers lxd[23]$/],
     );
     t.regex(result(o, 'bridge.unique-address').summary, /172\.16\.0\.2 is held by lxd2 and lxd3/);
+    assertRootCause(t, o, 'bridge.address', 'lxd3');
+  } finally {
+    await labHeal(log);
+  }
+});
+
+lab('two faults on two hosts at once: two root causes, each on its host', async (t) => {
+  await labBreak('service-order', { host: 'lxd2' });
+  await labBreak('peer-down', { host: 'lxd3' });
+  try {
+    const o = await lxdcheck();
+    t.deepEqual(o.diagnosis.rootCauses.map((c) => [c.check, c.host]).sort(), [
+      ['overlay.daemon', 'lxd3'],
+      ['service-order.vpn-after-bridge', 'lxd2'],
+    ]);
+    const roots = new Set(o.diagnosis.rootCauses.map((c) => c.key));
+    for (const r of o.results.filter((x) => x.status === 'fail' || x.status === 'error'))
+      t.true(r.root === true || roots.has(r.causedBy ?? ''), `${key(r)} is tied to a root cause`);
   } finally {
     await labHeal(log);
   }
@@ -190,6 +265,7 @@ lab('bridge-address-conflict on lxd3: both holders are named, lxd3 lost its own 
 
 lab('after healing, the lab is healthy again', async (t) => {
   const o = await lxdcheck();
+  t.deepEqual(o.diagnosis.rootCauses, []);
   t.deepEqual(failing(o), []);
   t.is(o.code, 0);
 });

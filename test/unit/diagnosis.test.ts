@@ -66,6 +66,15 @@ const faults: [bundle: string, check: string, host: string | undefined][] = [
   ['nolxd-route-missing', 'routes.overlay', 'lxd3'],
   ['nolxd-bridge-address-conflict', 'bridge.address', 'lxd3'],
   ['nolxd-duplicate-name', 'containers.duplicate-name', undefined],
+  // With real LXD containers: container pings, names, leases and multicast fold under the host's fault too.
+  ['lxd-service-order', 'service-order.vpn-after-bridge', 'lxd2'],
+  ['lxd-peer-down', 'overlay.daemon', 'lxd3'],
+  ['lxd-overlay-not-bridged', 'overlay.member', 'lxd2'],
+  ['lxd-dns-down', 'dhcp.single', 'lxd1'],
+  ['lxd-mtu', 'bridge.mtu', 'lxd2'],
+  ['lxd-bridge-address-conflict', 'bridge.address', 'lxd3'],
+  ['lxd-duplicate-name', 'containers.duplicate-name', undefined],
+  ['lxd-multicast-blocked', 'multicast.containers', 'lxd2'],
 ];
 
 for (const [bundle, check, host] of faults) {
@@ -97,22 +106,23 @@ test('multicast blocked on a --no-lxd lab (no containers to probe): no failure, 
   t.deepEqual(diagnosis.rootCauses, []);
 });
 
-test('two faults on two hosts: two root causes, each folding only its own consequences', async (t) => {
-  const { results, diagnosis } = await replay('nolxd-two-faults');
-  const byHost = new Map(diagnosis.rootCauses.map((c) => [c.host, c]));
-  t.is(diagnosis.rootCauses.length, 2);
-  t.is(byHost.get('lxd2')?.check, 'service-order.vpn-after-bridge');
-  t.is(byHost.get('lxd3')?.check, 'overlay.daemon');
-  // What lxd3's root explains is about lxd3 (as subject, peer or a missing peer); likewise for lxd2.
-  for (const host of ['lxd2', 'lxd3']) {
-    const root = byHost.get(host)!;
-    for (const x of results.filter((x) => x.causedBy === root.key)) {
-      const about = [x.subject.host, x.subject.peer, ...(x.involves ?? [])];
-      t.true(about.includes(host), `${x.id} ${subjectLabel(x.subject)} blamed on ${host}`);
+for (const bundle of ['nolxd-two-faults', 'lxd-two-faults'])
+  test(`${bundle}: two faults on two hosts, two root causes, each folding only its own consequences`, async (t) => {
+    const { results, diagnosis } = await replay(bundle);
+    const byHost = new Map(diagnosis.rootCauses.map((c) => [c.host, c]));
+    t.is(diagnosis.rootCauses.length, 2);
+    t.is(byHost.get('lxd2')?.check, 'service-order.vpn-after-bridge');
+    t.is(byHost.get('lxd3')?.check, 'overlay.daemon');
+    // What lxd3's root explains is about lxd3 (as subject, peer or a missing peer); likewise for lxd2.
+    for (const host of ['lxd2', 'lxd3']) {
+      const root = byHost.get(host)!;
+      for (const x of results.filter((x) => x.causedBy === root.key)) {
+        const about = [x.subject.host, x.subject.peer, ...(x.involves ?? [])];
+        t.true(about.includes(host), `${x.id} ${subjectLabel(x.subject)} blamed on ${host}`);
+      }
     }
-  }
-  assertConsistent(t, results, diagnosis);
-});
+    assertConsistent(t, results, diagnosis);
+  });
 
 test('an unreachable host: its SSH failure is the root of everything that touches it', async (t) => {
   const { results, diagnosis } = await replay('nolxd-peer-down', (g) => {
