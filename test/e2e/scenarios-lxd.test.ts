@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { hostExec, labBreak, labHeal } from '../../src/lab/index.js';
 import { lxcArgv } from '../../src/lab/lxd.js';
-import type { CheckResult } from '../../src/model.js';
+import type { CheckResult, Diagnosis } from '../../src/model.js';
 import { subjectLabel } from '../../src/model.js';
 import { CLI, cli, labForFile, quietLog as log } from '../helpers/e2e.js';
 
@@ -21,7 +21,13 @@ const { lab, dir, inventoryFile } = await labForFile(
   'lxd',
 );
 
-async function doctor(...extra: string[]): Promise<{ code: number; results: CheckResult[] }> {
+interface Doc {
+  code: number;
+  results: CheckResult[];
+  diagnosis: Diagnosis;
+}
+
+async function doctor(...extra: string[]): Promise<Doc> {
   const json = join(dir, `r-${Date.now()}.json`);
   const r = await cli([
     'run',
@@ -33,10 +39,20 @@ async function doctor(...extra: string[]): Promise<{ code: number; results: Chec
     'tap',
     ...extra,
   ]);
-  return {
-    code: r.code,
-    results: (JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] }).results,
-  };
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[]; diagnosis: Diagnosis };
+  return { code: r.code, results: doc.results, diagnosis: doc.diagnosis };
+}
+
+/** Exactly one root cause, the fault's, and every container-level failure folded under it. */
+function assertOneRoot(t: import('ava').ExecutionContext, o: Doc, check: string, host: string | undefined) {
+  t.deepEqual(
+    o.diagnosis.rootCauses.map((c) => [c.check, c.host]),
+    [[check, host]],
+    o.diagnosis.rootCauses.map((c) => c.key).join(', '),
+  );
+  const root = o.diagnosis.rootCauses[0]?.key;
+  for (const r of o.results.filter((x) => x.status === 'fail' || x.status === 'error'))
+    t.true(r.root === true || r.causedBy === root, `${key(r)} folded under ${root}`);
 }
 
 const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
@@ -92,6 +108,7 @@ lab('duplicate-name: the check names both hosts and the address the name reaches
       /c1 exists on lxd1 and lxd2; c1\.lxd resolves to [\d.]+ \(c1@lxd2\), so c1@lxd1 is unreachable by name/,
     );
     t.true(dup?.hint?.fix?.some((f) => f.includes('lxc move c1')) ?? false);
+    assertOneRoot(t, o, 'containers.duplicate-name', undefined);
   } finally {
     await labHeal(log);
   }
@@ -105,6 +122,7 @@ lab('dns-down: by-name checks fail while by-address checks pass', async (t) => {
     const byIp = o.results.filter((r) => r.id === 'containers.ping-ip');
     t.true(byName.length > 0 && byName.every((r) => r.status === 'fail'));
     t.true(byIp.length > 0 && byIp.every((r) => r.status === 'pass'));
+    assertOneRoot(t, o, 'dhcp.single', 'lxd1');
   } finally {
     await labHeal(log);
   }
@@ -123,6 +141,7 @@ lab('multicast-blocked on lxd2: multicast to and from lxd2 fails while unicast p
     );
     t.true(others.every((r) => r.status === 'pass'));
     t.true(o.results.filter((r) => r.id === 'containers.ping-ip').every((r) => r.status === 'pass'));
+    assertOneRoot(t, o, 'multicast.containers', 'lxd2');
   } finally {
     await labHeal(log);
   }
@@ -137,6 +156,7 @@ lab('peer-down on lxd3: container pairs across lxd3 fail, the others pass', asyn
       const across3 = (r.subject.host === 'lxd3') !== (r.subject.peer === 'lxd3');
       t.is(r.status, across3 ? 'fail' : 'pass', key(r));
     }
+    assertOneRoot(t, o, 'overlay.daemon', 'lxd3');
   } finally {
     await labHeal(log);
   }
