@@ -273,6 +273,14 @@ tmuxTest(
       'matches test/snapshots/doctor-failed.txt (UPDATE_SNAPSHOTS=1 to refresh)',
     );
 
+    // e on the root cause unfolds what it explains; e again folds it.
+    tm.keys('e');
+    const unfolded = await tm.waitFor(/↳ /);
+    t.regex(unfolded, /↳ ✗ lxd1->lxd2 {2}lxd1 pings lxd2's bridge/);
+    t.regex(unfolded, /explains 1 other failure \(e: fold\)/);
+    tm.keys('e');
+    await tm.waitFor(/\(e: unfold\)/);
+
     // Enter opens it: expected, actual, the evidence and the hint.
     tm.keys('Enter');
     const details = await tm.waitFor(/How to fix/);

@@ -282,6 +282,11 @@ lab('post-reboot converges once the service-order fault is healed during the wai
   t.is(r.code, 0, r.stdout.slice(0, 2000));
   t.regex(r.stdout, /# round 1 .*failing \(.*overlay\.member lxd2/);
   t.regex(r.stdout, /# round \d+ after \d+ s: everything passes/);
+  // The wait's story: the root cause, when it was seen, and that it went away during the wait.
+  t.regex(
+    r.stdout,
+    /# root cause service-order\.vpn-after-bridge lxd2: first seen in round 1 \(\d+ s\), last in round \d+ \(\d+ s\), then healed by itself/,
+  );
 });
 
 lab(

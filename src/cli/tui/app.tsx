@@ -143,6 +143,7 @@ export function App({ runner, color, width, height, now = Date.now, tickMs = 100
       setDetailOffset(0);
       dispatch({ type: 'open' });
     } else if (input === 'f') dispatch({ type: 'toggle-failures' });
+    else if (input === 'e') dispatch({ type: 'toggle-expand' });
     else if (input === '?') dispatch({ type: 'help' });
     else if (key.escape) dispatch({ type: 'message', text: undefined });
     else if (input === 'r') {

@@ -172,8 +172,13 @@ export function verdict(state: TuiState): Seg {
   const roots = state.diagnosis?.rootCauses ?? [];
   if (roots.length > 0 && aborted === undefined) {
     const explained = roots.reduce((a, c) => a + c.explains.length, 0);
+    const rootHosts = new Set(roots.map((c) => c.host ?? null));
+    const at: string[] = [];
+    const hostN = [...rootHosts].filter((h) => h !== null).length;
+    if (hostN > 0) at.push(`on ${plural(hostN, 'host')}`);
+    if (rootHosts.has(null)) at.push('cluster-wide');
     return {
-      text: `✗ Found ${plural(roots.length, 'problem')}${explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : ''}${tail}`,
+      text: `✗ Found ${plural(roots.length, 'problem')} ${at.join(' and ')}${explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : ''}${tail}`,
       color: 'red',
     };
   }

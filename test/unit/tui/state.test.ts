@@ -204,7 +204,7 @@ test('with a diagnosis: root causes lead, consequences fold under them, e unfold
     ['p:overlay.member lxd2'],
     'the consequence is folded under its root',
   );
-  t.is(verdict(s).text, '✗ Found 1 problem, explaining 1 other failure');
+  t.is(verdict(s).text, '✗ Found 1 problem on 1 host, explaining 1 other failure');
   const body = bodyLines(s, { width: 79, spinnerFrame: 0, now: 0 }).map(lineText);
   t.true(
     body.some((l) => l.includes('explains 1 other failure (e: unfold)')),
