@@ -17,32 +17,52 @@ export function escapeGithubProperty(s: string): string {
   return escapeGithubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-/** One annotation line for a result, or null for results that need none (pass, skip). */
+/**
+ * One annotation line for a result, or null for results that need none (pass, skip).
+ * A failure the diagnosis explains by another is a notice naming its cause, so the
+ * pipeline page shows the root causes as the errors.
+ */
 export function githubAnnotation(result: CheckResult): string | null {
+  const failed = result.status === 'fail' || result.status === 'error';
   const level =
-    result.status === 'fail' || result.status === 'error'
-      ? 'error'
-      : result.status === 'warn'
-        ? 'warning'
-        : null;
+    failed && result.causedBy !== undefined
+      ? 'notice'
+      : failed
+        ? 'error'
+        : result.status === 'warn'
+          ? 'warning'
+          : null;
   if (!level) return null;
   const r = redactResult(result);
   const label = subjectLabel(r.subject);
   const title = cleanText(label ? `${r.id} ${label}` : r.id).replace(/\s+/g, ' ');
   const lines = [cleanText(r.summary).trim()];
   if (r.status === 'error') lines[0] = `error: ${lines[0]}`;
+  if (r.root) lines[0] = `root cause: ${lines[0]}`;
+  if (r.causedBy !== undefined) lines[0] = `explained by ${r.causedBy}: ${lines[0]}`;
   for (const f of r.hint?.fix ?? []) lines.push(`fix: ${cleanText(f)}`);
   return `::${level} title=${escapeGithubProperty(title)}::${escapeGithubData(lines.join('\n'))}\n`;
 }
 
 export function createGithubAnnotationsReporter(sink: Sink): Reporter {
   let stopped = false;
+  // Annotations wait for run-end, whose results know their causes; a run that dies flushes what it has.
+  let pending: CheckResult[] = [];
+  const flush = (list: readonly CheckResult[]) => {
+    for (const r of list) {
+      const line = githubAnnotation(r);
+      if (line) sink.write(line);
+    }
+    pending = [];
+  };
   return {
     onEvent(e: RunEvent) {
       if (e.type === 'result') {
-        const line = githubAnnotation(e.result);
-        if (line) sink.write(line);
-      } else if (e.type === 'bail-out' && !stopped) {
+        pending.push(e.result);
+      } else if (e.type === 'run-end') {
+        flush(e.results.length >= pending.length ? e.results : pending);
+      }
+      if (e.type === 'bail-out' && !stopped) {
         stopped = true;
         sink.write(`::error title=lxdcheck::${escapeGithubData(`bail out: ${cleanText(e.reason)}`)}\n`);
       } else if (e.type === 'run-end' && e.aborted && !stopped) {
@@ -51,6 +71,7 @@ export function createGithubAnnotationsReporter(sink: Sink): Reporter {
       }
     },
     async finish() {
+      flush(pending);
       await sink.end();
     },
   };
