@@ -279,7 +279,7 @@ export function renderMatrix(v: MapView): Html {
 export function renderHostTable(v: MapView, overlayType: string): Html {
   return h`<table class="hosts"><thead><tr><th>Host</th><th>Bridge</th><th>Role</th><th>Overlay daemon</th><th>Peers</th><th>Containers</th><th>State</th></tr></thead><tbody>${v.nodes.map(
     (n) =>
-      h`<tr class="${nodeClasses(n)}" data-host="${n.name}"><td><a href="#host-${n.index}">${n.name}</a></td><td>${n.bridgeAddress ?? '?'}</td><td>${n.dhcp ? 'DHCP + DNS' : ''}</td><td title="${n.daemon ? oneLine(n.daemon.summary) : ''}">${daemonText(n, overlayType)}</td><td>${n.peers ? `${n.peers.connected}/${n.peers.expected}` : '?'}</td><td>${n.containers.length ? n.containers.join(', ') : containersText(n)}</td><td>${[
+      h`<tr class="${nodeClasses(n)}" data-host="${n.name}"><td><a href="#host-${n.index}">${n.name}</a></td><td>${n.bridgeAddress ?? '?'}</td><td>${n.dhcp ? 'DHCP + DNS' : ''}</td><td title="${n.daemon ? oneLine(n.daemon.summary) : ''}">${daemonText(n, overlayType)}</td><td>${n.peers ? `${n.peers.connected}/${n.peers.expected}` : '?'}</td><td title="${n.containersListed ? oneLine(n.containersListed.summary) : ''}">${n.containers.length ? n.containers.join(', ') : containersText(n).replace(/^containers: /, '')}</td><td>${[
         nodeStateWord(n),
         n.roots.length ? `root cause ${n.roots.map((r) => `#${r}`).join(' ')}` : '',
         n.involvedIn.length ? `named by ${n.involvedIn.map((r) => `#${r}`).join(' ')}` : '',
