@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { readBundle } from '../../../src/bundle/index.js';
 import { allChecks } from '../../../src/checks/index.js';
+import type { GatherResult } from '../../../src/engine/gather.js';
 import { runChecks } from '../../../src/engine/run.js';
 import { readOnlyStages } from '../../../src/facts/stages.js';
 import { parseInventory } from '../../../src/inventory/load.js';
@@ -16,8 +17,13 @@ import { createMemorySink } from '../../../src/report/types.js';
 export const BUNDLES = join(import.meta.dirname, '../../../fixtures/bundles');
 
 /** The event stream of a recorded bundle judged offline (what `run --replay` emits). */
-export async function bundleEvents(name: string): Promise<RunEvent[]> {
+export async function bundleEvents(
+  name: string,
+  edit?: (g: Map<string, GatherResult>) => void,
+): Promise<RunEvent[]> {
   const b = readBundle(join(BUNDLES, name));
+  const gathers = new Map(b.gathers);
+  edit?.(gathers);
   const inventory = parseInventory(b.inventoryText, join(BUNDLES, name, 'inventory.yaml'));
   const events: RunEvent[] = [];
   await runChecks({
@@ -28,7 +34,7 @@ export async function bundleEvents(name: string): Promise<RunEvent[]> {
     strict: false,
     concurrency: 4,
     timeoutMs: 1000,
-    replay: new Map(b.gathers),
+    replay: gathers,
     emit: (e) => events.push(e),
   });
   return events;

@@ -170,6 +170,27 @@ for (const [bundle, key, host, cutOff] of faults) {
   });
 }
 
+test('an unreachable host is marked so on the map, with its SSH failure as root cause', async (t) => {
+  const html = await renderHtml(
+    await bundleEvents('nolxd-healthy', (g) => {
+      g.set('lxd3', {
+        host: 'lxd3',
+        reachable: false,
+        connectError: 'connect ETIMEDOUT 192.168.99.3:22',
+        connectErrorKind: 'timeout',
+        raw: {},
+        durationMs: 10000,
+      });
+    }),
+  );
+  t.deepEqual(rootKeys(html), ['ssh.reachable lxd3']);
+  const lxd3 = nodeClasses(html, 'lxd3');
+  t.true(lxd3.includes('unreachable'));
+  t.true(lxd3.includes('root'));
+  t.regex(nodeMarkup(html, 'lxd3'), />UNREACHABLE</);
+  t.false(nodeClasses(html, 'lxd1').includes('unreachable'));
+});
+
 test('mtu: the links from lxd2 drop full-size frames, labelled with the largest MTU that passes', async (t) => {
   const html = await page('nolxd-mtu');
   t.is(linkState(html, 'lxd1', 'lxd2'), 'mtu');
