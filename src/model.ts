@@ -112,7 +112,15 @@ export function exitCodeFor(results: readonly CheckResult[], strict: boolean): 0
 
 /** Events the engine emits; every reporter and the TUI subscribe to the same stream. */
 export type RunEvent =
-  | { type: 'run-start'; cluster: string; scenario: string; hosts: string[]; planned: PlannedCheck[] }
+  | {
+      type: 'run-start';
+      cluster: string;
+      scenario: string;
+      hosts: string[];
+      planned: PlannedCheck[];
+      /** The cluster as the inventory declares it (for views that draw it, e.g. the HTML map). */
+      topology?: Topology;
+    }
   | { type: 'host-gather-start'; host: string }
   | { type: 'host-gather-end'; host: string; ok: boolean; error?: string; durationMs: number }
   | { type: 'check-start'; key: string; id: string; subject: Subject }
@@ -126,6 +134,17 @@ export type RunEvent =
       aborted?: string;
       diagnosis?: Diagnosis;
     };
+
+/** The inventory's shape of the cluster, carried by run-start: names and addresses only, never credentials. */
+export interface Topology {
+  /** Base name of the inventory file ('' when built in memory). */
+  inventory: string;
+  bridge: string;
+  overlay: { type: string; interface: string };
+  /** The one host whose dnsmasq serves DHCP and DNS. */
+  dhcpHost: string;
+  hosts: { name: string; bridgeAddress: string; overlayAddress?: string }[];
+}
 
 /** One root cause: a failure that explains others, or that nothing else explains. */
 export interface RootCause {

@@ -45,10 +45,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-demo-'));
   const inventory = join(dir, 'lab.yaml');
-  const check = async (title: string) => {
-    say(`\n=== ${title}: lxdcheck run -i ${inventory}\n`);
+  // Each run also leaves a self-contained HTML report (the map, the diagnosis) to open in a browser.
+  const check = async (title: string, name: string) => {
+    const html = join(dir, name, 'report.html');
+    say(`\n=== ${title}: lxdcheck run -i ${inventory} --reporter human --reporter html:${html}\n`);
     const prepared = prepareRun(parseRunArgs(['-i', inventory]));
-    const reporters = createReporters([{ kind: 'human', path: null }], {
+    const page = { kind: 'html', path: html } as const;
+    const reporters = createReporters([{ kind: 'human', path: null }, page], {
       color: wantColor(false),
       verbose: false,
     });
@@ -60,13 +63,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
       say(`  ${l}`),
     );
     writeFileSync(inventory, labInventoryYaml(state));
-    const healthy = await check('a healthy cluster');
+    const healthy = await check('a healthy cluster', 'healthy');
     say(`\n=== breaking it: lxdcheck lab break ${v.fault}`);
     say(`  ${await labBreak(v.fault as FaultName)}`);
-    const broken = await check(`the same cluster with the ${v.fault} fault`);
+    const broken = await check(`the same cluster with the ${v.fault} fault`, 'broken');
     say('\n=== healing: lxdcheck lab heal');
     await labHeal((l) => say(`  ${l}`));
     say(`\nhealthy run exit ${healthy} (expected 0), faulty run exit ${broken} (expected 1)`);
+    say(`HTML reports: ${join(dir, 'healthy', 'report.html')} and ${join(dir, 'broken', 'report.html')}`);
     return healthy === 0 && broken === 1 ? 0 : 1;
   } finally {
     if (v.keep) say(`\nthe lab is still up; inventory: ${inventory}; tear down with: lxdcheck lab down`);

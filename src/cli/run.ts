@@ -68,8 +68,9 @@ Options:
   -s, --scenario NAME      ${scenarios.map((s) => s.name).join(' | ')} (default doctor)
       --only GLOB          run only matching checks (and what they need); repeatable: --only 'overlay.*'
       --skip GLOB          leave matching checks out; repeatable
-  -r, --reporter KIND[:FILE]  tap | json | junit | human | github; repeatable, one to stdout at most:
-                           --reporter tap --reporter junit:out.xml --reporter json:out.json
+  -r, --reporter KIND[:FILE]  tap | json | junit | human | github | html:FILE; repeatable, one to
+                           stdout at most: --reporter tap --reporter junit:out.xml --reporter json:out.json
+                           (html:FILE is a self-contained page: cluster map, diagnosis, every check)
   -o, --output FILE        write the default reporter to FILE instead of stdout
       --timeout DUR        bound on each host's gather command (default 30s)
       --connect-timeout DUR  bound on connecting to a host (default 10s)

@@ -4,6 +4,7 @@
  * and emit results in the stable display order as soon as they are final.
  */
 
+import { basename } from 'node:path';
 import { diagnoseRun } from '../diagnosis/index.js';
 import { buildHostFacts, type HostFacts } from '../facts/host-facts.js';
 import type { Section } from '../facts/script.js';
@@ -137,6 +138,17 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
     scenario: spec.scenario,
     hosts: inv.hosts.map((h) => h.name),
     planned: toPlanned(early, inv),
+    topology: {
+      inventory: basename(inv.file),
+      bridge: inv.cluster.bridge,
+      overlay: { type: inv.cluster.overlay.type, interface: inv.cluster.overlay.interface },
+      dhcpHost: inv.cluster.dhcp,
+      hosts: inv.hosts.map((h) => ({
+        name: h.name,
+        bridgeAddress: h.bridgeAddress,
+        ...(h.overlayAddress ? { overlayAddress: h.overlayAddress } : {}),
+      })),
+    },
   });
 
   const judgeAll = (instances: readonly Instance[]) => {

@@ -4,13 +4,14 @@
  * but only one may own stdout.
  */
 import { createGithubAnnotationsReporter } from './github.js';
+import { createHtmlReporter } from './html.js';
 import { createHumanReporter } from './human.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createTapReporter } from './tap.js';
 import { createFileSink, type Reporter, type Sink, stderrSink, stdoutSink } from './types.js';
 
-export const REPORTER_KINDS = ['tap', 'json', 'junit', 'human', 'github'] as const;
+export const REPORTER_KINDS = ['tap', 'json', 'junit', 'human', 'github', 'html'] as const;
 export type ReporterKind = (typeof REPORTER_KINDS)[number];
 
 export interface ReporterSpec {
@@ -53,6 +54,12 @@ export function parseReporterSpecs(specs: string[], defaults: { isTTY: boolean }
       );
     }
     const path = pathText === null || pathText === '-' ? null : pathText;
+    // A whole HTML document on a terminal or in a TAP pipe helps nobody: it is an artefact to open.
+    if (kindText === 'html' && path === null) {
+      throw new UsageError(
+        `--reporter ${JSON.stringify(raw)}: the html reporter writes a file, not stdout; use html:FILE (e.g. html:report.html)`,
+      );
+    }
     out.push({ kind: kindText, path });
   }
   const toStdout = out.filter((s) => s.path === null);
@@ -100,6 +107,10 @@ export function createReporters(specs: ReporterSpec[], opts: CreateReportersOpti
         return createJunitReporter(sink);
       case 'human':
         return createHumanReporter(sink, { color: s.path === null && opts.color, verbose: opts.verbose });
+      case 'html':
+        if (s.path === null)
+          throw new UsageError('the html reporter writes a file: use --reporter html:FILE');
+        return createHtmlReporter(sink);
       default:
         return createGithubAnnotationsReporter(sink);
     }
