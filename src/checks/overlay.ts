@@ -13,6 +13,7 @@ import type { HostFacts } from '../facts/host-facts.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
+import { peervpnExcessVerdict, peervpnPeersVerdict, peervpnRunState } from './peervpn.js';
 import {
   bridgePorts,
   ipv4Of,
@@ -265,8 +266,10 @@ export const overlayDaemon: CheckDef = {
       }),
     ];
     if (unitNote) evidence.push(sectionEvidence(f, 'systemd', { excerpt: unitNote }));
+    const pv = type === 'peervpn' ? peervpnRunState(f, inv) : null;
     if (procs.length === 0) {
-      return fail(`no ${DAEMON[type]} process on ${s.host}`, {
+      const how = pv?.kind === 'stopped' ? `: ${pv.how}` : '';
+      return fail(`no ${DAEMON[type]} process on ${s.host}${how}`, {
         expected: `a running ${DAEMON[type]}`,
         actual: unitNote ?? 'not in the process list',
         evidence: [
@@ -282,6 +285,15 @@ export const overlayDaemon: CheckDef = {
         },
       });
     }
+    if (pv?.kind === 'stale-log') {
+      return warn(
+        `${DAEMON[type]} runs on ${s.host}, but the log lxdcheck read ends in a shutdown (\`exit.\`): it is not the running daemon's log`,
+        {
+          evidence: [...evidence, sectionEvidence(f, 'overlay-log', { excerpt: f.vpnLog?.excerpt })],
+          hint: { fix: ['set overlay.logFile (or overlay.unit) in the inventory to where this daemon logs'] },
+        },
+      );
+    }
     if (
       unit?.['UnitFileState'] &&
       !['enabled', 'static', 'indirect', 'generated'].includes(unit['UnitFileState'])
@@ -294,8 +306,9 @@ export const overlayDaemon: CheckDef = {
         },
       );
     }
+    const age = pv?.kind === 'running' && pv.ageSeconds !== null ? `, up ${pv.ageSeconds} s` : '';
     return pass(
-      `${DAEMON[type]} runs (pid ${procs.map((p) => p.pid).join(', ')})${unitNote ? `; ${unitNote}` : ''}`,
+      `${DAEMON[type]} runs (pid ${procs.map((p) => p.pid).join(', ')}${age})${unitNote ? `; ${unitNote}` : ''}`,
     );
   },
 };
@@ -374,6 +387,16 @@ export const overlayPeers: CheckDef = {
         : inv.cluster.overlay.type === 'vxlan'
           ? 'overlay-fdb'
           : 'overlay-log';
+    const isPeervpn = inv.cluster.overlay.type === 'peervpn';
+    if (isPeervpn) {
+      // Stopped, starting, a stale log, or peers lost to a psk / networkname or a stopped peer.
+      const logEvidence = f.raw[section] ? [sectionEvidence(f, section, { excerpt: state?.excerpt })] : [];
+      const v = peervpnPeersVerdict(ctx, s.host ?? '', pingDown, [
+        ...logEvidence,
+        ...(f.mesh ? [sectionEvidence(f, 'mesh-ping')] : []),
+      ]);
+      if (v) return v;
+    }
     if (!state || state.connectedCount === null) {
       if (inv.cluster.overlay.type !== 'vxlan' && daemonProcesses(f, inv).length === 0 && f.processes) {
         return fail(`the ${inv.cluster.overlay.type} daemon is not running on ${s.host}: no peers`, {
@@ -434,6 +457,10 @@ export const overlayPeers: CheckDef = {
           },
         },
       );
+    }
+    if (state.connectedCount > expected && isPeervpn) {
+      // Sessions, not peers: a restarted peer counts twice for ~100 s.
+      return peervpnExcessVerdict(ctx, s.host ?? '', evidence);
     }
     if (state.connectedCount > expected) {
       return warn(
