@@ -6,8 +6,14 @@
  */
 import { type CheckDef, fail, pass, skip } from '../engine/check.js';
 import type { Evidence } from '../model.js';
-import { copyFix, networknameGroups, peervpnConfPath, pskGroups, type ValueGroups } from './peervpn.js';
-import { sectionEvidence } from './util.js';
+import {
+  copyFix,
+  networknameGroups,
+  peervpnConfPath,
+  pskEvidence,
+  pskGroups,
+  type ValueGroups,
+} from './peervpn.js';
 
 function describe(g: ValueGroups, show: (value: string) => string): string {
   return [...g.groups.entries()].map(([v, hosts]) => `${hosts.join(', ')}: ${show(v)}`).join('; ');
@@ -30,7 +36,8 @@ export const overlayPsk: CheckDef = {
     const evidence: Evidence[] = [];
     for (const h of inv.hosts) {
       const f = ctx.hosts.get(h.name);
-      if (f?.reachable && f.raw['overlay-psk']) evidence.push(sectionEvidence(f, 'overlay-psk'));
+      const e = f?.reachable ? pskEvidence(f) : null;
+      if (e) evidence.push(e);
     }
     const psk = pskGroups(ctx);
     const names = networknameGroups(ctx);

@@ -77,7 +77,11 @@ function ageOf(f: HostFacts, inv: Inventory): number | null {
 
 export function peervpnRunState(f: HostFacts, inv: Inventory): PeervpnRunState {
   const log = f.peervpn?.log ?? null;
-  const pids = f.peervpn?.running?.map((r) => r.pid) ?? pidsFromPs(f);
+  // Either process source may see it (ps -C matches the process name, the ps list also argv[0]).
+  const fromAge = f.peervpn?.running?.map((r) => r.pid) ?? null;
+  const fromPs = pidsFromPs(f);
+  const pids =
+    fromAge === null && fromPs === null ? null : [...new Set([...(fromAge ?? []), ...(fromPs ?? [])])];
   const ended = Boolean(log && (log.stopped || log.errors.length > 0));
   if (pids === null) {
     const active = unitOf(f, inv)?.['ActiveState'];
@@ -103,6 +107,22 @@ function starting(f: HostFacts, state: PeervpnRunState): number | 'by-log' | nul
 }
 
 // ---------------------------------------------------------------- psk and networkname
+
+/** A host's fingerprint as evidence: its one output line, not the long fingerprinting program (a recording keeps that). */
+export function pskEvidence(f: HostFacts): Evidence | null {
+  const r = f.raw['overlay-psk'];
+  if (!r) return null;
+  return {
+    host: f.host,
+    exitCode: r.exitCode,
+    excerpt:
+      [r.stdout, r.stderr]
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .join('\n') || '(no output)',
+    note: 'keyed fingerprint (HMAC-SHA256 with this run’s random key) of the psk, computed on the host',
+  };
+}
 
 export interface ValueGroups {
   /** Hosts by compared value (a fingerprint, `none`, or a networkname). */
@@ -228,12 +248,11 @@ function isolated(ctx: JudgeContext, host: string): boolean {
   if (!f?.reachable || !f.peervpn?.log) return false;
   const state = peervpnRunState(f, ctx.inventory);
   const log = f.peervpn.log;
-  return (
-    state.kind === 'running' &&
-    starting(f, state) === null &&
-    log.peerCount === 0 &&
-    log.resolveFailures.length === 0
-  );
+  // With no process list, a log past its first re-resolve (~31 s) that has not ended is a running daemon.
+  const running =
+    (state.kind === 'running' && starting(f, state) === null) ||
+    (state.kind === 'unknown' && (log.lastUptime ?? 0) > 31);
+  return running && log.peerCount === 0 && log.resolveFailures.length === 0;
 }
 
 /** Others (not `host`) whose own logs say they are connected to somebody: the L2 works without `host`. */
@@ -325,8 +344,8 @@ export function peervpnPeersVerdict(
   const others = otherHosts(inv, host).map((h) => h.name);
   const cause = configCause(ctx, host, lacking.length > 0 ? lacking : others);
   const fingerprintEvidence = [f, ...lacking.map((n) => ctx.hosts.get(n))]
-    .filter((x): x is HostFacts => Boolean(x?.raw['overlay-psk']))
-    .map((x) => sectionEvidence(x, 'overlay-psk'));
+    .map((x) => (x ? pskEvidence(x) : null))
+    .filter((e): e is Evidence => e !== null);
   const summaryHead = short
     ? `${host}: ${count} of ${expected} peers connected`
     : `${host}: the VPN reports ${count} peers, but ${lacking.join(', ')} ${lacking.length === 1 ? 'does' : 'do'} not answer pings`;

@@ -137,7 +137,7 @@ export function peervpnPskSection(conf: string, runKey: string): Section {
   const shell = [
     `f=${q(conf)}`,
     'if [ ! -r "$f" ]; then echo "lxdcheck: cannot read $f" >&2; exit 3; fi',
-    `if command -v python3 >/dev/null 2>&1; then LXDCHECK_KEY="$LXDCHECK_INPUT" python3 -c ${q(PSK_HMAC_PY)} "$f" 2>/dev/null; r=$?; [ $r -ne 0 ] && echo "lxdcheck: python3 could not fingerprint the psk (exit $r)" >&2; exit $r; fi`,
+    `if command -v python3 >/dev/null 2>&1; then LXDCHECK_KEY="$LXDCHECK_INPUT" python3 -c ${q(PSK_HMAC_PY)} "$f" 2>/dev/null; r=$?; [ $r -ne 0 ] && echo "lxdcheck: python3 failed (exit $r) to fingerprint the psk" >&2; exit $r; fi`,
     `if ! command -v openssl >/dev/null 2>&1; then echo 'lxdcheck: neither python3 nor openssl to fingerprint the psk' >&2; exit 127; fi`,
     `v=$(tr '\\000\\r' '##' < "$f" | awk ${q(PSK_AWK)}); r=$?`,
     'if [ $r -eq 5 ]; then echo psk-none; exit 0; fi',

@@ -466,3 +466,12 @@ test('healthy baseline (real): every peervpn check passes', (t) => {
   }
   t.is(overlayPsk.judge({}, ctx).status, 'pass');
 });
+
+test('one process source missing the daemon is not enough to call it stopped (ps list shows it, ps -C does not)', (t) => {
+  const raw = healthy(1, { 'overlay-age': NO_DAEMON_AGE });
+  const ctx = context(pv, [hostFacts(pv, 'lxd1', raw)]);
+  t.is(overlayPeers.judge({ host: 'lxd1' }, ctx).status, 'pass');
+  t.is(overlayDaemon.judge({ host: 'lxd1' }, ctx).status, 'pass');
+  const none = context(pv, [hostFacts(pv, 'lxd1', { ...raw, ps: PS_NONE })]);
+  t.is(overlayPeers.judge({ host: 'lxd1' }, none).status, 'fail');
+});
