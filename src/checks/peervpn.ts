@@ -377,6 +377,22 @@ export function peervpnPeersVerdict(
       },
     );
   }
+  // A lacking peer that (re)started moments ago is still connecting: look again, do not blame it yet.
+  const connecting = lacking
+    .map((n) => ({ n, f: ctx.hosts.get(n) }))
+    .filter((x) => x.f?.reachable && x.f.peervpn)
+    .map((x) => ({ n: x.n, s: peervpnRunState(x.f!, inv), f: x.f! }))
+    .filter((x) => starting(x.f, x.s) !== null)
+    .map(
+      (x) =>
+        `${x.n} (started ${x.s.kind === 'running' && x.s.ageSeconds !== null ? `${x.s.ageSeconds} s ago` : 'moments ago'})`,
+    );
+  if (connecting.length === lacking.length && connecting.length > 0) {
+    return warn(
+      `${summaryHead}: peervpn on ${connecting.join(', ')} is still connecting (a restarted host reconnects within ~25 s): run lxdcheck again in half a minute`,
+      { evidence },
+    );
+  }
   // No fingerprints to tell: the other hosts' own view. A host at 0 peers whose initpeers resolve while
   // the rest are connected to each other is the odd one out: its psk / networkname or its UDP port.
   const conf = peervpnConfPath(inv);

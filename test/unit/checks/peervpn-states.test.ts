@@ -475,3 +475,12 @@ test('one process source missing the daemon is not enough to call it stopped (ps
   const none = context(pv, [hostFacts(pv, 'lxd1', { ...raw, ps: PS_NONE })]);
   t.is(overlayPeers.judge({ host: 'lxd1' }, none).status, 'fail');
 });
+
+test('a peer that restarted seconds ago and does not answer yet is still connecting: warn, not blamed', (t) => {
+  const h1 = healthy(1, { 'mesh-ping': fanOut([OK(1, 2), DOWN(3)]) });
+  const h3 = healthy(3, { 'overlay-log': section(`text:${STARTING}`), 'overlay-age': age(6) });
+  const ctx = context(pv, [hostFacts(pv, 'lxd1', h1), hostFacts(pv, 'lxd3', h3)]);
+  const v = overlayPeers.judge({ host: 'lxd1' }, ctx);
+  t.is(v.status, 'warn');
+  t.regex(v.summary, /peervpn on lxd3 \(started 6 s ago\) is still connecting/);
+});
