@@ -346,9 +346,12 @@ export function peervpnPeersVerdict(
   const fingerprintEvidence = [f, ...lacking.map((n) => ctx.hosts.get(n))]
     .map((x) => (x ? pskEvidence(x) : null))
     .filter((e): e is Evidence => e !== null);
+  const answer = `${lacking.join(', ')} ${lacking.length === 1 ? 'does' : 'do'} not answer pings`;
   const summaryHead = short
     ? `${host}: ${count} of ${expected} peers connected`
-    : `${host}: the VPN reports ${count} peers, but ${lacking.join(', ')} ${lacking.length === 1 ? 'does' : 'do'} not answer pings`;
+    : count === null
+      ? `${host}: no peer count in its peervpn log, and ${answer}`
+      : `${host}: the VPN reports ${count} peers, but ${answer}`;
   if (cause) {
     return fail(`${summaryHead}: ${cause.summary}`, {
       expected: `${expected} peers`,
