@@ -32,6 +32,7 @@ import {
   overlayPeers,
   overlayPortAddresses,
 } from './overlay.js';
+import { overlayPsk } from './overlay-psk.js';
 import { routesCluster, routesConflict, routesDefault, routesOverlay } from './routes.js';
 import { serviceOrder } from './service-order.js';
 import { sshReachable } from './ssh.js';
@@ -56,6 +57,7 @@ export const hostChecks: CheckDef[] = [
   dhcpConfig,
   bridgeUniqueAddress,
   overlayPortAddresses,
+  overlayPsk,
   dhcpSingle,
   meshBridge,
   meshOverlay,

@@ -7,12 +7,14 @@ import {
   type JudgeContext,
   pass,
   skip,
+  type Verdict,
   warn,
 } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence, ResultRef } from '../model.js';
+import { peervpnExcessVerdict, peervpnPeersVerdict, peervpnRunState } from './peervpn.js';
 import {
   bridgePorts,
   ipv4Of,
@@ -291,8 +293,10 @@ export const overlayDaemon: CheckDef = {
       }),
     ];
     if (unitNote) evidence.push(sectionEvidence(f, 'systemd', { excerpt: unitNote }));
+    const pv = type === 'peervpn' ? peervpnRunState(f, inv) : null;
     if (procs.length === 0) {
-      return fail(`no ${DAEMON[type]} process on ${s.host}`, {
+      const how = pv?.kind === 'stopped' ? `: ${pv.how}` : '';
+      return fail(`no ${DAEMON[type]} process on ${s.host}${how}`, {
         expected: `a running ${DAEMON[type]}`,
         actual: unitNote ?? 'not in the process list',
         evidence: [
@@ -308,6 +312,15 @@ export const overlayDaemon: CheckDef = {
         },
       });
     }
+    if (pv?.kind === 'stale-log') {
+      return warn(
+        `${DAEMON[type]} runs on ${s.host}, but the log lxdcheck read ends in a shutdown (\`exit.\`): it is not the running daemon's log`,
+        {
+          evidence: [...evidence, sectionEvidence(f, 'overlay-log', { excerpt: f.vpnLog?.excerpt })],
+          hint: { fix: ['set overlay.logFile (or overlay.unit) in the inventory to where this daemon logs'] },
+        },
+      );
+    }
     if (
       unit?.['UnitFileState'] &&
       !['enabled', 'static', 'indirect', 'generated'].includes(unit['UnitFileState'])
@@ -320,8 +333,9 @@ export const overlayDaemon: CheckDef = {
         },
       );
     }
+    const age = pv?.kind === 'running' && pv.ageSeconds !== null ? `, up ${pv.ageSeconds} s` : '';
     return pass(
-      `${DAEMON[type]} runs (pid ${procs.map((p) => p.pid).join(', ')})${unitNote ? `; ${unitNote}` : ''}`,
+      `${DAEMON[type]} runs (pid ${procs.map((p) => p.pid).join(', ')}${age})${unitNote ? `; ${unitNote}` : ''}`,
     );
   },
 };
@@ -386,6 +400,23 @@ export function localCause(ctx: JudgeContext, host: string): LocalCause | null {
   return null;
 }
 
+/**
+ * The data the diagnosis reads, added to a verdict judged elsewhere (peervpn's
+ * states): the peers it is about, the count, and whether this host itself is
+ * cut off (it reaches none of the others).
+ */
+function withPeerData(v: Verdict, f: HostFacts, inv: Inventory, pingDown: string[]): Verdict {
+  if (v.status === 'pass' || v.status === 'skip') return v;
+  const expected = inv.hosts.length - 1;
+  const count = f.peervpn?.log?.peerCount ?? f.overlayPeers?.connectedCount ?? null;
+  const isolated = expected > 0 && (pingDown.length === expected || (count === 0 && pingDown.length > 0));
+  return {
+    ...v,
+    ...(count !== null ? { metrics: { peersConnected: count, peersExpected: expected } } : {}),
+    ...(isolated ? { breaks: ['l2' as const] } : { involves: pingDown }),
+  };
+}
+
 /** Map names/addresses the VPN reports to inventory host names where possible. */
 function hostNameFor(inv: Inventory, key: string): string {
   const h = inv.hosts.find(
@@ -419,6 +450,16 @@ export const overlayPeers: CheckDef = {
         : inv.cluster.overlay.type === 'vxlan'
           ? 'overlay-fdb'
           : 'overlay-log';
+    const isPeervpn = inv.cluster.overlay.type === 'peervpn';
+    if (isPeervpn) {
+      // Stopped, starting, a stale log, or peers lost to a psk / networkname or a stopped peer.
+      const logEvidence = f.raw[section] ? [sectionEvidence(f, section, { excerpt: state?.excerpt })] : [];
+      const v = peervpnPeersVerdict(ctx, s.host ?? '', pingDown, [
+        ...logEvidence,
+        ...(f.mesh ? [sectionEvidence(f, 'mesh-ping')] : []),
+      ]);
+      if (v) return withPeerData(v, f, inv, pingDown);
+    }
     if (!state || state.connectedCount === null) {
       if (inv.cluster.overlay.type !== 'vxlan' && daemonProcesses(f, inv).length === 0 && f.processes) {
         return fail(`the ${inv.cluster.overlay.type} daemon is not running on ${s.host}: no peers`, {
@@ -486,6 +527,10 @@ export const overlayPeers: CheckDef = {
           },
         },
       );
+    }
+    if (state.connectedCount > expected && isPeervpn) {
+      // Sessions, not peers: a restarted peer counts twice for ~100 s.
+      return peervpnExcessVerdict(ctx, s.host ?? '', evidence);
     }
     if (state.connectedCount > expected) {
       return warn(

@@ -123,6 +123,24 @@ export const serviceOrder: CheckDef = {
         },
       );
     }
+    // Latent: the running instance's up-script failed (the bridge did not exist yet), and the tap
+    // was put on the bridge by hand since. It works until the VPN restarts before the bridge again.
+    const failedLine =
+      f.vpnLog?.upcmdErrors.find((l) => /does not exist/i.test(l)) ?? 'the bridge did not exist';
+    if (f.vpnLog?.bridgeMissing && o.ordered !== true) {
+      return warn(
+        `${overlay.interface} is on ${bridge} now, but the running VPN's up-script failed when it started (\`${failedLine}\`): the tap was added by hand, and the next reboot may leave it off the bridge again`,
+        {
+          expected: `${o.vpnUnit} started after ${bridge} exists, its up-script adding ${overlay.interface}`,
+          actual: [`up-script: ${failedLine}`, ...o.notes].join('; '),
+          evidence,
+          hint: {
+            why: 'It works now only because someone added the tap by hand; the up-script runs once per start and is never retried.',
+            fix: fixForGood,
+          },
+        },
+      );
+    }
     if (o.ordered === false && overlay.type !== 'vxlan' && !f.lxdNetwork?.managed) {
       return warn(
         `${overlay.interface} is on ${bridge} now, but nothing orders ${o.vpnUnit} after the bridge: the next reboot may break it`,
@@ -136,7 +154,7 @@ export const serviceOrder: CheckDef = {
     }
     return pass(
       o.ordered
-        ? `${o.vpnUnit} is ordered after the bridge`
+        ? `${o.vpnUnit} is ordered after the bridge${f.vpnLog?.bridgeMissing ? ` (the running instance's up-script failed before that order was set: \`${failedLine}\`; restart it once to confirm)` : ''}`
         : `${overlay.interface} is on ${bridge}; ${o.notes[0] ?? 'start order is fine'}`,
     );
   },

@@ -3,7 +3,7 @@
  * transport. Never throws: an unreachable host or a hung command becomes
  * facts that say so.
  */
-import { buildScript, newMarker, type Section, splitSections } from '../facts/script.js';
+import { buildScript, newMarker, type Section, scriptInput, splitSections } from '../facts/script.js';
 import type { RawOutput } from '../facts/types.js';
 import { type Transport, TransportError } from '../transport/types.js';
 
@@ -62,10 +62,15 @@ async function runGroup(
   if (sections.length === 0) return { raw: {} };
   const marker = newMarker();
   const script = buildScript(sections, marker);
+  const stdin = scriptInput(sections);
   try {
     const r = await transport.exec(
       { script },
-      { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
+      {
+        timeoutMs: opts.timeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(stdin !== undefined ? { stdin } : {}),
+      },
     );
     const raw = splitSections(sections, r.stdout, r.stderr, marker, r.timedOut);
     let execError: string | undefined;

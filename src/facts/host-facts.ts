@@ -14,7 +14,16 @@ import { parseLeases } from './parsers/dnsmasq.js';
 import { parseIpAddrJson, parseIpLinkJson, parseIpRouteJson } from './parsers/ip.js';
 import { parseLxcList, parseLxcNetworkShow } from './parsers/lxc.js';
 import { parseLxdBridgeDefaults } from './parsers/lxdbridge.js';
-import { parsePeervpnConfig, parsePeervpnLog, peervpnPeerState } from './parsers/peervpn.js';
+import {
+  type PeervpnLog,
+  type PskFingerprint,
+  parsePeervpnAges,
+  parsePeervpnConfig,
+  parsePeervpnLog,
+  parsePskFingerprint,
+  peervpnPeerState,
+  peervpnStarts,
+} from './parsers/peervpn.js';
 import { parseFpingSummary, parsePing } from './parsers/ping.js';
 import { findDnsmasqInstances, parseProcesses } from './parsers/ps.js';
 import { parseSs } from './parsers/ss.js';
@@ -65,6 +74,18 @@ export interface VpnLogFacts {
   excerpt: string;
 }
 
+/** What lxdcheck knows about the peervpn daemon on a host (overlay type peervpn only). */
+export interface PeervpnFacts {
+  /** The current instance's log (after the last `PeerVPN v` banner); null when unreadable. */
+  log: PeervpnLog | null;
+  /** Start banners in the log read: more than one means it restarted within the log's window. */
+  starts: number;
+  /** Running daemons with their age (ps etimes); null when that could not be read. */
+  running: { pid: number; ageSeconds: number }[] | null;
+  /** The keyed psk fingerprint of this run; null when none was taken (no run key, or a recording without it). */
+  psk: PskFingerprint | null;
+}
+
 export interface HostFacts {
   host: string;
   reachable: boolean;
@@ -90,6 +111,7 @@ export interface HostFacts {
   overlayPeers: OverlayPeerState | null;
   vpnLog: VpnLogFacts | null;
   peervpnConfig: PeervpnConfig | null;
+  peervpn: PeervpnFacts | null;
   /** systemd units by Id; null when systemd is not PID 1 here. */
   units: Map<string, Record<string, string>> | null;
   leases: { file: string; leases: Lease[] }[];
@@ -197,7 +219,12 @@ function overlayFacts(
   inv: Inventory,
   host: HostSpec,
   raw: Record<string, RawOutput>,
-): { peers: OverlayPeerState | null; log: VpnLogFacts | null; config: PeervpnConfig | null } {
+): {
+  peers: OverlayPeerState | null;
+  log: VpnLogFacts | null;
+  config: PeervpnConfig | null;
+  peervpn?: PeervpnFacts;
+} {
   const type = inv.cluster.overlay.type;
   if (type === 'peervpn') {
     const fullLog = okOutput(raw, 'overlay-log');
@@ -215,6 +242,18 @@ function overlayFacts(
           }
         : null,
       config: conf !== null ? parsePeervpnConfig(conf) : null,
+      peervpn: {
+        log,
+        starts: fullLog !== null ? peervpnStarts(fullLog) : 0,
+        running: peervpnRunning(raw['overlay-age']),
+        psk: raw['overlay-psk']
+          ? parsePskFingerprint(
+              raw['overlay-psk'].stdout,
+              raw['overlay-psk'].exitCode,
+              raw['overlay-psk'].stderr,
+            )
+          : null,
+      },
     };
   }
   if (type === 'tinc') {
@@ -247,6 +286,14 @@ function overlayFacts(
     log: null,
     config: null,
   };
+}
+
+/** `ps -C peervpn` exits 1 with no output when no such process runs; anything else unexpected is unknown. */
+function peervpnRunning(r: RawOutput | undefined): PeervpnFacts['running'] {
+  if (!r) return null;
+  if (r.exitCode === 0) return parsePeervpnAges(r.stdout);
+  if (r.exitCode === 1 && r.stdout.trim() === '' && r.stderr.trim() === '') return [];
+  return null;
 }
 
 function lxdClient(r: RawOutput | undefined): 'lxc' | 'incus' | null {
@@ -313,6 +360,7 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     overlayPeers: overlay.peers,
     vpnLog: overlay.log,
     peervpnConfig: overlay.config,
+    peervpn: overlay.peervpn ?? null,
     units,
     leases: leasesRaw
       ? splitHeadedFiles(leasesRaw.stdout).map((f) => ({ file: f.file, leases: parseLeases(f.content) }))

@@ -24,6 +24,13 @@ export interface Section {
    * the host's one connection (e.g. one `lxc exec` per container).
    */
   group?: string;
+  /**
+   * One line handed to this section on the compound command's stdin, read
+   * into the shell variable LXDCHECK_INPUT just before it runs (e.g. the
+   * per-run key of a keyed fingerprint). It is never part of any shell text,
+   * so it stays out of the host's process list, the recording and reports.
+   */
+  input?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -47,9 +54,21 @@ export function buildScript(sections: readonly Section[], marker: string): strin
     if (!NAME.test(s.name)) throw new Error(`bad section name ${s.name}`);
     // A subshell, so an `exit` inside a compound fragment ends only that section.
     const body = s.wrapTimeout === false ? `( ${s.shell} )` : `lxdcheck_t ${s.timeoutSeconds} ${s.shell}`;
+    if (s.input !== undefined) {
+      if (/[\r\n]/.test(s.input)) throw new Error(`section ${s.name}: input must be one line`);
+      // Inputs arrive on stdin one line per section, in script order (see scriptInput).
+      lines.push("IFS= read -r LXDCHECK_INPUT || LXDCHECK_INPUT=''");
+    }
     lines.push(`lxdcheck_begin ${s.name}; ${body} </dev/null; lxdcheck_end ${s.name} $?`);
+    if (s.input !== undefined) lines.push('LXDCHECK_INPUT=');
   }
   return lines.join('\n');
+}
+
+/** What the compound command must get on stdin: the sections' inputs, one line each; undefined when none has one. */
+export function scriptInput(sections: readonly Section[]): string | undefined {
+  const lines = sections.filter((s) => s.input !== undefined).map((s) => `${s.input}\n`);
+  return lines.length > 0 ? lines.join('') : undefined;
 }
 
 interface Frame {

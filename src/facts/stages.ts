@@ -5,6 +5,7 @@
  * where); stage three is the multicast mesh, which needs to know which
  * containers have python3.
  */
+import { randomBytes } from 'node:crypto';
 import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
@@ -43,9 +44,20 @@ export interface StageOptions {
   /** Targets per container (see containers.targetsFor). */
   sample?: number;
   multicast?: MulticastOptions;
+  /** The run's key for keyed fingerprints (sections.ts SectionOptions.runKey); fresh when absent. */
+  runKey?: string;
 }
 
-export const hostStage: Stage = { name: 'host', sections: (inv, host) => hostSections(inv, host) };
+/** 256 random bits as hex: the key of one run's fingerprints, never written anywhere. */
+export function newRunKey(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Stage one, with one key for every host of the run (so their fingerprints compare). */
+export function hostStage(o: StageOptions = {}): Stage {
+  const runKey = o.runKey ?? newRunKey();
+  return { name: 'host', sections: (inv, host) => hostSections(inv, host, { runKey }) };
+}
 
 /** Stage two: DNS from every host, and every running container's view from the inside. */
 export function probeStage(o: StageOptions = {}): Stage {
@@ -84,5 +96,5 @@ export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
 }
 
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
-  return [hostStage, probeStage(o), multicastStage(o.multicast)];
+  return [hostStage(o), probeStage(o), multicastStage(o.multicast)];
 }

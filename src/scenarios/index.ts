@@ -59,14 +59,14 @@ export const scenarios: Scenario[] = [
     summary:
       'after hosts restart: re-run host and overlay checks until they pass or --wait runs out, then explain service order',
     include: ['ssh.*', 'bridge.*', 'overlay.*', 'routes.*', 'service-order.*', 'dhcp.*', 'dns.*', 'mesh.*'],
-    stages: (o) => [hostStage, probeStage(o)],
+    stages: (o) => [hostStage(o), probeStage(o)],
     converge: true,
   },
   {
     name: 'duplicate-names',
     summary: 'only the duplicate-name and DNS-truth checks, for a quick answer',
     include: ['containers.duplicate-name', 'containers.dns'],
-    stages: (o) => [hostStage, probeStage(o)],
+    stages: (o) => [hostStage(o), probeStage(o)],
   },
   {
     name: 'migration',

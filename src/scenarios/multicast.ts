@@ -82,7 +82,7 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
   const look = await runChecks({
     ...spec,
     checks: [],
-    stages: [hostStage, probeStage()],
+    stages: [hostStage(), probeStage()],
     emit: () => undefined,
   });
   const lacking = inv.hosts.filter(

@@ -247,3 +247,18 @@ test('the one dnsmasq down explains DNS failures on every host, and a warning is
   t.is(diagnosis.rootCauses[0]?.explains.length, 4);
   t.is(annotated.find((x) => x.subject.host === 'h3')?.causedBy, 'dhcp.single');
 });
+
+test('a psk that differs on one host: overlay.psk is the one root, on that host, and explains its peers and pings', (t) => {
+  const results = [
+    r('overlay.psk', {}, 'fail', { involves: ['h3'], hint: { fix: ['copy the psk line from h1'] } }),
+    r('overlay.peers', { host: 'h3' }, 'fail', { breaks: ['l2'] }),
+    r('overlay.peers', { host: 'h1' }, 'fail', { involves: ['h3'] }),
+    r('overlay.peers', { host: 'h2' }, 'fail', { involves: ['h3'] }),
+    ...pairs('mesh.bridge', (a, b) => a === 'h3' || b === 'h3'),
+  ];
+  const { diagnosis } = diagnoseRun(results, inv, allChecks);
+  t.deepEqual(
+    diagnosis.rootCauses.map((c) => [c.check, c.host, c.explains.length]),
+    [['overlay.psk', 'h3', 9]],
+  );
+});

@@ -12,7 +12,11 @@ export interface PeervpnLog {
   peerCountUptime?: number;
   /** Uptime (s) of the last `[N]` line of any kind. */
   lastUptime?: number;
-  /** The upcmd's brctl said `bridge X does not exist!`: the tap is not on the bridge. */
+  /**
+   * The upcmd found no bridge: brctl's `bridge X does not exist!` or ip's
+   * `Error: argument "X" is wrong: Device does not exist`. The tap was not
+   * put on the bridge then (it may have been added by hand since).
+   */
   bridgeMissing: boolean;
   /** Lines the upcmd printed (it runs right after the TAP device opens and only prints on trouble). */
   upcmdErrors: string[];
@@ -20,6 +24,15 @@ export interface PeervpnLog {
   warnings: string[];
   /** `host:port` of initpeers whose resolution failed. */
   resolveFailures: string[];
+  /** Every `[N] M peers connected.` line in order (the count is printed only when it changes). */
+  counts: { uptime: number; count: number }[];
+  /** `main loop left.` / `exit.` were printed: the daemon shut down (SIGTERM); its counts are history. */
+  stopped: boolean;
+  /** `error: <msg>` lines: peervpn prints them right before it exits (e.g. a config parse error). */
+  errors: string[];
+  /** `Network ID: <hex>`: derived from networkname (not the psk); peers must share it. */
+  networkId?: string;
+  clientId?: string;
 }
 
 /** A row of the console `p` table. Numbers are hex in the table and decoded here. */
@@ -56,6 +69,9 @@ export function parsePeervpnLog(text: string): PeervpnLog {
     upcmdErrors: [],
     warnings: [],
     resolveFailures: [],
+    counts: [],
+    stopped: false,
+    errors: [],
   };
   let inTapSection = false;
   let pendingResolve: string | null = null;
@@ -68,6 +84,12 @@ export function parsePeervpnLog(text: string): PeervpnLog {
     else if (trimmed === 'preparing P2P engine...') inTapSection = false;
     else if (inTapSection && !isOwnTapLine(trimmed)) log.upcmdErrors.push(trimmed);
     if (/^bridge \S+ does not exist!?$/.test(trimmed)) log.bridgeMissing = true;
+    if (/^Error: argument "[^"]+" is wrong: Device does not exist/.test(trimmed)) log.bridgeMissing = true;
+    if (trimmed === 'main loop left.' || trimmed === 'exit.') log.stopped = true;
+    const error = /^error: (.*)$/.exec(trimmed);
+    if (error) log.errors.push(error[1]!);
+    const id = /^(Network|Client) ID:\s+([0-9A-Fa-f]+)$/.exec(trimmed);
+    if (id) log[id[1] === 'Network' ? 'networkId' : 'clientId'] = id[2]!;
 
     const uptime = UPTIME_PREFIX.exec(trimmed);
     if (uptime) log.lastUptime = Number(uptime[1]);
@@ -75,6 +97,7 @@ export function parsePeervpnLog(text: string): PeervpnLog {
     if (count) {
       log.peerCountUptime = Number(count[1]);
       log.peerCount = Number(count[2]);
+      log.counts.push({ uptime: log.peerCountUptime, count: log.peerCount });
     }
     const warning = /^\[\d+\] warning: (.*)$/.exec(trimmed);
     if (warning) log.warnings.push(warning[1]!);
@@ -111,6 +134,40 @@ export function peervpnPeerState(logOrText: PeervpnLog | string): OverlayPeerSta
     state.ageSeconds = log.lastUptime - log.peerCountUptime;
   }
   return state;
+}
+
+/** Start banners (`PeerVPN v0.044`) in a log: more than one means the daemon restarted within it. */
+export function peervpnStarts(text: string): number {
+  return (text.match(/^PeerVPN v\S+/gm) ?? []).length;
+}
+
+/** `ps -o pid=,etimes= -C peervpn`: each running daemon and its age in seconds. */
+export function parsePeervpnAges(text: string): { pid: number; ageSeconds: number }[] {
+  const out: { pid: number; ageSeconds: number }[] = [];
+  for (const line of splitLines(text)) {
+    const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(line);
+    if (m) out.push({ pid: Number(m[1]), ageSeconds: Number(m[2]) });
+  }
+  return out;
+}
+
+/** The psk as lxdcheck may know it: a keyed fingerprint of this run, its absence, or why it is unknown. */
+export type PskFingerprint =
+  | { state: 'hmac'; hex: string; tool: string }
+  | { state: 'none' }
+  | { state: 'unknown'; reason: string };
+
+/** The overlay-psk section's output (`psk-hmac-sha256 <hex> <tool>` or `psk-none`). */
+export function parsePskFingerprint(stdout: string, exitCode: number | null, stderr = ''): PskFingerprint {
+  const m = /^psk-hmac-sha256 ([0-9a-f]{64}) (\S+)$/m.exec(stdout);
+  if (exitCode === 0 && m) return { state: 'hmac', hex: m[1]!, tool: m[2]! };
+  if (exitCode === 0 && /^psk-none$/m.test(stdout)) return { state: 'none' };
+  // Only lxdcheck's own messages are shown (the section silences the tools' stderr).
+  const own = /lxdcheck: ([^\n]*)/.exec(stderr)?.[1];
+  return {
+    state: 'unknown',
+    reason: own ?? (exitCode === null ? 'the fingerprint did not finish' : `exit ${exitCode}`),
+  };
 }
 
 /** peervpn ends a line at the first `#` or `;` anywhere (so `upcmd a; b` runs only `a`). */

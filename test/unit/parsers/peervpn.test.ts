@@ -1,9 +1,12 @@
 import test from 'ava';
 import {
+  parsePeervpnAges,
   parsePeervpnConfig,
   parsePeervpnLog,
   parsePeervpnPeerTable,
+  parsePskFingerprint,
   peervpnPeerState,
+  peervpnStarts,
 } from '../../../src/facts/parsers/peervpn.js';
 import { fixture, GARBAGE } from './fixture.js';
 
@@ -19,6 +22,14 @@ test('peervpn log, healthy mesh: started, 2 peers, no upcmd trouble', (t) => {
     upcmdErrors: [],
     warnings: [],
     resolveFailures: [],
+    counts: [
+      { uptime: 0, count: 0 },
+      { uptime: 12, count: 2 },
+    ],
+    stopped: false,
+    errors: [],
+    clientId: 'E95BB160C0084AE8E1BEBD411D929554300E16C42E71512F304940E97745F364',
+    networkId: 'EDE14D183315365CF171564C2BDEDFE3BA51310352EBDBE1CDF49FAF662CF5BB',
   });
   t.deepEqual(peervpnPeerState(log), {
     source: 'peervpn-log',
@@ -179,4 +190,66 @@ test('peervpn console p inside a log: the last table wins', (t) => {
   t.deepEqual(parsePeervpnPeerTable(''), []);
   t.deepEqual(parsePeervpnPeerTable(GARBAGE), []);
   t.deepEqual(parsePeervpnPeerTable(fixture('peervpn/console.cmd-m.pv-h1.txt')), []);
+});
+
+test('peervpn log, run3-faultA (real, ended by SIGTERM): every count in order, the 3 sessions of a restarted peer, the shutdown lines', (t) => {
+  const text = fixture('peervpn/run3-faultA.peervpn-log-console-started-before-lxdbr0.pv-h2.txt');
+  const log = parsePeervpnLog(text);
+  t.deepEqual(log.counts, [
+    { uptime: 0, count: 0 },
+    { uptime: 11, count: 2 },
+    { uptime: 110, count: 3 },
+    { uptime: 144, count: 2 },
+  ]);
+  t.true(log.stopped);
+  t.deepEqual(log.errors, []);
+  t.is(log.networkId, 'EDE14D183315365CF171564C2BDEDFE3BA51310352EBDBE1CDF49FAF662CF5BB');
+  t.is(peervpnStarts(text), 1);
+  // Cut before its shutdown, the same daemon is running.
+  t.false(parsePeervpnLog(text.slice(0, text.indexOf('main loop left.'))).stopped);
+});
+
+test('peervpn log: a killed daemon (real, SIGKILL) has no shutdown lines; a restart shows two banners', (t) => {
+  const killed = fixture('peervpn/faultB.peervpn-log-killed.pv-h3.txt');
+  t.false(parsePeervpnLog(killed).stopped);
+  t.is(peervpnStarts(`${killed}\n${fixture('peervpn/baseline.peervpn-log.pv-h3.txt')}`), 2);
+  t.is(peervpnStarts(''), 0);
+});
+
+test('peervpn log: `error: ...` before exit, and ip’s words for a missing bridge (lines from formats.md; no capture)', (t) => {
+  const parseError = parsePeervpnLog('PeerVPN v0.044\nerror: config file parse error at line 3!\n');
+  t.deepEqual(parseError.errors, ['config file parse error at line 3!']);
+  t.false(parseError.started);
+  const real = fixture('peervpn/run3-faultA.peervpn-log-console-started-before-lxdbr0.pv-h2.txt');
+  const ip = parsePeervpnLog(
+    real.replace('bridge lxdbr0 does not exist!', 'Error: argument "lxdbr0" is wrong: Device does not exist'),
+  );
+  t.true(ip.bridgeMissing);
+  t.deepEqual(ip.upcmdErrors, ['Error: argument "lxdbr0" is wrong: Device does not exist']);
+});
+
+test('ps -o pid=,etimes= -C peervpn: pid and age; nothing else', (t) => {
+  t.deepEqual(parsePeervpnAges('   812     125\n  9001 7\n'), [
+    { pid: 812, ageSeconds: 125 },
+    { pid: 9001, ageSeconds: 7 },
+  ]);
+  t.deepEqual(parsePeervpnAges(''), []);
+  t.deepEqual(parsePeervpnAges(GARBAGE), []);
+});
+
+test('psk fingerprint output: hmac, none, and only lxdcheck’s own words when it failed', (t) => {
+  const hex = 'ab'.repeat(32);
+  t.deepEqual(parsePskFingerprint(`psk-hmac-sha256 ${hex} openssl\n`, 0), {
+    state: 'hmac',
+    hex,
+    tool: 'openssl',
+  });
+  t.deepEqual(parsePskFingerprint('psk-none\n', 0), { state: 'none' });
+  t.deepEqual(parsePskFingerprint('', 3, 'lxdcheck: cannot read /etc/peervpn/peervpn.conf\n'), {
+    state: 'unknown',
+    reason: 'cannot read /etc/peervpn/peervpn.conf',
+  });
+  t.deepEqual(parsePskFingerprint('', null), { state: 'unknown', reason: 'the fingerprint did not finish' });
+  t.is(parsePskFingerprint(`psk-hmac-sha256 ${hex.slice(2)} python3\n`, 0).state, 'unknown');
+  t.is(parsePskFingerprint(GARBAGE, 0).state, 'unknown');
 });
