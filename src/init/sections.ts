@@ -15,7 +15,7 @@ export const LXD_BRIDGE_DEFAULTS = '/etc/default/lxd-bridge';
 const HEADER = `printf '==> %s <==\\n' "$f"`;
 
 /** The psk value never leaves the host. */
-const REDACT_PSK = `sed -E 's/^([[:space:]]*[Pp][Ss][Kk])([[:space:]]+).*$/\\1\\2<redacted>/'`;
+export const REDACT_PSK = `sed -E 's/^([[:space:]]*[Pp][Ss][Kk])([[:space:]]+).*$/\\1\\2<redacted>/'`;
 
 export const INIT_SECTIONS: readonly Section[] = [
   { name: 'hostname', shell: 'hostname', timeoutSeconds: 5 },
