@@ -184,9 +184,15 @@ export async function initCommand(argv: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof InventoryError)) throw e;
     loads = false;
-    if (inference.undecided.length === 0) {
-      // Every value was inferred, yet the file does not load: say so rather than hide it.
-      for (const err of e.all ?? [e])
+    // Problems the TODO lines do not explain (a value a host showed that the loader refuses) are listed too.
+    const last = (f: string) => f.split('.').pop() ?? f;
+    const explained = (field: string) =>
+      field !== '' &&
+      inference.undecided.some(
+        (u) => field === u.field || field.startsWith(`${u.field}.`) || last(u.field) === last(field),
+      );
+    for (const err of e.all ?? [e]) {
+      if (!explained(err.field))
         inference.undecided.push({ field: err.field || 'file', why: formatInventoryError(err) });
     }
   }

@@ -566,9 +566,22 @@ export function infer(observations: Observation[], opts: InferOptions = {}): Inf
     if (servers.length > 1)
       notes.push(`${s.host} runs ${servers.length} dnsmasq serving DHCP on ${bridge?.value}`);
   } else if (serverHosts.length === 0) {
+    // Something else may answer DHCP (UDP 67): name it, it is the likely answer.
+    const listeners = observations.flatMap((o, i) =>
+      o.udp
+        .filter((s) => s.port === 67)
+        .map(
+          (s) =>
+            `${hostOf(i)} (${s.processes.map((p) => p.name).join(',') || 'unknown process'} on ${s.local}${s.device ? `%${s.device}` : ''})`,
+        ),
+    );
     undecided.push({
       field: 'cluster.dhcp',
-      why: `no dnsmasq serves DHCP on ${bridge?.value ?? 'the bridge'} on any host (none has a --dhcp-range in ps); containers get no addresses, or the DHCP server is not dnsmasq`,
+      why: `no dnsmasq serves DHCP on ${bridge?.value ?? 'the bridge'} on any host (none has a --dhcp-range in ps)${
+        listeners.length > 0
+          ? `; UDP 67 is open on ${list([...new Set(listeners)])}`
+          : '; containers get no addresses, or the DHCP server is elsewhere'
+      }`,
     });
   } else {
     undecided.push({
