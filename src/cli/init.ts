@@ -7,7 +7,7 @@ import { gatherTargets, type InitGatherOptions } from '../init/gather.js';
 import { infer } from '../init/infer.js';
 import { type HostRecord, observe } from '../init/observe.js';
 import { renderInventory } from '../init/render.js';
-import { formatInventoryError, InventoryError, parseInventory } from '../inventory/load.js';
+import { formatInventoryError, InventoryError, parseInventory, parseSshTarget } from '../inventory/load.js';
 import { parseDuration, UsageError } from './args.js';
 
 export const INIT_HELP = `lxdcheck init TARGET... [-o cluster.yaml] [options]
@@ -118,6 +118,10 @@ export async function initCommand(argv: string[]): Promise<number> {
     throw new UsageError(
       'name the hosts: lxdcheck init user@host1 user@host2 ... (see lxdcheck init --help)',
     );
+  for (const t of targets) {
+    const parsed = parseSshTarget(t);
+    if (typeof parsed === 'string') throw new UsageError(`${t}: ${parsed}`);
+  }
   const dup = targets.find((t, i) => targets.indexOf(t) !== i);
   if (dup) throw new UsageError(`${dup} is given twice`);
   if (v.bridge !== undefined && !IFNAME_RE.test(v.bridge))

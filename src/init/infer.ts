@@ -261,6 +261,13 @@ function overlayCandidates(o: Observation): HostOverlay[] {
       if (unit) c.unit = unit;
     }
   }
+  // peervpn's argv names its config: one elsewhere than /etc/peervpn was not read.
+  for (const p of peervpnProcesses(o)) {
+    const conf = p.args.split(/\s+/)[1];
+    if (conf?.startsWith('/') && !o.peervpnConfigs.some((c) => c.path === conf)) {
+      for (const c of out.filter((x) => x.type === 'peervpn' && !x.configFile)) c.configFile = conf;
+    }
+  }
   // Bridged first: a device that is a port of a bridge is the overlay.
   return [...out.filter((c) => c.master), ...out.filter((c) => !c.master)];
 }
@@ -340,7 +347,10 @@ export function infer(observations: Observation[], opts: InferOptions = {}): Inf
         overlay.network = { value: network, from: `/etc/tinc/${network}/tinc.conf` };
       const configFile = same('configFile');
       if (configFile && first.type === 'peervpn')
-        overlay.configFile = { value: configFile, from: 'found on the hosts' };
+        overlay.configFile = {
+          value: configFile,
+          from: first.from.startsWith(configFile) ? 'read on the hosts' : "peervpn's command line",
+        };
       const unit = same('unit');
       if (unit) overlay.unit = { value: unit, from: 'systemctl list-units (active)' };
       const logs = tally(agreeing.map((c) => c.logFile?.value ?? ''));

@@ -224,6 +224,11 @@ test('peervpn without a readable config: the running daemon says whose tap it is
   const inf = infer(records.map(observe));
   t.is(inf.overlay?.type.value, 'peervpn');
   t.regex(inf.overlay!.type.from, /peervpn0 is a tap device and peervpn runs/);
+  // The config it was started with, from its command line (it could not be read as this user).
+  t.deepEqual(inf.overlay?.configFile, {
+    value: '/etc/peervpn/peervpn.conf',
+    from: "peervpn's command line",
+  });
   // And with no daemon either, a tap is not guessed to be one VPN or the other.
   const bare = infer(
     [1, 2, 3].map((n) => {
@@ -336,4 +341,19 @@ test("the psk is removed on the host: the section's sed on a real peervpn.conf",
       .peervpnConfigs[0]?.config.hasPsk,
     true,
   );
+});
+
+test('bad usage is refused before any connection (exit 2 via UsageError)', async (t) => {
+  const { initCommand } = await import('../../src/cli/init.js');
+  const { UsageError } = await import('../../src/cli/args.js');
+  for (const [argv, message] of [
+    [[], /name the hosts/],
+    [['root@h1', 'root@h1'], /root@h1 is given twice/],
+    [['bad host'], /contains whitespace/],
+    [['root@h1', '--run'], /--run needs -o FILE/],
+    [['root@h1', '--bridge', 'a/b'], /not a Linux interface name/],
+    [['root@h1', '-o', new URL('../../package.json', import.meta.url).pathname], /exists; pass --force/],
+  ] as const) {
+    await t.throwsAsync(initCommand([...argv]), { instanceOf: UsageError, message }, argv.join(' '));
+  }
 });
