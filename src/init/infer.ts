@@ -612,9 +612,17 @@ export function infer(observations: Observation[], opts: InferOptions = {}): Inf
       .find((d) => d);
     if (legacy) domain = { value: legacy, from: '/etc/default/lxd-bridge LXD_DOMAIN' };
     else if (managed) domain = { value: managed, from: `the managed network's dns.domain` };
-    else if (observations.some((o) => o.lxdNetworks.some((n) => n.name === bridge?.value && n.managed)))
-      domain = { value: 'lxd', from: "LXD's default dns.domain (the managed network sets none)" };
-    else
+    else {
+      const owner = observations.find((o) =>
+        o.lxdNetworks.some((n) => n.name === bridge?.value && n.managed),
+      );
+      // LXD's default dns.domain is lxd, Incus's is incus.
+      if (owner?.lxdClient === 'incus')
+        domain = { value: 'incus', from: "Incus's default dns.domain (the managed network sets none)" };
+      else if (owner)
+        domain = { value: 'lxd', from: "LXD's default dns.domain (the managed network sets none)" };
+    }
+    if (!domain)
       notes.push('no DNS domain found (dnsmasq --domain, LXD_DOMAIN, dns.domain); the default lxd applies');
   }
 

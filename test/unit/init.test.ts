@@ -357,3 +357,62 @@ test('bad usage is refused before any connection (exit 2 via UsageError)', async
     await t.throwsAsync(initCommand([...argv]), { instanceOf: UsageError, message }, argv.join(' '));
   }
 });
+
+/** The lab recording with peervpn0 taken out of every bridge (as if the VPN's up-script never ran anywhere). */
+function unbridgedEverywhere(): HostRecord[] {
+  return labRecords('tinc-nolxd').map((r) => {
+    const strip = (o: RawOutput) => {
+      const links = JSON.parse(o.stdout) as { ifname: string; master?: string }[];
+      for (const l of links) if (l.ifname === 'peervpn0') delete l.master;
+      return { ...o, stdout: JSON.stringify(links) };
+    };
+    return { ...r, raw: { ...r.raw, links: strip(r.raw['links']!), addrs: strip(r.raw['addrs']!) } };
+  });
+}
+
+test('no overlay port anywhere: the bridge falls back to lxd-bridge, then to the only bridge', (t) => {
+  const only = infer(unbridgedEverywhere().map(observe));
+  t.deepEqual(only.bridge, { value: 'lxdbr0', from: 'the only bridge' });
+  t.is(only.overlay?.interface.value, 'peervpn0');
+  t.deepEqual(
+    only.notes.filter((n) => /not a port of any bridge/.test(n)),
+    ['lxd1', 'lxd2', 'lxd3'].map(
+      (h) => `${h}: peervpn0 is not a port of any bridge (lxdcheck run will report it)`,
+    ),
+  );
+  const defaults = readFileSync(
+    new URL('../../fixtures/lxd-bridge/primary-lxd-bridge.txt', import.meta.url),
+    'utf8',
+  );
+  const legacy = infer(
+    unbridgedEverywhere().map((r) =>
+      observe({ ...r, raw: { ...r.raw, 'lxd-bridge-default': out(defaults) } }),
+    ),
+  );
+  t.deepEqual(legacy.bridge, { value: 'lxdbr0', from: '/etc/default/lxd-bridge LXD_BRIDGE' });
+});
+
+test('LXD-managed dnsmasq command lines (real): range and domain from `--dhcp-range A,B,1h` and `-s lxd`', (t) => {
+  const ps = readFileSync(
+    new URL('../../fixtures/ps/lxd-running-root-ps-C-dnsmasq.txt', import.meta.url),
+    'utf8',
+  );
+  const [lab] = labRecords('tinc-nolxd');
+  // One host whose process list is the real capture: three dnsmasq, one of them on 172.16.0.1.
+  const inf = infer([observe({ ...lab!, raw: { ...lab!.raw, ps: out(ps) } })]);
+  t.is(inf.dhcp?.value, 'lxd1');
+  t.is(inf.dhcpRange?.value, '172.16.100.1,172.16.199.254');
+  t.is(rangeOf(['10.201.1.2,10.201.1.254,1h'], '10.201.1.0/24'), '10.201.1.2,10.201.1.254');
+  const lxdOnly = ps
+    .split('\n')
+    .filter((l) => !l.includes('--conf-file=/dev/null'))
+    .join('\n');
+  const obs = observe({ ...lab!, raw: { ...lab!.raw, ps: out(lxdOnly) } });
+  t.deepEqual(
+    obs.dnsmasq.map((d) => [d.dhcpRanges, d.domain, d.interfaces]),
+    [
+      [['10.201.1.2,10.201.1.254,1h'], 'lxd', ['lxdbr0']],
+      [['10.201.2.2,10.201.2.254,1h'], 'lxd', ['lxdbr0']],
+    ],
+  );
+});
