@@ -13,6 +13,7 @@ import {
   observe,
   parseIpLinkText,
   parseTincConf,
+  parseUnitList,
   splitFileBlocks,
 } from '../../src/init/observe.js';
 import { renderInventory } from '../../src/init/render.js';
@@ -415,4 +416,26 @@ test('LXD-managed dnsmasq command lines (real): range and domain from `--dhcp-ra
       [['10.201.2.2,10.201.2.254,1h'], 'lxd', ['lxdbr0']],
     ],
   );
+});
+
+test('systemd units: the active VPN unit is named in the inventory', (t) => {
+  // HAND-WRITTEN in the format the systemctl(1) man page shows for list-units (no systemd on
+  // this machine or in the lab to capture it from): UNIT LOAD ACTIVE SUB DESCRIPTION, ● on failed ones.
+  const units = [
+    'lxd.service loaded active running LXD - main daemon',
+    'peervpn.service loaded active running PeerVPN',
+    '● tinc@old.service loaded failed failed Tinc net old',
+  ].join('\n');
+  t.deepEqual(parseUnitList(units), [
+    { name: 'lxd.service', active: 'active', sub: 'running' },
+    { name: 'peervpn.service', active: 'active', sub: 'running' },
+    { name: 'tinc@old.service', active: 'failed', sub: 'failed' },
+  ]);
+  const inf = infer(
+    [1, 2, 3].map((n) =>
+      observe({ ...peervpnRecord(n), raw: { ...peervpnRecord(n).raw, units: out(units) } }),
+    ),
+  );
+  t.deepEqual(inf.overlay?.unit, { value: 'peervpn.service', from: 'systemctl list-units (active)' });
+  t.false(inf.notes.some((n) => /set cluster.overlay.logFile/.test(n)));
 });
