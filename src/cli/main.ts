@@ -8,6 +8,7 @@ import { VERSION } from './version.js';
 const HELP = `lxdcheck ${VERSION} — doctor for multi-host LXD clusters on a layer-2 overlay
 
 Usage:
+  lxdcheck init    TARGET... -o CLUSTER.yaml   write the inventory from the hosts themselves (user@host or ssh alias)
   lxdcheck run     -i CLUSTER.yaml [--scenario NAME] [--reporter tap|json|junit|human[:FILE]] ...
   lxdcheck doctor  -i CLUSTER.yaml          interactive view (plain summary when not a terminal)
   lxdcheck list                             every check: what it needs and what it proves
@@ -20,6 +21,7 @@ Usage:
   lxdcheck demo    [--no-lxd]               build the lab, check it, break it, check again, tear down (root)
 
 Examples:
+  lxdcheck init root@10.0.0.1 root@10.0.0.2 root@10.0.0.3 -o cluster.yaml && lxdcheck run -i cluster.yaml
   sudo lxdcheck lab up --no-lxd && sudo lxdcheck lab inventory > lab.yaml
   lxdcheck run -i lab.yaml                         # TAP 14 when piped, a summary on a terminal
   lxdcheck run -i prod.yaml --reporter tap:out.tap --reporter junit:out.xml && lxdcheck gate out.tap
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     case 'version':
       process.stdout.write(`${VERSION}\n`);
       return 0;
+    case 'init':
+      return (await import('./init.js')).initCommand(rest);
     case 'run':
       return (await import('./run.js')).runCommand(rest);
     case 'doctor':

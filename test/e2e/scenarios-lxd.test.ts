@@ -14,6 +14,7 @@ import { lxcArgv } from '../../src/lab/lxd.js';
 import type { CheckResult, Diagnosis } from '../../src/model.js';
 import { subjectLabel } from '../../src/model.js';
 import { CLI, cli, labForFile, quietLog as log } from '../helpers/e2e.js';
+import { assertSameMeaning, initOnLab } from '../helpers/init.js';
 
 const { lab, dir, inventoryFile } = await labForFile(
   test,
@@ -96,6 +97,25 @@ lab('healthy lab with LXD: every container check passes from inside the containe
     );
   }
 });
+
+lab(
+  'init on the LXD lab from the SSH targets alone: the lab inventory plus lxd: lxc, and run passes',
+  async (t) => {
+    const r = await initOnLab(dir, 'init-lxd');
+    t.is(r.code, 0, r.stderr);
+    assertSameMeaning(t, r.file, inventoryFile);
+    t.regex(readFileSync(r.file, 'utf8'), /lxd: lxc {3}# lxc network list answers \(lxd daemon running\)/);
+    const run = await cli(['run', '-i', r.file, '--reporter', 'tap']);
+    t.is(
+      run.code,
+      0,
+      run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('not ok'))
+        .join('\n'),
+    );
+  },
+);
 
 lab('duplicate-name: the check names both hosts and the address the name reaches', async (t) => {
   await labBreak('duplicate-name');
