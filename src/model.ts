@@ -85,7 +85,24 @@ export type RunEvent =
   | { type: 'result'; key: string; result: CheckResult }
   | { type: 'progress'; message: string }
   | { type: 'bail-out'; reason: string }
-  | { type: 'run-end'; results: CheckResult[]; durationMs: number; aborted?: string };
+  | {
+      type: 'run-end';
+      results: CheckResult[];
+      durationMs: number;
+      aborted?: string;
+      /** Where each host's gather time went (JSON `timings`, human `--timings`). */
+      timings?: HostTimings[];
+    };
+
+/** One host's gather time: per stage (one compound command each) and per section (host-side clock). */
+export interface HostTimings {
+  host: string;
+  /** Connect plus every stage, as the runner saw it. */
+  totalMs: number;
+  stages: { name: string; durationMs: number }[];
+  /** Slowest first. */
+  sections: { name: string; stage?: string; durationMs: number; timedOut?: boolean }[];
+}
 
 /** A check instance known before it runs (for plans, TUI rows and JUnit skeletons). */
 export interface PlannedCheck {

@@ -9,7 +9,7 @@ import {
   skip,
   warn,
 } from '../engine/check.js';
-import type { HostFacts } from '../facts/host-facts.js';
+import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
 import type { PingResult } from '../facts/types.js';
 import type { Subject } from '../model.js';
@@ -39,7 +39,16 @@ function pingVerdict(
     };
   }
   const r = f.mesh.find((m) => m.target === target);
-  const ev = [sectionEvidence(f, section, { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
+  const notes = [`${f.meshTool ?? 'ping'} from ${s.host}`];
+  if (r?.confirmRound)
+    notes.push(
+      r.confirmRound.lostAgain
+        ? `loss confirmed by a second round (${r.confirmRound.received}/${r.confirmRound.sent} replies)`
+        : `a second round got ${r.confirmRound.received}/${r.confirmRound.sent} replies`,
+    );
+  const busy = overloadNote(f);
+  if (busy && r && r.received < r.sent) notes.push(busy);
+  const ev = [sectionEvidence(f, section, { note: notes.join('; ') })];
   if (!r) return { status: 'error' as const, summary: `no ping result for ${target}`, evidence: ev };
   if (r.received === 0) {
     // Name the cause when one end's own facts show it; the check that found it carries the fix.

@@ -9,7 +9,7 @@ import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { CheckResult, RunEvent } from '../model.js';
 import type { Transport } from '../transport/types.js';
 import type { CheckDef, JudgeContext } from './check.js';
-import { connectHost, type GatherResult, runSections } from './gather.js';
+import { connectHost, type GatherResult, hostTimings, runSections } from './gather.js';
 import { mapLimit } from './limit.js';
 import { compareInstances, type Instance, planInstances, toPlanned, unmetPrerequisite } from './plan.js';
 
@@ -177,11 +177,16 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
               ...(spec.signal ? { signal: spec.signal } : {}),
             });
             const prev = g ?? { host: host.name, reachable: true, raw: {}, durationMs: 0 };
+            const stageMs = Math.round(performance.now() - t0);
             g = {
               ...prev,
               raw: { ...prev.raw, ...r.raw },
               ...(r.execError ? { execError: r.execError } : {}),
-              durationMs: prev.durationMs + Math.round(performance.now() - t0),
+              durationMs: prev.durationMs + stageMs,
+              stages: [
+                ...(prev.stages ?? []),
+                { name: stage.name, durationMs: stageMs, sections: sections.map((s) => s.name) },
+              ],
             };
           }
         }
@@ -232,6 +237,10 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
     type: 'run-end',
     results: ordered,
     durationMs: Math.round(performance.now() - started),
+    timings: inv.hosts.flatMap((h) => {
+      const g = gathers.get(h.name);
+      return g ? [hostTimings(g)] : [];
+    }),
     ...(reason ? { aborted: reason } : {}),
   });
   return { results: ordered, facts, ...(reason ? { aborted: reason } : {}) };

@@ -4,7 +4,7 @@
  * vs actual, the evidence command and the exact fix commands under each
  * problem, and a closing verdict. Fits 80 columns; `color: false` → no ANSI.
  */
-import { type CheckResult, countResults, type RunEvent, subjectLabel } from '../model.js';
+import { type CheckResult, countResults, type HostTimings, type RunEvent, subjectLabel } from '../model.js';
 import { endOfRunReporter, type RunRecord } from './record.js';
 import { redactResult } from './redact.js';
 import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from './text.js';
@@ -13,6 +13,8 @@ import type { Reporter, Sink } from './types.js';
 export interface HumanReporterOptions {
   color: boolean;
   verbose: boolean;
+  /** End with the slowest gather sections per host (--timings). */
+  timings?: boolean;
   /** Line width; default 80. */
   width?: number;
 }
@@ -203,6 +205,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       lines.push(paint(ANSI.green, `No issues found!${c.skip > 0 ? tail : ''}`));
     }
     lines.push(paint(ANSI.gray, `${plural(c.total, 'check')} in ${formatSeconds(run.durationMs ?? 0)}`));
+    if (opts.timings && run.timings?.length) lines.push('', ...timingLines(run.timings, width));
     return `${lines.join('\n')}\n`;
   };
 
@@ -220,4 +223,27 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       }
     },
   });
+}
+
+/**
+ * Where the gather time went, per host: each stage, then the slowest
+ * sections (host-side times), so a slow run points at its slow probe.
+ */
+export function timingLines(timings: readonly HostTimings[], width: number, top = 5): string[] {
+  const ms = (n: number) => (n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(2)} s`);
+  const lines = ['Timings (slowest sections per host)'];
+  for (const t of timings) {
+    const stages = t.stages.map((s) => `${s.name} ${ms(s.durationMs)}`).join(', ');
+    lines.push(truncate(`  ${t.host}: ${ms(t.totalMs)}${stages ? ` (${stages})` : ''}`, width));
+    for (const s of t.sections.slice(0, top)) {
+      const where = s.stage ? ` [${s.stage}]` : '';
+      lines.push(
+        truncate(
+          `    ${ms(s.durationMs).padStart(8)}  ${s.name}${where}${s.timedOut ? ' (timed out)' : ''}`,
+          width,
+        ),
+      );
+    }
+  }
+  return lines;
 }

@@ -1,5 +1,5 @@
 /** JSON reporter: one `lxdcheck.results/v1` document, written when the run ends (see docs/json-schema.md). */
-import { type CheckResult, type Counts, countResults } from '../model.js';
+import { type CheckResult, type Counts, countResults, type HostTimings } from '../model.js';
 import { endOfRunReporter } from './record.js';
 import { redactResult } from './redact.js';
 import type { Reporter, Sink } from './types.js';
@@ -18,6 +18,8 @@ export interface ResultsDocument {
   results: CheckResult[];
   /** Why the run stopped early (bail-out or abort); absent when it completed. */
   aborted?: string;
+  /** Where each host's gather time went (stages, sections slowest first); absent when not known. */
+  timings?: HostTimings[];
 }
 
 export interface JsonReporterOptions {
@@ -43,6 +45,7 @@ export function createJsonReporter(sink: Sink, opts: JsonReporterOptions = {}): 
         results: redacted,
       };
       if (run.aborted !== undefined) doc.aborted = run.aborted;
+      if (run.timings !== undefined) doc.timings = run.timings;
       return `${JSON.stringify(doc, null, 2)}\n`;
     },
     { now },

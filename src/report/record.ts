@@ -3,7 +3,7 @@
  * from the event stream in one place. The engine's final result list wins
  * when it is complete; a bail-out or abort is remembered.
  */
-import type { CheckResult, PlannedCheck, RunEvent } from '../model.js';
+import type { CheckResult, HostTimings, PlannedCheck, RunEvent } from '../model.js';
 import type { Reporter, Sink } from './types.js';
 
 export interface RunRecord {
@@ -18,6 +18,8 @@ export interface RunRecord {
   aborted?: string;
   durationMs: number | null;
   ended: boolean;
+  /** Per-host gather timings from run-end, when the engine sent them. */
+  timings?: HostTimings[];
 }
 
 export function createRunRecord(): RunRecord {
@@ -55,6 +57,7 @@ export function recordEvent(r: RunRecord, e: RunEvent, now: () => Date): boolean
       if (e.results.length >= r.results.length) r.results = [...e.results];
       if (e.aborted !== undefined) r.aborted = e.aborted;
       r.durationMs = e.durationMs;
+      if (e.timings !== undefined) r.timings = e.timings;
       r.ended = true;
       return true;
     default:

@@ -74,6 +74,8 @@ export function parseReporterSpecs(specs: string[], defaults: { isTTY: boolean }
 export interface CreateReportersOptions {
   color: boolean;
   verbose: boolean;
+  /** Human report lists the slowest sections per host (--timings; default: with verbose). */
+  timings?: boolean;
   /** Defaults: process.stdout / process.stderr / a file sink. Injected by tests. */
   stdout?: Sink;
   stderr?: Sink;
@@ -99,7 +101,11 @@ export function createReporters(specs: ReporterSpec[], opts: CreateReportersOpti
       case 'junit':
         return createJunitReporter(sink);
       case 'human':
-        return createHumanReporter(sink, { color: s.path === null && opts.color, verbose: opts.verbose });
+        return createHumanReporter(sink, {
+          color: s.path === null && opts.color,
+          verbose: opts.verbose,
+          timings: opts.timings ?? opts.verbose,
+        });
       default:
         return createGithubAnnotationsReporter(sink);
     }
