@@ -8,14 +8,14 @@ import { quoteArg as q } from '../transport/quote.js';
 /**
  * Every name goes out at once on one connected socket and the answers are
  * collected under one deadline: a silent server costs one deadline, not one
- * per name. Unanswered names are asked again at 0.5 s and 1.0 s (the second
- * and third round, so a TIMEOUT is never one lost datagram); a refusal
+ * per name. Unanswered names are asked again at a third and two thirds of
+ * the deadline (the second and third round, so a TIMEOUT is never one lost datagram); a refusal
  * (ICMP port unreachable, seen at once on a connected socket) is asked once
  * more and then settles every name.
  */
 const PY = `
 import random, select, socket, struct, sys, time
-srv, names = sys.argv[1], sys.argv[2:]
+srv, limit, names = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 codes = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED']
 ids = random.sample(range(65536), len(names))
 queries, pending, results = {}, {}, {}
@@ -47,7 +47,7 @@ def parse(d):
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 err, refused, rounds = None, set(), 0
 start = time.time()
-deadline, resend = start + 1.5, [start + 0.5, start + 1.0]
+deadline, resend = start + limit, [start + limit / 3, start + limit * 2 / 3]
 def send():
     global rounds
     rounds += 1
@@ -100,8 +100,16 @@ if pending:
     print('# no answer to %d of %d names after %d rounds in %.1f s (confirmed)' % (len(pending), len(names), rounds, time.time() - start))
 `;
 
-export function dnsProbeShell(server: string, names: readonly string[]): string {
-  const py = `python3 -c ${q(PY)} ${q(server)} ${names.map(q).join(' ')}`;
+/** The deadline for a server that may answer; a server already proved unreachable from here gets a short one. */
+export const DNS_DEADLINE_SECONDS = 1.5;
+export const DNS_DEAD_SERVER_SECONDS = 0.4;
+
+export function dnsProbeShell(
+  server: string,
+  names: readonly string[],
+  deadlineSeconds = DNS_DEADLINE_SECONDS,
+): string {
+  const py = `python3 -c ${q(PY)} ${q(server)} ${q(String(deadlineSeconds))} ${names.map(q).join(' ')}`;
   // dig: every name at once, each with two tries of a second (the second try is the confirmation).
   const dig = names
     .map(

@@ -48,7 +48,7 @@ export function pingSection(name: string, targets: readonly string[]): Section {
   const lossy = `awk '$2==":" { for (i=3;i<=NF;i++) if ($i=="-") { print $1; break } }'`;
   const wait = `awk 'BEGIN{m=0} $2==":" { for (i=3;i<=NF;i++) if ($i!="-" && $i+0>m) m=$i+0 } END{ t=int(m*10); if (t<250) t=250; if (t>700) t=700; print t }'`;
   const fping = [
-    `o=$(fping -q -C ${PING_COUNT} -p 200 -t 700 ${list} 2>&1); rc=$?`,
+    `o=$(fping -q -C ${PING_COUNT} -p 100 -t 700 ${list} 2>&1); rc=$?`,
     `printf '%s\n' "$o" >&2`,
     `f=$(printf '%s\n' "$o" | ${lossy})`,
     `if [ -n "$f" ]; then t=$(printf '%s\n' "$o" | ${wait}); echo "${CONFIRM_MARK} -t $t" >&2; set -f; fping -q -C 2 -p 50 -t "$t" $f; rc=$?; fi`,

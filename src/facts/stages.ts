@@ -9,7 +9,7 @@ import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
-import { dnsProbeShell } from './dns.js';
+import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
 import { overlayAddressUsable } from './overlay-address.js';
@@ -63,9 +63,13 @@ export function probeStage(o: StageOptions = {}): Stage {
       const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
       if (server) {
         const names = [...knownNames(inv, facts), absentName(inv)];
+        // Stage one's mesh pings (two rounds) already tell whether the server's address answers from here:
+        // when it did not, the query only needs to confirm the silence, not wait out a slow server.
+        const toServer = facts.get(host.name)?.mesh?.find((m) => m.target === server);
+        const dead = toServer !== undefined && toServer.received === 0 && toServer.confirmRound !== undefined;
         sections.push({
           name: 'dns-probe',
-          shell: dnsProbeShell(server, names),
+          shell: dnsProbeShell(server, names, dead ? DNS_DEAD_SERVER_SECONDS : DNS_DEADLINE_SECONDS),
           timeoutSeconds: 10,
           wrapTimeout: false,
         });
