@@ -11,6 +11,7 @@ import {
 } from '../engine/check.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
+import { meshPeers } from '../facts/sections.js';
 import type { PingResult } from '../facts/types.js';
 import type { Subject } from '../model.js';
 import { localCause } from './overlay.js';
@@ -112,7 +113,12 @@ export const meshOverlay: CheckDef = {
     const hosts = ctx.inventory.hosts
       .map((h) => h.name)
       .filter((h) => overlayAddressUsable(ctx.inventory, ctx.hosts, h));
-    return hosts.flatMap((a) => hosts.filter((b) => b !== a).map((b) => ({ host: a, peer: b })));
+    const usable = new Set(hosts);
+    return hosts.flatMap((a) =>
+      meshPeers(ctx.inventory, a)
+        .filter((b) => usable.has(b.name))
+        .map((b) => ({ host: a, peer: b.name })),
+    );
   },
   judge(s, ctx) {
     const target = hostSpec(ctx.inventory, s.peer).overlayAddress;

@@ -73,6 +73,7 @@ function judgeInstance(
   inst: Instance,
   ctx: JudgeContext,
   results: ReadonlyMap<string, CheckResult>,
+  byId: ReadonlyMap<string, readonly CheckResult[]>,
 ): CheckResult {
   const started = performance.now();
   const base = {
@@ -80,7 +81,7 @@ function judgeInstance(
     title: inst.check.title(inst.subject, ctx.inventory),
     subject: inst.subject,
   };
-  const unmet = unmetPrerequisite(inst, results);
+  const unmet = unmetPrerequisite(inst, results, byId);
   if (unmet) {
     return { ...base, status: 'skip', summary: `needs ${unmet}`, evidence: [], durationMs: 0 };
   }
@@ -117,6 +118,8 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
   const inv = spec.inventory;
   const started = performance.now();
   const results = new Map<string, CheckResult>();
+  // Prerequisite look-ups by check id: scanning every result per instance is quadratic at 300 hosts.
+  const resultsById = new Map<string, CheckResult[]>();
   const facts = new Map<string, HostFacts>();
   const ctx: JudgeContext = { inventory: inv, hosts: facts, options: { strict: spec.strict } };
   const transports = new Map<string, Transport>();
@@ -136,7 +139,11 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
     for (const inst of instances) {
       if (results.has(inst.key)) continue;
       spec.emit({ type: 'check-start', key: inst.key, id: inst.check.id, subject: inst.subject });
-      results.set(inst.key, judgeInstance(inst, ctx, results));
+      const r = judgeInstance(inst, ctx, results, resultsById);
+      results.set(inst.key, r);
+      const same = resultsById.get(r.id);
+      if (same) same.push(r);
+      else resultsById.set(r.id, [r]);
     }
     emitter.flush();
   };

@@ -27,9 +27,31 @@ function catFiles(paths: readonly string[]): string {
   return `for f in ${list}; do if [ -r "$f" ]; then printf '==> %s <==\\n' "$f"; cat "$f"; fi; done`;
 }
 
-/** Targets a host pings in stage one: every other host's bridge address. */
+/** Up to this many hosts, every host probes every other; above it, a sampled mesh (meshPeers). */
+export const MESH_FULL_LIMIT = 32;
+
+/**
+ * The hosts a host probes (pings, path MTU, and the pair checks on them):
+ * every other host up to MESH_FULL_LIMIT hosts. Above it, the quadratic mesh
+ * is sampled: the hosts 1, 2, 4, 8, … places after it in inventory order
+ * (wrapping) and the one just before it — ⌈log2 N⌉+1 peers per host, every
+ * host probed by as many others, and every host linked to every other by
+ * at most ⌈log2 N⌉ probed hops, so a host cut off from the overlay still
+ * fails from several sides.
+ */
+export function meshPeers(inv: Inventory, hostName: string): HostSpec[] {
+  const hosts = inv.hosts;
+  const i = hosts.findIndex((h) => h.name === hostName);
+  if (i === -1) return [];
+  if (hosts.length <= MESH_FULL_LIMIT) return hosts.filter((h) => h.name !== hostName);
+  const offsets = new Set<number>([hosts.length - 1]);
+  for (let o = 1; o < hosts.length; o *= 2) offsets.add(o);
+  return [...offsets].sort((a, b) => a - b).map((o) => hosts[(i + o) % hosts.length] as HostSpec);
+}
+
+/** Targets a host pings in stage one: its mesh peers' bridge addresses. */
 export function meshTargets(inv: Inventory, host: HostSpec): string[] {
-  return [...new Set(inv.hosts.filter((h) => h.name !== host.name).map((h) => h.bridgeAddress))];
+  return [...new Set(meshPeers(inv, host.name).map((h) => h.bridgeAddress))];
 }
 
 /** The line that separates fping's first round from the confirming one (on stderr). */

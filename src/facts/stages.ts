@@ -13,7 +13,7 @@ import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
 import { overlayAddressUsable } from './overlay-address.js';
-import { hostSections, pingSection } from './sections.js';
+import { hostSections, meshPeers, pingSection } from './sections.js';
 
 /** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
 export function absentName(inv: Inventory): string {
@@ -55,8 +55,8 @@ export function probeStage(o: StageOptions = {}): Stage {
       const sections = containerSections(inv, host, facts, o.sample);
       // Overlay addresses only where both ends can answer (stage one told which).
       if (overlayAddressUsable(inv, facts, host.name)) {
-        const targets = inv.hosts
-          .filter((h) => h.name !== host.name && h.overlayAddress && overlayAddressUsable(inv, facts, h.name))
+        const targets = meshPeers(inv, host.name)
+          .filter((h) => h.overlayAddress && overlayAddressUsable(inv, facts, h.name))
           .map((h) => h.overlayAddress as string);
         if (targets.length > 0) sections.push(pingSection('mesh-overlay-ping', targets));
       }

@@ -9,10 +9,11 @@ import os from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { meshBridge } from '../../src/checks/mesh.js';
+import { defaultSubjects } from '../../src/engine/plan.js';
 import { parseDnsProbe } from '../../src/facts/dns.js';
 import { overloadNote, parseLoad } from '../../src/facts/host-facts.js';
 import { buildScript, newMarker, type Section, splitSections } from '../../src/facts/script.js';
-import { pingSection } from '../../src/facts/sections.js';
+import { MESH_FULL_LIMIT, meshPeers, pingSection } from '../../src/facts/sections.js';
 import { context, fixture, hostFacts, inventory } from '../helpers/facts.js';
 
 const inv = inventory('tinc');
@@ -119,4 +120,23 @@ test('DNS probe notes (# lines) are not answers', (t) => {
     a.map((x) => `${x.name} ${x.status}`),
     ['c1.lxd NOERROR', 'x.lxd TIMEOUT'],
   );
+});
+
+test('the mesh is full up to MESH_FULL_LIMIT hosts and sampled above: log2 peers, each host probed as often, all reachable', (t) => {
+  t.is(meshPeers(inventory('tinc', 3), 'lxd1').length, 2);
+  t.is(meshPeers(inventory('tinc', MESH_FULL_LIMIT), 'lxd1').length, MESH_FULL_LIMIT - 1);
+  const big = inventory('tinc', 100);
+  const peers = new Map(big.hosts.map((h) => [h.name, meshPeers(big, h.name).map((p) => p.name)]));
+  t.deepEqual(peers.get('lxd1'), ['lxd2', 'lxd3', 'lxd5', 'lxd9', 'lxd17', 'lxd33', 'lxd65', 'lxd100']);
+  const probedBy = new Map<string, number>();
+  for (const list of peers.values()) for (const p of list) probedBy.set(p, (probedBy.get(p) ?? 0) + 1);
+  t.true(big.hosts.every((h) => probedBy.get(h.name) === 8 && !peers.get(h.name)?.includes(h.name)));
+  // Every host reaches every other through probed pairs.
+  const seen = new Set(['lxd1']);
+  const queue = ['lxd1'];
+  while (queue.length)
+    for (const p of peers.get(queue.shift() as string) ?? []) if (!seen.has(p) && seen.add(p)) queue.push(p);
+  t.is(seen.size, 100);
+  // The pair checks are planned on exactly the probed pairs.
+  t.is(defaultSubjects('pair', big)?.length, 800);
 });
