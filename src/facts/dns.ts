@@ -45,22 +45,22 @@ def parse(d):
         i += l
     return [codes[rcode] if rcode < len(codes) else str(rcode)] + ips
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-err, refused, rounds = None, set(), 0
+err, refused, rounds = None, 0, 0
 start = time.time()
 deadline, resend = start + limit, [start + limit / 3, start + limit * 2 / 3]
 def send():
-    global rounds
+    global rounds, refused
     rounds += 1
     for qid in list(pending):
         try:
             s.send(queries[qid])
         except ConnectionRefusedError:
-            refused.add(rounds)
+            refused += 1
 try:
     s.connect((srv, 53))
     send()
     while pending and time.time() < deadline:
-        if len(refused) >= 2:
+        if refused >= 2:
             err = ConnectionRefusedError(111, 'Connection refused')
             break
         now = time.time()
@@ -74,8 +74,8 @@ try:
         try:
             d = s.recv(4096)
         except ConnectionRefusedError:
-            # Refused once: ask again at once rather than wait for the next round.
-            refused.add(rounds)
+            # Refused once: ask again at once rather than wait for the next round; two refused datagrams settle it.
+            refused += 1
             time.sleep(0.05)
             send()
             continue
