@@ -3,16 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { BUNDLE_FORMAT, readBundle, writeBundle } from '../../src/bundle/index.js';
+import { BUNDLE_FORMAT, type BundleMeta, readBundle, writeBundle } from '../../src/bundle/index.js';
 import { type GatherResult, hostTimings } from '../../src/engine/gather.js';
 
-const meta = {
+const meta: BundleMeta = {
   format: BUNDLE_FORMAT,
   createdAt: '2026-11-27T08:00:00.000Z',
   lxdcheckVersion: 'test',
   scenario: 'doctor',
   hosts: ['lxd1'],
-} as const;
+};
 
 test('section and stage times survive the bundle and come back as timings, slowest first', (t) => {
   const dir = mkdtempSync(join(os.tmpdir(), 'lxdcheck-bundle-'));
