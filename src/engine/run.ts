@@ -11,7 +11,14 @@ import type { Transport } from '../transport/types.js';
 import type { CheckDef, JudgeContext } from './check.js';
 import { connectHost, type GatherResult, hostTimings, runSections } from './gather.js';
 import { mapLimit } from './limit.js';
-import { compareInstances, type Instance, planInstances, toPlanned, unmetPrerequisite } from './plan.js';
+import {
+  compareInstances,
+  type Instance,
+  planInstances,
+  ResultIndex,
+  toPlanned,
+  unmetPrerequisite,
+} from './plan.js';
 
 /** A gather stage: sections per host, computed from the inventory and the facts so far. */
 export interface Stage {
@@ -73,7 +80,7 @@ function judgeInstance(
   inst: Instance,
   ctx: JudgeContext,
   results: ReadonlyMap<string, CheckResult>,
-  byId: ReadonlyMap<string, readonly CheckResult[]>,
+  index: ResultIndex,
 ): CheckResult {
   const started = performance.now();
   const base = {
@@ -81,7 +88,7 @@ function judgeInstance(
     title: inst.check.title(inst.subject, ctx.inventory),
     subject: inst.subject,
   };
-  const unmet = unmetPrerequisite(inst, results, byId);
+  const unmet = unmetPrerequisite(inst, results, index);
   if (unmet) {
     return { ...base, status: 'skip', summary: `needs ${unmet}`, evidence: [], durationMs: 0 };
   }
@@ -118,8 +125,8 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
   const inv = spec.inventory;
   const started = performance.now();
   const results = new Map<string, CheckResult>();
-  // Prerequisite look-ups by check id: scanning every result per instance is quadratic at 300 hosts.
-  const resultsById = new Map<string, CheckResult[]>();
+  // Prerequisite look-ups by check and host: scanning every result per instance is quadratic at 300 hosts.
+  const resultIndex = new ResultIndex();
   const facts = new Map<string, HostFacts>();
   const ctx: JudgeContext = { inventory: inv, hosts: facts, options: { strict: spec.strict } };
   const transports = new Map<string, Transport>();
@@ -139,11 +146,9 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
     for (const inst of instances) {
       if (results.has(inst.key)) continue;
       spec.emit({ type: 'check-start', key: inst.key, id: inst.check.id, subject: inst.subject });
-      const r = judgeInstance(inst, ctx, results, resultsById);
+      const r = judgeInstance(inst, ctx, results, resultIndex);
       results.set(inst.key, r);
-      const same = resultsById.get(r.id);
-      if (same) same.push(r);
-      else resultsById.set(r.id, [r]);
+      resultIndex.add(r);
     }
     emitter.flush();
   };
