@@ -103,10 +103,12 @@ export function innerProbeScript(
   const jobs: string[] = [];
   const job = (key: string, argv: string[]) =>
     `( o=$(${argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`;
-  // A ping that lost packets is asked once more at once (`confirm KEY`): one lost reply on a busy host is no failure.
+  // A ping that lost packets is asked once more at once (`confirm KEY`): one lost reply on a busy
+  // host is no failure. A name that did not resolve is not asked again (that would only wait out
+  // the resolver a second time; the DNS answers are checked on their own).
   const pingJob = (key: string, target: string) => {
     const argv = ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', target].map(q).join(' ');
-    return `( o=$(${argv} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$rc" "$o"; if [ $rc -ne 0 ]; then o=$(${argv} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(`confirm ${key}`)} "$?" "$o"; fi ) &`;
+    return `( o=$(${argv} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$rc" "$o"; if [ $rc -ne 0 ]; then case "$o" in *resolution*|*"not known"*) ;; *) o=$(${argv} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(`confirm ${key}`)} "$?" "$o" ;; esac; fi ) &`;
   };
   const names = new Set<string>();
   for (const t of targets) {

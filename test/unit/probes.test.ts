@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { meshBridge } from '../../src/checks/mesh.js';
 import { defaultSubjects } from '../../src/engine/plan.js';
+import { innerProbeScript, type PlacedContainer, parseContainerProbe } from '../../src/facts/containers.js';
 import { parseDnsProbe } from '../../src/facts/dns.js';
 import { overloadNote, parseLoad } from '../../src/facts/host-facts.js';
 import { buildScript, newMarker, type Section, splitSections } from '../../src/facts/script.js';
@@ -139,4 +140,40 @@ test('the mesh is full up to MESH_FULL_LIMIT hosts and sampled above: log2 peers
   t.is(seen.size, 100);
   // The pair checks are planned on exactly the probed pairs.
   t.is(defaultSubjects('pair', big)?.length, 800);
+});
+
+test('inside a container: a lost ping is asked again, a name that did not resolve is not', (t) => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'lxdcheck-ct-'));
+  const log = join(dir, 'calls');
+  // Stub ping: the address is silent (real capture of a lost ping), the name does not resolve (real capture).
+  writeFileSync(join(dir, 'lost'), fixture('ping/fault-noroute-lxd3-ping-lxd1.txt'));
+  writeFileSync(join(dir, 'noname'), fixture('ping/fault-nodns-c1-ping-c3-name.txt'));
+  writeFileSync(
+    join(dir, 'ping'),
+    `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in *c2.lxd) cat ${join(dir, 'noname')}; exit 2 ;; *) cat ${join(dir, 'lost')}; exit 1 ;; esac\n`,
+  );
+  writeFileSync(join(dir, 'getent'), '#!/bin/sh\nexit 2\n');
+  for (const f of ['ping', 'getent']) chmodSync(join(dir, f), 0o755);
+  const ct = (name: string, host: string, ip: string): PlacedContainer => ({
+    name,
+    host,
+    info: { name, status: 'Running', running: true, ipv4: [ip], ipv6: [], nics: {} },
+  });
+  const script = innerProbeScript(inv, ct('c1', 'lxd1', '172.16.100.5'), [ct('c2', 'lxd2', '172.16.100.6')]);
+  const r = spawnSync('sh', ['-c', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+  });
+  const calls = readFileSync(log, 'utf8').trim().split('\n');
+  t.is(calls.filter((c) => c.endsWith('172.16.100.6')).length, 2);
+  t.is(calls.filter((c) => c.endsWith('c2.lxd')).length, 1);
+  const probe = parseContainerProbe('ct-0', {
+    command: "lxc exec c1 -- sh -c '...'",
+    stdout: r.stdout,
+    stderr: '',
+    exitCode: 0,
+  });
+  t.deepEqual(probe?.byIp.get('172.16.100.6')?.confirmRound?.lostAgain, true);
+  t.is(probe?.byName.get('c2.lxd')?.confirmRound, undefined);
 });
