@@ -93,6 +93,8 @@ export interface SizeResult {
   failures: string[];
   /** Each catalogue fault: lxdcheck's wall time on the broken lab (same lab, then healed). */
   broken: BrokenResult[];
+  /** The slowest host's slowest sections on the last healthy run (JSON timings). */
+  healthySlowest?: string;
 }
 
 export interface BrokenResult {
@@ -197,6 +199,16 @@ export function formatTable(sizes: readonly SizeResult[]): string {
 export function formatBroken(sizes: readonly SizeResult[]): string {
   const rows = [['hosts', 'fault', 'broken s', 'healthy s', 'broken/healthy', 'exit', 'slowest sections']];
   for (const s of sizes) {
+    if (s.broken.length > 0)
+      rows.push([
+        String(s.hosts),
+        '(healthy)',
+        formatSpread(s.lxdcheck),
+        secs(s.lxdcheck.median),
+        '1.00',
+        [...new Set(s.lxdcheckExitCodes)].join(','),
+        s.healthySlowest ?? 'n/a',
+      ]);
     for (const b of s.broken) {
       rows.push([
         String(s.hosts),

@@ -226,8 +226,9 @@ async function measureSize(o: BenchOptions, n: number, tmp: string): Promise<Siz
   const floor: number[] = [];
   const floorSsh: number[] = [];
   const floorPing: number[] = [];
+  const healthyJson = join(tmp, `healthy-${n}.json`);
   for (let i = 0; i < o.runs; i++) {
-    const r = await lxdcheckRun(inventory, o.cliArgs, tmp);
+    const r = await lxdcheckRun(inventory, [...o.cliArgs, '--reporter', `json:${healthyJson}`], tmp);
     lx.push(r.ms);
     codes.push(r.code ?? -1);
     if (r.rssKiB !== null) rss.push(r.rssKiB);
@@ -272,6 +273,7 @@ async function measureSize(o: BenchOptions, n: number, tmp: string): Promise<Siz
     peakRssKiB: rss.length ? spread(rss) : null,
     failures,
     broken,
+    healthySlowest: slowestSections(healthyJson),
   };
 }
 
