@@ -108,7 +108,11 @@ export function withConfirmRound(first: readonly PingResult[], confirm: readonly
       sent,
       received,
       lossPercent: sent === 0 ? 100 : Math.round(((sent - received) / sent) * 100),
-      confirmRound: { sent: c.sent, received: c.received, lostAgain: c.received === 0 || c.received < c.sent },
+      confirmRound: {
+        sent: c.sent,
+        received: c.received,
+        lostAgain: c.received === 0 || c.received < c.sent,
+      },
     };
     if (r.rttAvgMs === undefined && c.rttAvgMs !== undefined) {
       merged.rttMinMs = c.rttMinMs as number;
