@@ -1,5 +1,5 @@
 /**
- * `tsx bench/scale.ts --bundle DIR [--hosts 30,100,300] [--out FILE]`: the
+ * `tsx bench/scale.ts [--bundle DIR] [--hosts 30,100,300] [--out FILE]`: the
  * engine beyond what this machine can host as a lab. A recorded healthy
  * 3-host lab bundle (`lxdcheck run --record DIR` on `lab up --no-lxd`) is
  * multiplied to N hosts with one injected fault (bench/scale-lib.ts), then
@@ -35,10 +35,11 @@ function main(argv: string[]): number {
     const i = argv.indexOf(flag);
     return i === -1 ? undefined : argv[i + 1];
   };
-  const bundleDir = arg('--bundle');
-  if (!bundleDir) {
-    process.stderr.write('usage: tsx bench/scale.ts --bundle DIR [--hosts 30,100,300] [--out FILE]\n');
-    return 2;
+  // Default: the recorded healthy 3-host lab bundle kept as a fixture.
+  const bundleDir = arg('--bundle') ?? join(ROOT, 'fixtures/lab/bundle-healthy-3-nolxd');
+  if (argv.includes('--help')) {
+    process.stderr.write('usage: tsx bench/scale.ts [--bundle DIR] [--hosts 30,100,300] [--out FILE]\n');
+    return 0;
   }
   const sizes = (arg('--hosts') ?? '30,100,300').split(',').map(Number);
   const out = arg('--out') ?? join(ROOT, 'bench/scale-results.json');
