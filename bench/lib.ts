@@ -91,6 +91,19 @@ export interface SizeResult {
   peakRssKiB: Spread | null;
   /** not-ok lines of the recorded run, when it did not exit 0. */
   failures: string[];
+  /** Each catalogue fault: lxdcheck's wall time on the broken lab (same lab, then healed). */
+  broken: BrokenResult[];
+  /** The slowest host's slowest sections on the last healthy run (JSON timings). */
+  healthySlowest?: string;
+}
+
+export interface BrokenResult {
+  fault: string;
+  lxdcheck: Spread;
+  /** Exit codes (1 expected: the fault is found). */
+  exitCodes: number[];
+  /** The slowest host's slowest sections on the last run (from the JSON report's timings). */
+  slowest: string;
 }
 
 export interface StartupResult {
@@ -182,6 +195,35 @@ export function formatTable(sizes: readonly SizeResult[]): string {
   return pad(rows);
 }
 
+/** Broken lab next to healthy: each fault's median wall time and its ratio to the healthy median. */
+export function formatBroken(sizes: readonly SizeResult[]): string {
+  const rows = [['hosts', 'fault', 'broken s', 'healthy s', 'broken/healthy', 'exit', 'slowest sections']];
+  for (const s of sizes) {
+    if (s.broken.length > 0)
+      rows.push([
+        String(s.hosts),
+        '(healthy)',
+        formatSpread(s.lxdcheck),
+        secs(s.lxdcheck.median),
+        '1.00',
+        [...new Set(s.lxdcheckExitCodes)].join(','),
+        s.healthySlowest ?? 'n/a',
+      ]);
+    for (const b of s.broken) {
+      rows.push([
+        String(s.hosts),
+        b.fault,
+        formatSpread(b.lxdcheck),
+        secs(s.lxdcheck.median),
+        fmtRatio(ratio(b.lxdcheck.median, s.lxdcheck.median)),
+        [...new Set(b.exitCodes)].join(','),
+        b.slowest,
+      ]);
+    }
+  }
+  return rows.length > 1 ? pad(rows) : '(no broken runs)';
+}
+
 export function formatStartup(s: StartupResult): string {
   return `start-up (median of ${s.version.n}): --version ${ms(s.version.median)} (${ms(s.version.min)}–${ms(s.version.max)}), list ${ms(s.list.median)} (${ms(s.list.min)}–${ms(s.list.max)})`;
 }
@@ -252,6 +294,16 @@ export function judgeTargets(sizes: readonly SizeResult[], startup: StartupResul
     ok: startup ? startup.version.median < 300 : null,
     detail: startup ? `${ms(startup.version.median)} (median of ${startup.version.n})` : 'not measured',
   });
+  for (const s of sizes) {
+    for (const b of s.broken) {
+      const r = ratio(b.lxdcheck.median, s.lxdcheck.median);
+      targets.push({
+        name: `${b.fault}: broken run ≤ 1.5× healthy (${s.hosts} hosts)`,
+        ok: Number.isFinite(r) ? r <= 1.5 : null,
+        detail: `${secs(b.lxdcheck.median)} s vs ${secs(s.lxdcheck.median)} s (${fmtRatio(r)}×)`,
+      });
+    }
+  }
   return targets;
 }
 
@@ -269,6 +321,10 @@ export interface BenchOptions {
   lxd: boolean;
   /** Extra arguments for `lxdcheck run`. */
   cliArgs: string[];
+  /** Timed runs per catalogue fault (0 skips the broken column). */
+  brokenRuns: number;
+  /** Faults to break (default: the whole catalogue). */
+  faults: string[] | null;
   out: string;
 }
 
@@ -279,6 +335,8 @@ export const BENCH_USAGE = `npm run bench -- [--hosts 3,10[,30]] [--runs 5] [--m
   --manual-runs N    runs of bench/manual.sh per size (default: --runs; 0 skips it)
   --lxd              real LXD containers in the lab (slow to build) instead of --no-lxd
   --cli-args "..."   extra arguments for lxdcheck run (e.g. "--concurrency 32")
+  --broken-runs N    timed runs per catalogue fault on the broken lab (default 2; 0 skips)
+  --faults LIST      only these faults (default: every fault of \`lxdcheck lab faults\`)
   --out FILE         JSON results (default bench/results.json)
 `;
 
@@ -289,6 +347,8 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     manualRuns: -1,
     lxd: false,
     cliArgs: [],
+    brokenRuns: 2,
+    faults: null,
     out: defaultOut,
   };
   const int = (flag: string, v: string | undefined, min: number) => {
@@ -318,6 +378,12 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
         break;
       case '--cli-args':
         o.cliArgs = (value() ?? '').split(/\s+/).filter(Boolean);
+        break;
+      case '--broken-runs':
+        o.brokenRuns = int('--broken-runs', value(), 0);
+        break;
+      case '--faults':
+        o.faults = (value() ?? '').split(',').filter(Boolean);
         break;
       case '--out':
         o.out = value() ?? defaultOut;

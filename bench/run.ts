@@ -14,13 +14,26 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostExec, type LabState, labDown, labInventoryYaml, labUp, missingTools } from '../src/lab/index.js';
+import {
+  FAULT_NAMES,
+  type FaultName,
+  hostExec,
+  type LabState,
+  labBreak,
+  labDown,
+  labHeal,
+  labInventoryYaml,
+  labUp,
+  missingTools,
+} from '../src/lab/index.js';
 // The floor uses the same system-ssh invocation as the lab's own tests (pinned keys, batch mode).
 import { acquireLabForTests, releaseLabForTests, sshArgv } from '../test/helpers/lab.js';
 import { bundleStats } from './bundle-stats.js';
 import {
   BENCH_USAGE,
   type BenchOptions,
+  type BrokenResult,
+  formatBroken,
   formatStartup,
   formatTable,
   formatTargets,
@@ -213,8 +226,9 @@ async function measureSize(o: BenchOptions, n: number, tmp: string): Promise<Siz
   const floor: number[] = [];
   const floorSsh: number[] = [];
   const floorPing: number[] = [];
+  const healthyJson = join(tmp, `healthy-${n}.json`);
   for (let i = 0; i < o.runs; i++) {
-    const r = await lxdcheckRun(inventory, o.cliArgs, tmp);
+    const r = await lxdcheckRun(inventory, [...o.cliArgs, '--reporter', `json:${healthyJson}`], tmp);
     lx.push(r.ms);
     codes.push(r.code ?? -1);
     if (r.rssKiB !== null) rss.push(r.rssKiB);
@@ -229,6 +243,8 @@ async function measureSize(o: BenchOptions, n: number, tmp: string): Promise<Siz
       `${n} hosts: run ${i + 1}/${o.runs}: lxdcheck ${(r.ms / 1000).toFixed(2)} s (exit ${r.code}), floor ${((f.sshTrue + f.ping) / 1000).toFixed(2)} s`,
     );
   }
+
+  const broken = await measureBroken(o, n, inventory, tmp);
 
   const manual: number[] = [];
   const manualCodes: number[] = [];
@@ -256,7 +272,64 @@ async function measureSize(o: BenchOptions, n: number, tmp: string): Promise<Siz
     bundleMismatch: stats.mismatch,
     peakRssKiB: rss.length ? spread(rss) : null,
     failures,
+    broken,
+    healthySlowest: slowestSections(healthyJson),
   };
+}
+
+/** The slowest host's three slowest sections from a JSON report's timings ("lxd2: dns-probe 1.60 s, ..."). */
+function slowestSections(jsonFile: string): string {
+  try {
+    const doc = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
+      timings?: { host: string; totalMs: number; sections: { name: string; durationMs: number }[] }[];
+    };
+    const t = [...(doc.timings ?? [])].sort((a, b) => b.totalMs - a.totalMs)[0];
+    if (!t) return 'n/a';
+    return `${t.host}: ${t.sections
+      .slice(0, 3)
+      .map((s) => `${s.name} ${(s.durationMs / 1000).toFixed(2)}`)
+      .join(', ')}`;
+  } catch {
+    return 'n/a';
+  }
+}
+
+/** Each catalogue fault in turn: break, time lxdcheck (it must find it: exit 1), heal. */
+async function measureBroken(
+  o: BenchOptions,
+  n: number,
+  inventory: string,
+  tmp: string,
+): Promise<BrokenResult[]> {
+  if (o.brokenRuns === 0) return [];
+  const faults = (o.faults ?? [...FAULT_NAMES]).filter((f): f is FaultName =>
+    (FAULT_NAMES as readonly string[]).includes(f),
+  );
+  const out: BrokenResult[] = [];
+  for (const fault of faults) {
+    checkInterrupted();
+    try {
+      await labBreak(fault);
+    } catch (e) {
+      log(`${n} hosts: cannot break ${fault} here: ${(e as Error).message}`);
+      continue;
+    }
+    const times: number[] = [];
+    const codes: number[] = [];
+    const json = join(tmp, `broken-${n}-${fault}.json`);
+    try {
+      for (let i = 0; i < o.brokenRuns; i++) {
+        const r = await lxdcheckRun(inventory, [...o.cliArgs, '--reporter', `json:${json}`], tmp);
+        times.push(r.ms);
+        codes.push(r.code ?? -1);
+        log(`${n} hosts: ${fault} ${i + 1}/${o.brokenRuns}: ${(r.ms / 1000).toFixed(2)} s (exit ${r.code})`);
+      }
+    } finally {
+      await labHeal((l) => log(l));
+    }
+    out.push({ fault, lxdcheck: spread(times), exitCodes: codes, slowest: slowestSections(json) });
+  }
+  return out;
 }
 
 function machine() {
@@ -352,6 +425,9 @@ async function main(argv: string[]): Promise<number> {
       '',
       "wall time in seconds: median (min–max); floor = parallel `ssh HOST true` + the slowest host's fping of the other bridges",
       formatTable(sizes),
+      '',
+      'broken lab: each catalogue fault (lab break FAULT), lxdcheck wall time in seconds next to the healthy median',
+      formatBroken(sizes),
       '',
       formatTargets(targets),
       '',

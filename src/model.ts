@@ -133,6 +133,8 @@ export type RunEvent =
       durationMs: number;
       aborted?: string;
       diagnosis?: Diagnosis;
+      /** Where each host's gather time went (JSON `timings`, human `--timings`). */
+      timings?: HostTimings[];
     };
 
 /** The inventory's shape of the cluster, carried by run-start: names and addresses only, never credentials. */
@@ -191,6 +193,16 @@ export interface Diagnosis {
   /** post-reboot: when everything passed, or null when it never did. */
   converged?: { round: number; seconds: number } | null;
   rounds?: number;
+}
+
+/** One host's gather time: per stage (one compound command each) and per section (host-side clock). */
+export interface HostTimings {
+  host: string;
+  /** Connect plus every stage, as the runner saw it. */
+  totalMs: number;
+  stages: { name: string; durationMs: number }[];
+  /** Slowest first. */
+  sections: { name: string; stage?: string; durationMs: number; timedOut?: boolean }[];
 }
 
 /** A check instance known before it runs (for plans, TUI rows and JUnit skeletons). */

@@ -1,7 +1,9 @@
 /**
  * Record and replay bundles: every raw output a run used, per host and
  * section, with exit codes, plus the inventory; secrets are redacted on the
- * way in, so a bundle can be attached to a bug report.
+ * way in, so a bundle can be attached to a bug report. Each section's
+ * host-side time (`raw.NAME.durationMs`) and each stage's (`stages`) are kept
+ * as recorded; bundles from before they existed read the same, without them.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 /** dhcp.* and dns.*: exactly one dnsmasq on the whole L2, and it answers for the domain from everywhere. */
 import { Netmask } from 'netmask';
 import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
-import type { HostFacts } from '../facts/host-facts.js';
+import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { absentName } from '../facts/stages.js';
 import type { DnsmasqInstance } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
@@ -244,7 +244,8 @@ export const dnsAnswers: CheckDef = {
         );
       return unreadable(f, 'dns-probe', 'the DNS answers');
     }
-    const ev = [sectionEvidence(f, 'dns-probe')];
+    const busy = overloadNote(f);
+    const ev = [sectionEvidence(f, 'dns-probe', busy ? { note: busy } : {})];
     const dead = f.dns.filter((a) => ['TIMEOUT', 'ERROR', 'REFUSED', 'SERVFAIL'].includes(a.status));
     const metrics = { asked: f.dns.length, answered: f.dns.length - dead.length };
     if (dead.length === f.dns.length) {

@@ -9,8 +9,9 @@ import {
   skip,
   warn,
 } from '../engine/check.js';
-import type { HostFacts } from '../facts/host-facts.js';
+import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
+import { meshPeers } from '../facts/sections.js';
 import type { PingResult } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Metrics, Subject } from '../model.js';
@@ -68,7 +69,16 @@ function pingVerdict(
     };
   }
   const r = f.mesh.find((m) => m.target === target);
-  const ev = [sectionEvidence(f, section, { note: `${f.meshTool ?? 'ping'} from ${s.host}` })];
+  const notes = [`${f.meshTool ?? 'ping'} from ${s.host}`];
+  if (r?.confirmRound)
+    notes.push(
+      r.confirmRound.lostAgain
+        ? `loss confirmed by a second round (${r.confirmRound.received}/${r.confirmRound.sent} replies)`
+        : `a second round got ${r.confirmRound.received}/${r.confirmRound.sent} replies`,
+    );
+  const busy = overloadNote(f);
+  if (busy && r && r.received < r.sent) notes.push(busy);
+  const ev = [sectionEvidence(f, section, { note: notes.join('; ') })];
   if (!r) return { status: 'error' as const, summary: `no ping result for ${target}`, evidence: ev };
   const metrics = pingMetrics(r);
   if (r.received === 0) {
@@ -137,7 +147,12 @@ export const meshOverlay: CheckDef = {
     const hosts = ctx.inventory.hosts
       .map((h) => h.name)
       .filter((h) => overlayAddressUsable(ctx.inventory, ctx.hosts, h));
-    return hosts.flatMap((a) => hosts.filter((b) => b !== a).map((b) => ({ host: a, peer: b })));
+    const usable = new Set(hosts);
+    return hosts.flatMap((a) =>
+      meshPeers(ctx.inventory, a)
+        .filter((b) => usable.has(b.name))
+        .map((b) => ({ host: a, peer: b.name })),
+    );
   },
   judge(s, ctx) {
     const target = hostSpec(ctx.inventory, s.peer).overlayAddress;

@@ -3,7 +3,7 @@
  * to the bridge once, at start; if the bridge did not exist yet, the tap
  * stays out for good while the VPN happily reports its peers.
  */
-import { type CheckDef, factsOf, fail, pass, warn } from '../engine/check.js';
+import { type CheckDef, factsOf, fail, pass, skip, warn } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
@@ -99,12 +99,20 @@ export const serviceOrder: CheckDef = {
       : overlay.type === 'vxlan'
         ? ['# create the vxlan device from the same unit that creates the bridge, after it']
         : dropInFor(inv, o.vpnUnit, o.bridgeUnit ?? 'lxd.service');
+    // systemctl show that hung (killed at its bound), failed or never ran is not "no systemd" (exit 3):
+    // the order is unknown, so this check cannot pass on it.
+    const sys = f.raw['systemd'];
+    const unread =
+      !sys || (sys.exitCode !== 0 && sys.exitCode !== 3)
+        ? `systemctl show was not read on ${s.host} (${!sys ? 'not run' : sys.timedOut ? 'timed out' : `exit ${sys.exitCode}`})`
+        : null;
     if (!member) {
       const causes: string[] = [];
       if (f.vpnLog?.bridgeMissing)
         causes.push(`the VPN log says the bridge did not exist when its up-script ran`);
       if (o.vpnFirst) causes.push(`${o.vpnUnit} started before ${o.bridgeUnit}`);
       if (causes.length === 0) {
+        if (unread) return skip(`${unread}: the start order is unknown`);
         return pass(
           `${overlay.interface} is not a port of ${bridge}, but not because of start order: the up-script did not fail (removed by hand, or the bridge was re-created?)`,
           { evidence },
@@ -141,6 +149,7 @@ export const serviceOrder: CheckDef = {
         },
       );
     }
+    if (unread) return skip(`${unread}: the start order is unknown`);
     if (o.ordered === false && overlay.type !== 'vxlan' && !f.lxdNetwork?.managed) {
       return warn(
         `${overlay.interface} is on ${bridge} now, but nothing orders ${o.vpnUnit} after the bridge: the next reboot may break it`,

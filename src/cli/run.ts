@@ -55,6 +55,7 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'no-color': { type: 'boolean', default: false },
   'tap-version': { type: 'string', default: '14' },
   verbose: { type: 'boolean', short: 'v', default: false },
+  timings: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -90,7 +91,8 @@ Options:
       --allow-mutations    allow scenarios that create probe containers (always cleaned up)
       --no-color           no ANSI colours (also NO_COLOR=1, TERM=dumb)
       --tap-version 13|14  TAP version line (default 14; 13 for Perl prove before Test::Harness 3.48)
-  -v, --verbose            more detail in the human summary
+  -v, --verbose            more detail in the human summary (includes --timings)
+      --timings            human summary ends with the slowest gather sections per host
 
 Reading the result: every report leads with the diagnosis, the root causes with
 their fixes in order, each followed by the failures it explains (they carry no
@@ -128,6 +130,7 @@ export type RunValues = {
   'no-color': boolean;
   'tap-version': string;
   verbose: boolean;
+  timings: boolean;
   help: boolean;
 };
 
@@ -359,6 +362,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const reporters = createReporters(specs, {
     color: wantColor(v['no-color']),
     verbose: v.verbose,
+    timings: v.timings || v.verbose,
     tapVersion: v['tap-version'] === '13' ? 13 : 14,
   });
   const { code } = await executeRun(prepared, reporters);

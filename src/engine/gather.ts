@@ -5,6 +5,7 @@
  */
 import { buildScript, newMarker, type Section, scriptInput, splitSections } from '../facts/script.js';
 import type { RawOutput } from '../facts/types.js';
+import type { HostTimings } from '../model.js';
 import { type Transport, TransportError } from '../transport/types.js';
 
 export interface GatherResult {
@@ -17,6 +18,39 @@ export interface GatherResult {
   /** Set when the compound command itself failed or was killed. */
   execError?: string;
   durationMs: number;
+  /** Each stage's compound command(s) as the runner timed them; absent in old bundles. */
+  stages?: StageTiming[];
+}
+
+export interface StageTiming {
+  name: string;
+  durationMs: number;
+  /** The sections this stage ran. */
+  sections: string[];
+}
+
+/** Where a host's gather time went, slowest sections first (from the host-side section times). */
+export function hostTimings(g: GatherResult): HostTimings {
+  const stageOf = new Map<string, string>();
+  for (const st of g.stages ?? []) for (const s of st.sections) stageOf.set(s, st.name);
+  const sections: HostTimings['sections'] = [];
+  for (const [name, r] of Object.entries(g.raw)) {
+    if (r.durationMs === undefined) continue;
+    const stage = stageOf.get(name);
+    sections.push({
+      name,
+      ...(stage ? { stage } : {}),
+      durationMs: r.durationMs,
+      ...(r.timedOut ? { timedOut: true } : {}),
+    });
+  }
+  sections.sort((a, b) => b.durationMs - a.durationMs || a.name.localeCompare(b.name));
+  return {
+    host: g.host,
+    totalMs: g.durationMs,
+    stages: (g.stages ?? []).map((s) => ({ name: s.name, durationMs: s.durationMs })),
+    sections,
+  };
 }
 
 export interface GatherOptions {

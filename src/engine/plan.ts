@@ -2,6 +2,7 @@
  * Instances, stable order and prerequisites. Pure: the runner feeds it
  * checks, the inventory and (for container scopes) gathered facts.
  */
+import { meshPeers } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { CheckResult, PlannedCheck, Subject } from '../model.js';
 import { subjectLabel } from '../model.js';
@@ -35,9 +36,8 @@ export function defaultSubjects(scope: Scope, inv: Inventory): Subject[] | null 
     case 'host':
       return inv.hosts.map((h) => ({ host: h.name }));
     case 'pair':
-      return inv.hosts.flatMap((a) =>
-        inv.hosts.filter((b) => b !== a).map((b) => ({ host: a.name, peer: b.name })),
-      );
+      // Every ordered pair up to MESH_FULL_LIMIT hosts, the sampled mesh above it (what the hosts probe).
+      return inv.hosts.flatMap((a) => meshPeers(inv, a.name).map((b) => ({ host: a.name, peer: b.name })));
     default:
       // Container instances are only known once facts are in.
       return null;
@@ -92,35 +92,57 @@ export function toPlanned(instances: readonly Instance[], inv: Inventory): Plann
   }));
 }
 
-function hostsOf(s: Subject): string[] {
-  return [s.host, s.peer].filter((h): h is string => h !== undefined);
-}
-
-function containersOf(s: Subject): string[] {
-  return [s.container, s.peerContainer].filter((c): c is string => c !== undefined);
-}
-
 /** A result `r` is a prerequisite of subject `s` when it is about nothing `s` is not about. */
 function coversSubject(r: Subject, s: Subject): boolean {
   // A pair result is directional: A->B says nothing about B->A.
   if (r.peer !== undefined) return r.host === s.host && r.peer === s.peer;
-  const hosts = hostsOf(s);
-  const containers = containersOf(s);
-  return hostsOf(r).every((h) => hosts.includes(h)) && containersOf(r).every((c) => containers.includes(c));
+  // Field by field, without building lists: this runs for every instance and result in a big cluster.
+  const inHosts = (h: string) => h === s.host || h === s.peer;
+  const inContainers = (c: string) => c === s.container || c === s.peerContainer;
+  return (
+    (r.host === undefined || inHosts(r.host)) &&
+    (r.container === undefined || inContainers(r.container)) &&
+    (r.peerContainer === undefined || inContainers(r.peerContainer))
+  );
 }
 
 /**
  * The first unmet prerequisite of an instance, as a skip reason, or null.
  * Prerequisites that produced no result for this subject do not block it.
  */
+/**
+ * The results grouped by check id and subject host, each with its insertion
+ * number: a prerequisite look-up reads the few results that can cover the
+ * subject instead of every result (quadratic in a 300-host cluster).
+ */
+export class ResultIndex {
+  private readonly buckets = new Map<string, { seq: number; r: CheckResult }[]>();
+  private seq = 0;
+  add(r: CheckResult): void {
+    const key = `${r.id}\u0000${r.subject.host ?? ''}`;
+    const list = this.buckets.get(key);
+    const entry = { seq: this.seq++, r };
+    if (list) list.push(entry);
+    else this.buckets.set(key, [entry]);
+  }
+  /** Results of check `id` whose host is none, or one of `about`'s hosts, in insertion order. */
+  candidates(id: string, about: Subject): CheckResult[] {
+    const hosts = new Set(['', about.host ?? '', about.peer ?? '']);
+    const found = [...hosts].flatMap((h) => this.buckets.get(`${id}\u0000${h}`) ?? []);
+    return found.sort((a, b) => a.seq - b.seq).map((e) => e.r);
+  }
+}
+
 export function unmetPrerequisite(
   instance: Instance,
   results: ReadonlyMap<string, CheckResult>,
+  /** The same results, indexed (see ResultIndex): the same answer, without scanning them all. */
+  index?: ResultIndex,
 ): string | null {
   for (const raw of instance.check.needs ?? []) {
     const { id: need, hostOnly } = parseNeed(raw);
     const about: Subject = hostOnly ? { host: instance.subject.host } : instance.subject;
-    for (const r of results.values()) {
+    for (const r of index ? index.candidates(need, about) : results.values()) {
       if (r.id !== need || !coversSubject(r.subject, about)) continue;
       if (r.status === 'pass' || r.status === 'warn') continue;
       const label = subjectLabel(r.subject);

@@ -12,9 +12,16 @@ import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { CheckResult, Diagnosis, RunEvent } from '../model.js';
 import type { Transport } from '../transport/types.js';
 import type { CheckDef, JudgeContext } from './check.js';
-import { connectHost, type GatherResult, runSections } from './gather.js';
+import { connectHost, type GatherResult, hostTimings, runSections } from './gather.js';
 import { mapLimit } from './limit.js';
-import { compareInstances, type Instance, planInstances, toPlanned, unmetPrerequisite } from './plan.js';
+import {
+  compareInstances,
+  type Instance,
+  planInstances,
+  ResultIndex,
+  toPlanned,
+  unmetPrerequisite,
+} from './plan.js';
 
 /** A gather stage: sections per host, computed from the inventory and the facts so far. */
 export interface Stage {
@@ -77,6 +84,7 @@ function judgeInstance(
   inst: Instance,
   ctx: JudgeContext,
   results: ReadonlyMap<string, CheckResult>,
+  index: ResultIndex,
 ): CheckResult {
   const started = performance.now();
   const base = {
@@ -84,7 +92,7 @@ function judgeInstance(
     title: inst.check.title(inst.subject, ctx.inventory),
     subject: inst.subject,
   };
-  const unmet = unmetPrerequisite(inst, results);
+  const unmet = unmetPrerequisite(inst, results, index);
   if (unmet) {
     return { ...base, status: 'skip', summary: `needs ${unmet}`, evidence: [], durationMs: 0 };
   }
@@ -125,6 +133,8 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
   const inv = spec.inventory;
   const started = performance.now();
   const results = new Map<string, CheckResult>();
+  // Prerequisite look-ups by check and host: scanning every result per instance is quadratic at 300 hosts.
+  const resultIndex = new ResultIndex();
   const facts = new Map<string, HostFacts>();
   const ctx: JudgeContext = { inventory: inv, hosts: facts, options: { strict: spec.strict } };
   const transports = new Map<string, Transport>();
@@ -155,7 +165,9 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
     for (const inst of instances) {
       if (results.has(inst.key)) continue;
       spec.emit({ type: 'check-start', key: inst.key, id: inst.check.id, subject: inst.subject });
-      results.set(inst.key, judgeInstance(inst, ctx, results));
+      const r = judgeInstance(inst, ctx, results, resultIndex);
+      results.set(inst.key, r);
+      resultIndex.add(r);
     }
     emitter.flush();
   };
@@ -196,11 +208,16 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
               ...(spec.signal ? { signal: spec.signal } : {}),
             });
             const prev = g ?? { host: host.name, reachable: true, raw: {}, durationMs: 0 };
+            const stageMs = Math.round(performance.now() - t0);
             g = {
               ...prev,
               raw: { ...prev.raw, ...r.raw },
               ...(r.execError ? { execError: r.execError } : {}),
-              durationMs: prev.durationMs + Math.round(performance.now() - t0),
+              durationMs: prev.durationMs + stageMs,
+              stages: [
+                ...(prev.stages ?? []),
+                { name: stage.name, durationMs: stageMs, sections: sections.map((s) => s.name) },
+              ],
             };
           }
         }
@@ -253,6 +270,10 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
     type: 'run-end',
     results: ordered,
     durationMs: Math.round(performance.now() - started),
+    timings: inv.hosts.flatMap((h) => {
+      const g = gathers.get(h.name);
+      return g ? [hostTimings(g)] : [];
+    }),
     ...(reason ? { aborted: reason } : {}),
     diagnosis,
   });

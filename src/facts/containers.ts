@@ -11,6 +11,7 @@ import { parseFanOut } from './fanout.js';
 import type { HostFacts } from './host-facts.js';
 import { parsePing } from './parsers/ping.js';
 import type { Section } from './script.js';
+import { withConfirmRound } from './sections.js';
 import type { ContainerInfo, PingResult, RawOutput } from './types.js';
 
 /** Tools lxdcheck looks for inside containers, and the Debian package that brings each. */
@@ -102,14 +103,21 @@ export function innerProbeScript(
   const jobs: string[] = [];
   const job = (key: string, argv: string[]) =>
     `( o=$(${argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`;
+  // A ping that lost packets is asked once more at once (`confirm KEY`): one lost reply on a busy
+  // host is no failure. A name that did not resolve is not asked again (that would only wait out
+  // the resolver a second time; the DNS answers are checked on their own).
+  const pingJob = (key: string, target: string) => {
+    const argv = ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', target].map(q).join(' ');
+    return `( o=$(${argv} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$rc" "$o"; if [ $rc -ne 0 ]; then case "$o" in *resolution*|*"not known"*) ;; *) o=$(${argv} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(`confirm ${key}`)} "$?" "$o" ;; esac; fi ) &`;
+  };
   const names = new Set<string>();
   for (const t of targets) {
     const ip = t.info.ipv4[0];
-    if (ip) jobs.push(job(`ip ${ip}`, ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', ip]));
+    if (ip) jobs.push(pingJob(`ip ${ip}`, ip));
     names.add(fqdn(inv, t.name));
   }
   for (const n of names) {
-    jobs.push(job(`name ${n}`, ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', n]));
+    jobs.push(pingJob(`name ${n}`, n));
     jobs.push(job(`dns ${n}`, ['getent', 'ahostsv4', n]));
   }
   return [
@@ -179,10 +187,13 @@ export function parseContainerProbe(section: string, raw: RawOutput): ContainerP
       : `exit ${raw.exitCode}: ${(raw.stderr || raw.stdout).trim().split('\n')[0] ?? ''}`;
     probe.error = `lxc exec ${container} failed (${why})`;
   }
+  const again: { kind: string; result: PingResult }[] = [];
   for (const b of parseFanOut(raw.stdout)) {
-    const [kind, target] = b.key.split(' ');
+    const [kind, target, confirmed] = b.key.split(' ');
     if (!kind || !target) continue;
-    if (kind === 'ip') probe.byIp.set(target, { ...parsePing(b.output, target), target });
+    if (kind === 'confirm' && confirmed)
+      again.push({ kind: target, result: { ...parsePing(b.output, confirmed), target: confirmed } });
+    else if (kind === 'ip') probe.byIp.set(target, { ...parsePing(b.output, target), target });
     else if (kind === 'name') probe.byName.set(target, { ...parsePing(b.output, target), target });
     else if (kind === 'dns') {
       const addresses =
@@ -198,6 +209,11 @@ export function parseContainerProbe(section: string, raw: RawOutput): ContainerP
           : [];
       probe.dns.set(target, { addresses, exitCode: b.exitCode, output: b.output });
     }
+  }
+  for (const map of [probe.byIp, probe.byName]) {
+    const kind = map === probe.byIp ? 'ip' : 'name';
+    const confirm = again.filter((a) => a.kind === kind).map((a) => a.result);
+    for (const r of withConfirmRound([...map.values()], confirm)) map.set(r.target, r);
   }
   return probe;
 }

@@ -5,54 +5,119 @@
  */
 import { quoteArg as q } from '../transport/quote.js';
 
+/**
+ * Every name goes out at once on one connected socket and the answers are
+ * collected under one deadline: a silent server costs one deadline, not one
+ * per name. Unanswered names are asked again at a third and two thirds of
+ * the deadline (the second and third round, so a TIMEOUT is never one lost datagram); a refusal
+ * (ICMP port unreachable, seen at once on a connected socket) is asked once
+ * more and then settles every name.
+ */
 const PY = `
-import random, socket, struct, sys
-srv = sys.argv[1]
+import random, select, socket, struct, sys, time
+srv, limit, names = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 codes = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED']
-for name in sys.argv[2:]:
-    qid = random.randint(0, 65535)
+ids = random.sample(range(65536), len(names))
+queries, pending, results = {}, {}, {}
+for qid, name in zip(ids, names):
     labels = b''.join(bytes([len(p)]) + p.encode() for p in name.rstrip('.').split('.'))
-    query = struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0) + labels + b'\\0' + struct.pack('>HH', 1, 1)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(1.5)
-    try:
-        s.sendto(query, (srv, 53))
-        d, _ = s.recvfrom(4096)
-        rcode = d[3] & 15
-        count = struct.unpack('>H', d[6:8])[0]
-        i = 12
-        while d[i]:
-            i += d[i] + 1
-        i += 5
-        ips = []
-        for _ in range(count):
-            if d[i] & 0xC0 == 0xC0:
-                i += 2
-            else:
-                while d[i]:
-                    i += d[i] + 1
-                i += 1
-            t, c, ttl, l = struct.unpack('>HHIH', d[i:i + 10])
-            i += 10
-            if t == 1 and l == 4:
-                ips.append(socket.inet_ntoa(d[i:i + 4]))
-            i += l
-        print(name, codes[rcode] if rcode < len(codes) else rcode, *ips)
-    except socket.timeout:
+    queries[qid] = struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0) + labels + b'\\0' + struct.pack('>HH', 1, 1)
+    pending[qid] = name
+def parse(d):
+    rcode = d[3] & 15
+    count = struct.unpack('>H', d[6:8])[0]
+    i = 12
+    while d[i]:
+        i += d[i] + 1
+    i += 5
+    ips = []
+    for _ in range(count):
+        if d[i] & 0xC0 == 0xC0:
+            i += 2
+        else:
+            while d[i]:
+                i += d[i] + 1
+            i += 1
+        t, c, ttl, l = struct.unpack('>HHIH', d[i:i + 10])
+        i += 10
+        if t == 1 and l == 4:
+            ips.append(socket.inet_ntoa(d[i:i + 4]))
+        i += l
+    return [codes[rcode] if rcode < len(codes) else str(rcode)] + ips
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+err, refused, rounds = None, 0, 0
+start = time.time()
+deadline, resend = start + limit, [start + limit / 3, start + limit * 2 / 3]
+def send():
+    global rounds, refused
+    rounds += 1
+    for qid in list(pending):
+        try:
+            s.send(queries[qid])
+        except ConnectionRefusedError:
+            refused += 1
+try:
+    s.connect((srv, 53))
+    send()
+    while pending and time.time() < deadline:
+        if refused >= 2:
+            err = ConnectionRefusedError(111, 'Connection refused')
+            break
+        now = time.time()
+        if resend and now >= resend[0]:
+            resend.pop(0)
+            send()
+            continue
+        r, _, _ = select.select([s], [], [], max(0.0, min([deadline] + resend[:1]) - now))
+        if not r:
+            continue
+        try:
+            d = s.recv(4096)
+        except ConnectionRefusedError:
+            # Refused once: ask again at once rather than wait for the next round; two refused datagrams settle it.
+            refused += 1
+            time.sleep(0.05)
+            send()
+            continue
+        if len(d) < 12:
+            continue
+        name = pending.pop(struct.unpack('>H', d[:2])[0], None)
+        if name is not None:
+            try:
+                results[name] = parse(d)
+            except (IndexError, struct.error):
+                results[name] = ['FORMERR']
+except OSError as e:
+    err = e
+for name in names:
+    if name in results:
+        print(name, *results[name])
+    elif err is not None:
+        print(name, 'ERROR', (err.strerror or str(err)).replace(' ', '_'))
+    else:
         print(name, 'TIMEOUT')
-    except OSError as e:
-        print(name, 'ERROR', (e.strerror or str(e)).replace(' ', '_'))
+if pending:
+    print('# no answer to %d of %d names after %d rounds in %.1f s (confirmed)' % (len(pending), len(names), rounds, time.time() - start))
 `;
 
-export function dnsProbeShell(server: string, names: readonly string[]): string {
-  const py = `python3 -c ${q(PY)} ${q(server)} ${names.map(q).join(' ')}`;
+/** The deadline for a server that may answer; a server already proved unreachable from here gets a short one. */
+export const DNS_DEADLINE_SECONDS = 1.5;
+export const DNS_DEAD_SERVER_SECONDS = 0.4;
+
+export function dnsProbeShell(
+  server: string,
+  names: readonly string[],
+  deadlineSeconds = DNS_DEADLINE_SECONDS,
+): string {
+  const py = `python3 -c ${q(PY)} ${q(server)} ${q(String(deadlineSeconds))} ${names.map(q).join(' ')}`;
+  // dig: every name at once, each with two tries of a second (the second try is the confirmation).
   const dig = names
     .map(
       (n) =>
-        `r=$(dig +time=1 +tries=1 +noall +comments +answer @${q(server)} ${q(n)} A 2>&1); s=$(printf '%s\\n' "$r" | sed -n 's/.*status: \\([A-Z]*\\).*/\\1/p'); [ -n "$s" ] || s=TIMEOUT; printf '%s %s %s\\n' ${q(n)} "$s" "$(printf '%s\\n' "$r" | awk '$4=="A"{printf "%s ", $5}')"`,
+        `( r=$(dig +time=1 +tries=2 +noall +comments +answer @${q(server)} ${q(n)} A 2>&1); s=$(printf '%s\\n' "$r" | sed -n 's/.*status: \\([A-Z]*\\).*/\\1/p'); [ -n "$s" ] || s=TIMEOUT; printf '%s %s %s\\n' ${q(n)} "$s" "$(printf '%s\\n' "$r" | awk '$4=="A"{printf "%s ", $5}')" ) &`,
     )
-    .join('; ');
-  return `if command -v python3 >/dev/null 2>&1; then ${py}; elif command -v dig >/dev/null 2>&1; then ${dig}; else echo 'lxdcheck: neither python3 nor dig is installed' >&2; exit 127; fi`;
+    .join(' ');
+  return `if command -v python3 >/dev/null 2>&1; then ${py}; elif command -v dig >/dev/null 2>&1; then ${dig} wait; else echo 'lxdcheck: neither python3 nor dig is installed' >&2; exit 127; fi`;
 }
 
 export interface DnsAnswer {
@@ -66,6 +131,8 @@ export interface DnsAnswer {
 export function parseDnsProbe(text: string): DnsAnswer[] {
   const out: DnsAnswer[] = [];
   for (const line of text.split('\n')) {
+    // `#` lines are notes for the reader (how many rounds went unanswered).
+    if (line.startsWith('#')) continue;
     const [name, status, ...rest] = line.trim().split(/\s+/);
     if (!name || !status) continue;
     if (status === 'ERROR')

@@ -31,7 +31,7 @@ import { parseGrepH, parseLsLines } from './parsers/sysfs.js';
 import { parseProcUptime, parseSystemctlShowMany } from './parsers/system.js';
 import { parseTincLogEvents, parseTincNodes, tincPeerState } from './parsers/tinc.js';
 import { parseBridgeFdb, vxlanPeerState } from './parsers/vxlan.js';
-import { PMTU_LADDER } from './sections.js';
+import { CONFIRM_MARK, PMTU_LADDER, withConfirmRound } from './sections.js';
 import type {
   AddressInfo,
   BrctlBridge,
@@ -131,6 +131,30 @@ export interface HostFacts {
   dnsmasqLog: string | null;
   /** Answers of the one dnsmasq to queries sent from this host (stage two). */
   dns: DnsAnswer[] | null;
+  /** /proc/loadavg and nproc at the end of stage one; null when unreadable (or an old bundle). */
+  load: HostLoad | null;
+}
+
+export interface HostLoad {
+  load1: number;
+  load5: number;
+  load15: number;
+  cpus: number;
+}
+
+/** `cat /proc/loadavg && nproc`. */
+export function parseLoad(text: string): HostLoad | null {
+  const m = /^([\d.]+) ([\d.]+) ([\d.]+) \S+ \S+\s*\n\s*(\d+)\s*$/.exec(text.trim());
+  if (!m) return null;
+  const cpus = Number(m[4]);
+  return cpus > 0 ? { load1: Number(m[1]), load5: Number(m[2]), load15: Number(m[3]), cpus } : null;
+}
+
+/** A host whose 1-minute load is at least twice its CPU count answers probes late: say so next to a failure. */
+export function overloadNote(f: HostFacts): string | null {
+  const l = f.load;
+  if (!l || l.load1 < 2 * l.cpus) return null;
+  return `${f.host} was overloaded during its probes (load ${l.load1} on ${l.cpus} CPU${l.cpus === 1 ? '' : 's'})`;
 }
 
 /** A section's stdout when it ran and succeeded (exit 0), else null. */
@@ -156,13 +180,21 @@ export function splitHeadedFiles(text: string): { file: string; content: string 
 function pingResults(r: RawOutput | undefined): { results: PingResult[]; tool: 'fping' | 'ping' } | null {
   if (!r || (r.exitCode === null && r.stdout === '' && r.stderr === '')) return null;
   if (r.stderr.includes('fping not found') || r.stdout.includes('##PING ')) {
-    return {
-      results: parseFanOut(r.stdout).map((b) => ({ ...parsePing(b.output, b.key), target: b.key })),
-      tool: 'ping',
-    };
+    const blocks = parseFanOut(r.stdout).map((b) => ({ ...parsePing(b.output, b.key), target: b.key }));
+    const first = blocks.filter((b) => !b.target.startsWith('confirm '));
+    const again = blocks
+      .filter((b) => b.target.startsWith('confirm '))
+      .map((b) => ({ ...b, target: b.target.slice(8) }));
+    return { results: withConfirmRound(first, again), tool: 'ping' };
   }
-  // fping -q prints its summary on stderr.
-  return { results: parseFpingSummary(`${r.stderr}\n${r.stdout}`), tool: 'fping' };
+  // fping -q prints its summary on stderr; a second round for lossy targets follows the mark.
+  const text = `${r.stderr}\n${r.stdout}`;
+  const at = text.indexOf(`\n${CONFIRM_MARK}`);
+  if (at === -1) return { results: parseFpingSummary(text), tool: 'fping' };
+  return {
+    results: withConfirmRound(parseFpingSummary(text.slice(0, at)), parseFpingSummary(text.slice(at + 1))),
+    tool: 'fping',
+  };
 }
 
 /** Bridge pings (stage one) and overlay-address pings (stage two, where they can answer), together. */
@@ -379,5 +411,6 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
       .filter((p): p is ContainerProbe => p !== null),
     dnsmasqLog: okOutput(raw, 'dnsmasq-log'),
     multicast: parseMulticast(raw['multicast']),
+    load: json('load', parseLoad),
   };
 }

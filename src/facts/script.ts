@@ -4,6 +4,7 @@
  * yields many separately parsed outputs with their own exit codes.
  */
 import { randomBytes } from 'node:crypto';
+import { quoteArg } from '../transport/quote.js';
 import type { RawOutput } from './types.js';
 
 /** A section: a shell fragment built only from constants and quoteArg() output. */
@@ -14,9 +15,10 @@ export interface Section {
   /** Seconds before `timeout` kills this section (its own bound inside the run's). */
   timeoutSeconds: number;
   /**
-   * Wrap in `timeout`: off for fragments that are shell compounds (loops,
-   * pipelines with `&`) since `timeout` needs a program; those bound
-   * their own commands.
+   * false for fragments that are shell compounds (loops, pipelines with
+   * `&`): `timeout` needs a program, so these run as `sh -c FRAGMENT` under
+   * it. Either way every section has its own bound (a hung `systemctl`
+   * inside a compound must not eat the host's whole budget).
    */
   wrapTimeout?: boolean;
   /**
@@ -45,22 +47,28 @@ export function buildScript(sections: readonly Section[], marker: string): strin
     'LC_ALL=C; export LC_ALL',
     // /snap/bin: LXD is often the snap.
     'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin:/snap/bin"; export PATH',
-    `lxdcheck_begin() { printf '\\n%s begin %s\\n' '${marker}' "$1"; printf '\\n%s begin %s\\n' '${marker}' "$1" >&2; }`,
-    `lxdcheck_end() { printf '\\n%s end %s %s\\n' '${marker}' "$1" "$2"; }`,
+    // Section times from /proc/uptime with the `read` builtin: no fork per marker, 10 ms resolution.
+    'lxdcheck_now() { lxdcheck_u=-; read lxdcheck_u lxdcheck_r 2>/dev/null </proc/uptime || lxdcheck_u=-; }',
+    `lxdcheck_begin() { lxdcheck_now; printf '\\n%s begin %s %s\\n' '${marker}' "$1" "$lxdcheck_u"; printf '\\n%s begin %s\\n' '${marker}' "$1" >&2; }`,
+    `lxdcheck_end() { lxdcheck_now; printf '\\n%s end %s %s %s\\n' '${marker}' "$1" "$2" "$lxdcheck_u"; }`,
     // `timeout` may be missing on a minimal host; the run's own bound still holds.
     'if command -v timeout >/dev/null 2>&1; then lxdcheck_t() { s=$1; shift; timeout -k 2 "$s" "$@"; }; else lxdcheck_t() { shift; "$@"; }; fi',
   ];
   for (const s of sections) {
     if (!NAME.test(s.name)) throw new Error(`bad section name ${s.name}`);
     // A subshell, so an `exit` inside a compound fragment ends only that section.
-    const body = s.wrapTimeout === false ? `( ${s.shell} )` : `lxdcheck_t ${s.timeoutSeconds} ${s.shell}`;
+    const body =
+      s.wrapTimeout === false
+        ? `lxdcheck_t ${s.timeoutSeconds} sh -c ${quoteArg(s.shell)}`
+        : `lxdcheck_t ${s.timeoutSeconds} ${s.shell}`;
     if (s.input !== undefined) {
       if (/[\r\n]/.test(s.input)) throw new Error(`section ${s.name}: input must be one line`);
       // Inputs arrive on stdin one line per section, in script order (see scriptInput).
-      lines.push("IFS= read -r LXDCHECK_INPUT || LXDCHECK_INPUT=''");
+      // Exported: a section bounded by `timeout` runs in a child `sh -c`, which must see it too.
+      lines.push("IFS= read -r LXDCHECK_INPUT || LXDCHECK_INPUT=''; export LXDCHECK_INPUT");
     }
     lines.push(`lxdcheck_begin ${s.name}; ${body} </dev/null; lxdcheck_end ${s.name} $?`);
-    if (s.input !== undefined) lines.push('LXDCHECK_INPUT=');
+    if (s.input !== undefined) lines.push('LXDCHECK_INPUT=; unset LXDCHECK_INPUT');
   }
   return lines.join('\n');
 }
@@ -74,6 +82,13 @@ export function scriptInput(sections: readonly Section[]): string | undefined {
 interface Frame {
   body: string;
   exitCode: number | null;
+  /** Host uptime (seconds) at the section's begin and end markers, when the host could tell. */
+  began?: number;
+  ended?: number;
+}
+
+function uptimeValue(s: string | undefined): number | undefined {
+  return s !== undefined && /^\d+(\.\d+)?$/.test(s) ? Number(s) : undefined;
 }
 
 /** Split one stream by begin markers; the stdout stream also carries end markers with exit codes. */
@@ -85,17 +100,27 @@ function splitStream(text: string, marker: string): Map<string, Frame> {
   const parts = full.split(begin);
   for (const part of parts.slice(1)) {
     const nl = part.indexOf('\n');
-    const name = (nl === -1 ? part : part.slice(0, nl)).trim();
+    const [name = '', beganText] = (nl === -1 ? part : part.slice(0, nl)).trim().split(/\s+/);
     let rest = nl === -1 ? '' : part.slice(nl + 1);
     let exitCode: number | null = null;
+    let ended: number | undefined;
     const endAt = rest.lastIndexOf(end);
     if (endAt !== -1) {
       const tail = rest.slice(endAt + end.length).split('\n')[0] ?? '';
-      const [endName, code] = tail.trim().split(/\s+/);
-      if (endName === name && code !== undefined && /^\d+$/.test(code)) exitCode = Number(code);
+      const [endName, code, endedText] = tail.trim().split(/\s+/);
+      if (endName === name && code !== undefined && /^\d+$/.test(code)) {
+        exitCode = Number(code);
+        ended = uptimeValue(endedText);
+      }
       rest = rest.slice(0, endAt);
     }
-    frames.set(name, { body: rest, exitCode });
+    const began = uptimeValue(beganText);
+    frames.set(name, {
+      body: rest,
+      exitCode,
+      ...(began !== undefined ? { began } : {}),
+      ...(ended !== undefined ? { ended } : {}),
+    });
   }
   return frames;
 }
@@ -121,12 +146,17 @@ export function splitSections(
     const exitCode = o?.exitCode ?? null;
     // `timeout` exits 124 (137 after -k) when it had to kill the section.
     const sectionTimedOut = exitCode === 124 || exitCode === 137;
+    const durationMs =
+      o?.began !== undefined && o.ended !== undefined
+        ? Math.max(0, Math.round((o.ended - o.began) * 1000))
+        : undefined;
     result[s.name] = {
       command: s.shell,
       stdout: o?.body ?? '',
       stderr: e?.body ?? '',
       exitCode,
       ...(sectionTimedOut || (exitCode === null && runTimedOut) ? { timedOut: true } : {}),
+      ...(durationMs !== undefined ? { durationMs } : {}),
     };
   }
   return result;

@@ -6,6 +6,7 @@
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { quoteArg as q } from '../transport/quote.js';
 import type { Section } from './script.js';
+import type { PingResult } from './types.js';
 
 /** Payload sizes probed across the overlay: IPv4 MTU minus 28 bytes of IP+ICMP headers. */
 export const PMTU_LADDER = [1500, 1480, 1450, 1420, 1400, 1350, 1300, 1200, 1000] as const;
@@ -26,18 +27,60 @@ function catFiles(paths: readonly string[]): string {
   return `for f in ${list}; do if [ -r "$f" ]; then printf '==> %s <==\\n' "$f"; cat "$f"; fi; done`;
 }
 
-/** Targets a host pings in stage one: every other host's bridge address. */
-export function meshTargets(inv: Inventory, host: HostSpec): string[] {
-  return [...new Set(inv.hosts.filter((h) => h.name !== host.name).map((h) => h.bridgeAddress))];
+/** Up to this many hosts, every host probes every other; above it, a sampled mesh (meshPeers). */
+export const MESH_FULL_LIMIT = 32;
+
+/**
+ * The hosts a host probes (pings, path MTU, and the pair checks on them):
+ * every other host up to MESH_FULL_LIMIT hosts. Above it, the quadratic mesh
+ * is sampled: the hosts 1, 2, 4, 8, … places after it in inventory order
+ * (wrapping) and the one just before it — ⌈log2 N⌉+1 peers per host, every
+ * host probed by as many others, and every host linked to every other by
+ * at most ⌈log2 N⌉ probed hops, so a host cut off from the overlay still
+ * fails from several sides.
+ */
+export function meshPeers(inv: Inventory, hostName: string): HostSpec[] {
+  const hosts = inv.hosts;
+  const i = hosts.findIndex((h) => h.name === hostName);
+  if (i === -1) return [];
+  if (hosts.length <= MESH_FULL_LIMIT) return hosts.filter((h) => h.name !== hostName);
+  const offsets = new Set<number>([hosts.length - 1]);
+  for (let o = 1; o < hosts.length; o *= 2) offsets.add(o);
+  return [...offsets].sort((a, b) => a - b).map((o) => hosts[(i + o) % hosts.length] as HostSpec);
 }
 
-/** fping the targets in one go (its summary on stderr), or iputils ping in parallel where fping is missing. */
+/** Targets a host pings in stage one: its mesh peers' bridge addresses. */
+export function meshTargets(inv: Inventory, host: HostSpec): string[] {
+  return [...new Set(meshPeers(inv, host.name).map((h) => h.bridgeAddress))];
+}
+
+/** The line that separates fping's first round from the confirming one (on stderr). */
+export const CONFIRM_MARK = '##CONFIRM';
+
+/**
+ * fping the targets in one go (its summary on stderr), or iputils ping in
+ * parallel where fping is missing. Targets that lost packets in this one
+ * short round get a second short round at once, in the same command, so a
+ * loss reported is a loss seen twice (a busy host drops a reply now and then).
+ * The second round's timeout is ten times the slowest reply of the first
+ * (a measured RTT), between 250 and 700 ms.
+ */
 export function pingSection(name: string, targets: readonly string[]): Section {
-  const fping = `fping -q -C ${PING_COUNT} -p 200 -t 700 ${targets.map(q).join(' ')}`;
+  const list = targets.map(q).join(' ');
+  const lossy = `awk '$2==":" { for (i=3;i<=NF;i++) if ($i=="-") { print $1; break } }'`;
+  const wait = `awk 'BEGIN{m=0} $2==":" { for (i=3;i<=NF;i++) if ($i!="-" && $i+0>m) m=$i+0 } END{ t=int(m*10); if (t<250) t=250; if (t>700) t=700; print t }'`;
+  const fping = [
+    `o=$(fping -q -C ${PING_COUNT} -p 100 -t 700 ${list} 2>&1); rc=$?`,
+    `printf '%s\n' "$o" >&2`,
+    `f=$(printf '%s\n' "$o" | ${lossy})`,
+    `if [ -n "$f" ]; then t=$(printf '%s\n' "$o" | ${wait}); echo "${CONFIRM_MARK} -t $t" >&2; set -f; fping -q -C 2 -p 50 -t "$t" $f; rc=$?; fi`,
+    'exit $rc',
+  ].join('; ');
   const fallback = pingFanOut(
     targets.map((t) => ({
       key: t,
       argv: ['ping', '-n', '-c', String(PING_COUNT), '-i', '0.2', '-W', '1', t],
+      confirm: ['ping', '-n', '-c', '2', '-i', '0.2', '-W', '1', t],
     })),
   );
   return {
@@ -49,14 +92,50 @@ export function pingSection(name: string, targets: readonly string[]): Section {
 }
 
 /**
- * Ping each target in parallel with iputils ping; each job prints its whole
- * block with one printf so blocks never interleave.
+ * Fold a confirming round into the first: counts add up, and the result
+ * says whether the loss was seen again. Targets without a second round are
+ * unchanged.
  */
-function pingFanOut(jobs: { key: string; argv: string[] }[]): string {
-  const parts = jobs.map(
-    (j) =>
-      `( o=$(${j.argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(j.key)} "$?" "$o" ) &`,
-  );
+export function withConfirmRound(first: readonly PingResult[], confirm: readonly PingResult[]): PingResult[] {
+  const again = new Map(confirm.map((c) => [c.target, c]));
+  return first.map((r) => {
+    const c = again.get(r.target);
+    if (!c) return r;
+    const sent = r.sent + c.sent;
+    const received = r.received + c.received;
+    const merged: PingResult = {
+      ...r,
+      sent,
+      received,
+      lossPercent: sent === 0 ? 100 : Math.round(((sent - received) / sent) * 100),
+      confirmRound: {
+        sent: c.sent,
+        received: c.received,
+        lostAgain: c.received === 0 || c.received < c.sent,
+      },
+    };
+    if (r.rttAvgMs === undefined && c.rttAvgMs !== undefined) {
+      merged.rttMinMs = c.rttMinMs as number;
+      merged.rttAvgMs = c.rttAvgMs;
+      merged.rttMaxMs = c.rttMaxMs as number;
+    }
+    if (merged.error === undefined && c.error !== undefined) merged.error = c.error;
+    return merged;
+  });
+}
+
+/**
+ * Ping each target in parallel with iputils ping; each job prints its whole
+ * block with one printf so blocks never interleave. A job with `confirm`
+ * runs it when the first ping failed and prints it as `confirm KEY`.
+ */
+function pingFanOut(jobs: { key: string; argv: string[]; confirm?: string[] }[]): string {
+  const parts = jobs.map((j) => {
+    const again = j.confirm
+      ? `; if [ $rc -ne 0 ]; then o=$(${j.confirm.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(`confirm ${j.key}`)} "$?" "$o"; fi`
+      : '';
+    return `( o=$(${j.argv.map(q).join(' ')} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(j.key)} "$rc" "$o"${again} ) &`;
+  });
   return `${parts.join(' ')} wait`;
 }
 
@@ -65,15 +144,22 @@ function pmtuArgv(target: string, mtu: number): string[] {
 }
 
 /**
- * Full-size probes to every target in parallel; only where full size fails,
- * the smaller sizes of the ladder, again in parallel, so a healthy cluster
- * pays for one ping per target.
+ * The full size and the smallest size of the ladder to every target at
+ * once; only where full size fails and the smallest passes, the sizes in
+ * between, again in parallel. A target that answers neither is not worth
+ * the ladder (mesh.pmtu needs mesh.bridge to pass), so a dead peer costs
+ * one wait, not two. A healthy cluster pays two pings per target.
  */
 function pmtuProbe(targets: readonly string[]): string {
-  const [full, ...smaller] = PMTU_LADDER;
+  const full = PMTU_LADDER[0];
+  const smallest = PMTU_LADDER[PMTU_LADDER.length - 1] as number;
+  const between = PMTU_LADDER.slice(1, -1);
   const perTarget = targets.map((t) => {
-    const ladder = pingFanOut(smaller.map((mtu) => ({ key: `${t} ${mtu}`, argv: pmtuArgv(t, mtu) })));
-    return `( o=$(${pmtuArgv(t, full).map(q).join(' ')} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(`${t} ${full}`)} "$rc" "$o"; if [ $rc -ne 0 ]; then ${ladder}; r=$(ip route get ${q(t)} 2>&1); printf '##PING %s rc=0\\n%s\\n' ${q(`${t} route`)} "$r"; fi ) &`;
+    const block = (mtu: number) =>
+      `o=$(${pmtuArgv(t, mtu).map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(`${t} ${mtu}`)} "$?" "$o"`;
+    const ladder = pingFanOut(between.map((mtu) => ({ key: `${t} ${mtu}`, argv: pmtuArgv(t, mtu) })));
+    const route = `r=$(ip route get ${q(t)} 2>&1); printf '##PING %s rc=0\\n%s\\n' ${q(`${t} route`)} "$r"`;
+    return `( b=$( ( ${block(smallest)} ) & ${block(full)}; wait ); printf '%s\\n' "$b"; case "$b" in *${q(`##PING ${t} ${full} rc=0`)}*) ;; *${q(`##PING ${t} ${smallest} rc=0`)}*) ${ladder}; ${route} ;; *) ${route} ;; esac ) &`;
   });
   return `${perTarget.join(' ')} wait`;
 }
@@ -288,11 +374,20 @@ export function hostSections(inv: Inventory, host: HostSpec, opts: SectionOption
       wrapTimeout: false,
     },
     { name: 'lxc-list', shell: lxcListShell(inv.cluster.lxdCommand), timeoutSeconds: 20, wrapTimeout: false },
+    // After the rest of stage one, so it tells how busy the host was while it answered (and pinged).
+    { name: 'load', shell: 'cat /proc/loadavg && nproc', timeoutSeconds: 5, wrapTimeout: false },
   ];
 
   if (targets.length > 0) {
     sections.push(pingSection('mesh-ping', targets));
-    sections.push({ name: 'pmtu', shell: pmtuProbe(targets), timeoutSeconds: 6, wrapTimeout: false });
+    // Its own channel: the path-MTU probes wait in parallel with the mesh pings, not after them.
+    sections.push({
+      name: 'pmtu',
+      shell: pmtuProbe(targets),
+      timeoutSeconds: 6,
+      wrapTimeout: false,
+      group: 'pmtu',
+    });
   }
   return sections;
 }

@@ -10,11 +10,11 @@ import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
-import { dnsProbeShell } from './dns.js';
+import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
 import { overlayAddressUsable } from './overlay-address.js';
-import { hostSections, pingSection } from './sections.js';
+import { hostSections, meshPeers, pingSection } from './sections.js';
 
 /** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
 export function absentName(inv: Inventory): string {
@@ -67,17 +67,21 @@ export function probeStage(o: StageOptions = {}): Stage {
       const sections = containerSections(inv, host, facts, o.sample);
       // Overlay addresses only where both ends can answer (stage one told which).
       if (overlayAddressUsable(inv, facts, host.name)) {
-        const targets = inv.hosts
-          .filter((h) => h.name !== host.name && h.overlayAddress && overlayAddressUsable(inv, facts, h.name))
+        const targets = meshPeers(inv, host.name)
+          .filter((h) => h.overlayAddress && overlayAddressUsable(inv, facts, h.name))
           .map((h) => h.overlayAddress as string);
         if (targets.length > 0) sections.push(pingSection('mesh-overlay-ping', targets));
       }
       const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
       if (server) {
         const names = [...knownNames(inv, facts), absentName(inv)];
+        // Stage one's mesh pings (two rounds) already tell whether the server's address answers from here:
+        // when it did not, the query only needs to confirm the silence, not wait out a slow server.
+        const toServer = facts.get(host.name)?.mesh?.find((m) => m.target === server);
+        const dead = toServer !== undefined && toServer.received === 0 && toServer.confirmRound !== undefined;
         sections.push({
           name: 'dns-probe',
-          shell: dnsProbeShell(server, names),
+          shell: dnsProbeShell(server, names, dead ? DNS_DEAD_SERVER_SECONDS : DNS_DEADLINE_SECONDS),
           timeoutSeconds: 10,
           wrapTimeout: false,
         });

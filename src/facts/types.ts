@@ -13,6 +13,8 @@ export interface RawOutput {
   /** null when the section was killed or never finished. */
   exitCode: number | null;
   timedOut?: boolean;
+  /** Wall time of the section on the host (from /proc/uptime at its markers); absent in old bundles. */
+  durationMs?: number;
 }
 
 /** From `ip -j -d link` (details give bridge/vxlan/tun info). */
@@ -139,6 +141,12 @@ export interface PingResult {
   error?: string;
   /** The payload size when this was a path-MTU probe (-M do -s SIZE). */
   size?: number;
+  /**
+   * A first round lost packets, so a second short round was sent to this
+   * target in the same command; the counts above are both rounds together.
+   * `lostAgain`: the second round lost packets too (the loss is confirmed).
+   */
+  confirmRound?: { sent: number; received: number; lostAgain: boolean };
 }
 
 /** Legacy /etc/default/lxd-bridge (LXD 2.x): KEY="value" pairs, plus what they imply. */

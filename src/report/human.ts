@@ -10,6 +10,7 @@ import {
   type CheckResult,
   countResults,
   type Diagnosis,
+  type HostTimings,
   type RootCause,
   type RunEvent,
   subjectLabel,
@@ -22,6 +23,8 @@ import type { Reporter, Sink } from './types.js';
 export interface HumanReporterOptions {
   color: boolean;
   verbose: boolean;
+  /** End with the slowest gather sections per host (--timings). */
+  timings?: boolean;
   /** Line width; default 80. */
   width?: number;
 }
@@ -341,6 +344,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       lines.push(paint(ANSI.green, `No issues found!${c.skip > 0 ? tail : ''}`));
     }
     lines.push(paint(ANSI.gray, `${plural(c.total, 'check')} in ${formatSeconds(run.durationMs ?? 0)}`));
+    if (opts.timings && run.timings?.length) lines.push('', ...timingLines(run.timings, width));
     return `${lines.join('\n')}\n`;
   };
 
@@ -358,4 +362,27 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       }
     },
   });
+}
+
+/**
+ * Where the gather time went, per host: each stage, then the slowest
+ * sections (host-side times), so a slow run points at its slow probe.
+ */
+export function timingLines(timings: readonly HostTimings[], width: number, top = 5): string[] {
+  const ms = (n: number) => (n < 1000 ? `${n} ms` : `${(n / 1000).toFixed(2)} s`);
+  const lines = ['Timings (slowest sections per host)'];
+  for (const t of timings) {
+    const stages = t.stages.map((s) => `${s.name} ${ms(s.durationMs)}`).join(', ');
+    lines.push(truncate(`  ${t.host}: ${ms(t.totalMs)}${stages ? ` (${stages})` : ''}`, width));
+    for (const s of t.sections.slice(0, top)) {
+      const where = s.stage ? ` [${s.stage}]` : '';
+      lines.push(
+        truncate(
+          `    ${ms(s.durationMs).padStart(8)}  ${s.name}${where}${s.timedOut ? ' (timed out)' : ''}`,
+          width,
+        ),
+      );
+    }
+  }
+  return lines;
 }

@@ -1,5 +1,5 @@
 /** JSON reporter: one `lxdcheck.results/v1` document, written when the run ends (see docs/json-schema.md). */
-import { type CheckResult, type Counts, countResults, type Diagnosis } from '../model.js';
+import { type CheckResult, type Counts, countResults, type Diagnosis, type HostTimings } from '../model.js';
 import { endOfRunReporter } from './record.js';
 import { redactDiagnosis, redactResult } from './redact.js';
 import type { Reporter, Sink } from './types.js';
@@ -23,6 +23,8 @@ export interface ResultsDocument {
   diagnosis?: Diagnosis;
   /** Why the run stopped early (bail-out or abort); absent when it completed. */
   aborted?: string;
+  /** Where each host's gather time went (stages, sections slowest first); absent when not known. */
+  timings?: HostTimings[];
 }
 
 export interface JsonReporterOptions {
@@ -50,6 +52,7 @@ export function createJsonReporter(sink: Sink, opts: JsonReporterOptions = {}): 
       };
       if (run.diagnosis) doc.diagnosis = redactDiagnosis(run.diagnosis);
       if (run.aborted !== undefined) doc.aborted = run.aborted;
+      if (run.timings !== undefined) doc.timings = run.timings;
       return `${JSON.stringify(doc, null, 2)}\n`;
     },
     { now },

@@ -3,7 +3,7 @@
  * from the event stream in one place. The engine's final result list wins
  * when it is complete; a bail-out or abort is remembered.
  */
-import type { CheckResult, Diagnosis, PlannedCheck, RunEvent } from '../model.js';
+import type { CheckResult, Diagnosis, HostTimings, PlannedCheck, RunEvent } from '../model.js';
 import type { Reporter, Sink } from './types.js';
 
 export interface RunRecord {
@@ -20,6 +20,8 @@ export interface RunRecord {
   ended: boolean;
   /** The root causes, when the engine got as far as judging. */
   diagnosis?: Diagnosis;
+  /** Per-host gather timings from run-end, when the engine sent them. */
+  timings?: HostTimings[];
 }
 
 export function createRunRecord(): RunRecord {
@@ -58,6 +60,7 @@ export function recordEvent(r: RunRecord, e: RunEvent, now: () => Date): boolean
       if (e.aborted !== undefined) r.aborted = e.aborted;
       if (e.diagnosis !== undefined) r.diagnosis = e.diagnosis;
       r.durationMs = e.durationMs;
+      if (e.timings !== undefined) r.timings = e.timings;
       r.ended = true;
       return true;
     default:

@@ -66,6 +66,39 @@ export const resultsJsonSchema = {
         rounds: nonNegInt,
       },
     },
+    timings: {
+      type: 'array',
+      description: "Where each host's gather time went; optional",
+      items: {
+        type: 'object',
+        required: ['host', 'totalMs', 'stages', 'sections'],
+        properties: {
+          host: { type: 'string' },
+          totalMs: { type: 'number' },
+          stages: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'durationMs'],
+              properties: { name: { type: 'string' }, durationMs: { type: 'number' } },
+            },
+          },
+          sections: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'durationMs'],
+              properties: {
+                name: { type: 'string' },
+                stage: { type: 'string' },
+                durationMs: { type: 'number' },
+                timedOut: { type: 'boolean' },
+              },
+            },
+          },
+        },
+      },
+    },
   },
   $defs: {
     result: {

@@ -81,6 +81,8 @@ export function parseReporterSpecs(specs: string[], defaults: { isTTY: boolean }
 export interface CreateReportersOptions {
   color: boolean;
   verbose: boolean;
+  /** Human report lists the slowest sections per host (--timings; default: with verbose). */
+  timings?: boolean;
   /** Defaults: process.stdout / process.stderr / a file sink. Injected by tests. */
   stdout?: Sink;
   stderr?: Sink;
@@ -106,7 +108,11 @@ export function createReporters(specs: ReporterSpec[], opts: CreateReportersOpti
       case 'junit':
         return createJunitReporter(sink);
       case 'human':
-        return createHumanReporter(sink, { color: s.path === null && opts.color, verbose: opts.verbose });
+        return createHumanReporter(sink, {
+          color: s.path === null && opts.color,
+          verbose: opts.verbose,
+          timings: opts.timings ?? opts.verbose,
+        });
       case 'html':
         if (s.path === null)
           throw new UsageError('the html reporter writes a file: use --reporter html:FILE');

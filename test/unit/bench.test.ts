@@ -1,6 +1,7 @@
 /** The pure parts of `npm run bench` (bench/lib.ts); the measuring itself needs the lab. */
 import test from 'ava';
 import {
+  formatBroken,
   formatPerHost,
   formatSpread,
   formatTable,
@@ -49,7 +50,16 @@ test('arguments: sizes, runs, manual runs default to runs, unknown flags refused
   t.throws(() => parseHostSizes('1'));
   t.throws(() => parseHostSizes('x'));
   const d = parseBenchArgs([], 'out.json');
-  t.deepEqual(d, { sizes: [3, 10], runs: 5, manualRuns: 5, lxd: false, cliArgs: [], out: 'out.json' });
+  t.deepEqual(d, {
+    sizes: [3, 10],
+    runs: 5,
+    manualRuns: 5,
+    lxd: false,
+    cliArgs: [],
+    brokenRuns: 2,
+    faults: null,
+    out: 'out.json',
+  });
   const o = parseBenchArgs(
     ['--hosts=3', '--runs', '2', '--manual-runs', '0', '--lxd', '--cli-args', '--concurrency 32'],
     'x',
@@ -60,8 +70,14 @@ test('arguments: sizes, runs, manual runs default to runs, unknown flags refused
     manualRuns: 0,
     lxd: true,
     cliArgs: ['--concurrency', '32'],
+    brokenRuns: 2,
+    faults: null,
     out: 'x',
   });
+  t.deepEqual(parseBenchArgs(['--broken-runs', '0', '--faults', 'dns-down,mtu'], 'x').faults, [
+    'dns-down',
+    'mtu',
+  ]);
   t.throws(() => parseBenchArgs(['--runs', '0'], 'x'));
   t.throws(() => parseBenchArgs(['--fast'], 'x'), { message: /unknown argument --fast/ });
 });
@@ -91,6 +107,7 @@ function size(
     bundleMismatch: [],
     peakRssKiB: { median: 70_000, min: 69_000, max: 71_000, n: 5 },
     failures: [],
+    broken: [],
     ...extra,
   };
 }
@@ -141,4 +158,22 @@ test('targets: met, missed and not measured', (t) => {
   t.is(only3.get('≥5× faster than the manual way at 3 hosts')?.ok, null);
   t.is(only3.get('10-host time ≤ 1.5× the 3-host time')?.ok, null);
   t.is(only3.get('--version under 300 ms')?.ok, null);
+});
+
+test('the broken column: each fault next to the healthy median, with its ratio and a target per fault', (t) => {
+  const one = (ms: number) => ({ median: ms, min: ms, max: ms, n: 2 });
+  const s = size(3, 1000, null, 500, {
+    broken: [
+      { fault: 'dns-down', lxdcheck: one(1400), exitCodes: [1, 1], slowest: 'lxd1: dns-probe 0.50' },
+      { fault: 'peer-down', lxdcheck: one(2500), exitCodes: [1, 1], slowest: 'lxd3: mesh-ping 1.20' },
+    ],
+  });
+  const table = formatBroken([s]);
+  t.regex(table, /dns-down .*1\.40 .*1\.00 .*1\.40/);
+  t.regex(table, /peer-down .*2\.50 .*2\.50/);
+  const targets = judgeTargets([s], null).filter((x) => x.name.includes('broken run'));
+  t.deepEqual(
+    targets.map((x) => x.ok),
+    [true, false],
+  );
 });

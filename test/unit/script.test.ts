@@ -17,7 +17,10 @@ test('stdout, stderr and exit codes of each section are kept apart', (t) => {
     { name: 'c', shell: 'printf "no newline at end"', timeoutSeconds: 5 },
     { name: 'd', shell: 'lxdcheck-no-such-tool --x', timeoutSeconds: 5 },
   ]);
-  t.deepEqual(out.a, { command: 'printf "one\\ntwo\\n"', stdout: 'one\ntwo\n', stderr: '', exitCode: 0 });
+  const { durationMs, ...a } = out.a ?? { durationMs: undefined };
+  t.deepEqual(a, { command: 'printf "one\\ntwo\\n"', stdout: 'one\ntwo\n', stderr: '', exitCode: 0 });
+  // Each section's own wall time on the host, from /proc/uptime at its markers.
+  t.is(typeof durationMs, 'number');
   t.is(out.b?.exitCode, 3);
   t.is(out.b?.stderr, 'oops\n');
   t.is(out.b?.stdout, '');
@@ -84,4 +87,34 @@ test('an `exit` inside a compound section ends that section only', (t) => {
   t.is(out.quits?.exitCode, 3);
   t.is(out.quits?.stdout, 'before\n');
   t.is(out.next?.stdout, 'next\n');
+});
+
+test('a hung compound section (not wrappable by `timeout` directly) is killed at its own bound too', (t) => {
+  const out = run([
+    { name: 'hung', shell: 'if true; then sleep 30; fi', timeoutSeconds: 1, wrapTimeout: false },
+    { name: 'fanout', shell: '( sleep 30 ) & wait', timeoutSeconds: 1, wrapTimeout: false },
+    { name: 'after', shell: 'echo still here', timeoutSeconds: 5 },
+  ]);
+  t.true(out.hung?.timedOut);
+  t.true(out.fanout?.timedOut);
+  t.is(out.after?.stdout, 'still here\n');
+});
+
+test('a section that sleeps reports at least that long (host-side markers, not the transport)', (t) => {
+  const out = run([{ name: 'nap', shell: 'sleep 0.3', timeoutSeconds: 5 }]);
+  t.true((out.nap?.durationMs ?? 0) >= 250);
+});
+
+test('an old-style begin marker without a time still splits (no duration)', (t) => {
+  const marker = newMarker();
+  const out = splitSections(
+    [{ name: 'x', shell: 'true', timeoutSeconds: 1 }],
+    `${marker} begin x\nhello\n${marker} end x 0\n`,
+    '',
+    marker,
+    false,
+  );
+  t.is(out.x?.stdout, 'hello');
+  t.is(out.x?.exitCode, 0);
+  t.is(out.x?.durationMs, undefined);
 });

@@ -196,3 +196,37 @@ test('sampling is deterministic and still reaches every host', (t) => {
   t.deepEqual(new Set(targetsFor(all[0]!, all, 6).map((c) => c.host)).size, 5);
   t.is(targetsFor(all[0]!, all.slice(0, 10)).length, 9, 'small clusters: all pairs');
 });
+
+test('duplicate-name does not pass when a host’s lxc list was not read (hung, killed at its bound)', (t) => {
+  const hung: RawOutput = {
+    command: 'lxc list --format json',
+    stdout: '',
+    stderr: '',
+    exitCode: 124,
+    timedOut: true,
+  };
+  const v = containersDuplicateName.judge({}, facts({}, { 'lxc-list': hung }));
+  t.is(v.status, 'skip');
+  t.regex(v.summary, /lxd2 \(timed out\)/);
+});
+
+test('a ping that lost its first round and answered the confirming one is a loss, not a failure', (t) => {
+  const ctx = facts({
+    'ct-0': probe('c1', 'ping getent', [
+      {
+        key: 'ip 10.201.2.10',
+        rc: 1,
+        text: '2 packets transmitted, 0 received, 100% packet loss, time 1001ms',
+      },
+      {
+        key: 'confirm ip 10.201.2.10',
+        rc: 0,
+        text: '2 packets transmitted, 2 received, 0% packet loss, time 201ms\nrtt min/avg/max/mdev = 0.1/0.2/0.3/0.1 ms',
+      },
+    ]),
+  });
+  const r = ctx.hosts.get('lxd1')?.containerProbes[0]?.byIp.get('10.201.2.10');
+  t.is(r?.sent, 4);
+  t.is(r?.received, 2);
+  t.deepEqual(r?.confirmRound, { sent: 2, received: 2, lostAgain: false });
+});

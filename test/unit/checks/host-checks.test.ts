@@ -44,6 +44,17 @@ function healthyTincRaw(n: 1 | 2 | 3): Record<string, RawOutput> {
     sysfs: section(
       'text:/sys/class/net/lxdbr0/bridge/multicast_snooping:1\n/sys/class/net/lxdbr0/bridge/multicast_querier:0\n',
     ),
+    // The lab's hosts: systemd is not PID 1 (the section says so and exits 3), as recorded.
+    systemd: noSystemd(),
+  };
+}
+
+function noSystemd(): RawOutput {
+  return {
+    command: 'systemctl show ...',
+    stdout: '',
+    stderr: 'lxdcheck: systemd is not PID 1\n',
+    exitCode: 3,
   };
 }
 
@@ -300,6 +311,7 @@ test('an up-script error from an earlier start of the daemon is history, not evi
     addrs: section('peervpn/run3-faultA.ip-j-addr.pv-h2.json'),
     brif: section('peervpn/run3-faultA.ls-sys-class-net-lxdbr0-brif.pv-h2.txt'),
     'overlay-log': section(`text:${restarted}`),
+    systemd: noSystemd(),
   };
   const so = serviceOrder.judge({ host: 'lxd2' }, context(pv, [hostFacts(pv, 'lxd2', raw)]));
   t.is(so.status, 'pass');
@@ -382,4 +394,12 @@ test('systemd: a VPN unit that started before LXD with no ordering fails with th
   const ok = serviceOrder.judge({ host: 'lxd2' }, context(pv, [hostFacts(pv, 'lxd2', ordered)]));
   t.is(ok.status, 'pass');
   t.regex(ok.summary, /peervpn\.service is ordered after the bridge/);
+});
+
+test('a systemctl that hung (killed at its own bound) makes service order a SKIP with the reason, never a pass', (t) => {
+  const raw = healthyTincRaw(2);
+  raw.systemd = { command: 'systemctl show ...', stdout: '', stderr: '', exitCode: 124, timedOut: true };
+  const so = serviceOrder.judge({ host: 'lxd2' }, context(tinc, [hostFacts(tinc, 'lxd2', raw)]));
+  t.is(so.status, 'skip');
+  t.regex(so.summary, /systemctl show was not read on lxd2 \(timed out\)/);
 });

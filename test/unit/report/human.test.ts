@@ -97,3 +97,39 @@ test('aborted runs say so', async (t) => {
   t.regex(out, /✗ Run aborted: lxd2 unreachable/);
   t.false(out.includes('No issues found!'));
 });
+
+const timings = [
+  {
+    host: 'lxd2',
+    totalMs: 3679,
+    stages: [
+      { name: 'host', durationMs: 2022 },
+      { name: 'probe', durationMs: 1636 },
+    ],
+    sections: [
+      { name: 'dns-probe', stage: 'probe', durationMs: 1610 },
+      { name: 'mesh-ping', stage: 'host', durationMs: 1490 },
+      { name: 'lxc-list', stage: 'host', durationMs: 20, timedOut: true },
+    ],
+  },
+];
+
+test('--timings ends the report with each host’s stages and slowest sections; off by default', async (t) => {
+  const evs = events([result('bridge.exists', { host: 'lxd2' }, 'pass', 'lxdbr0 exists')]);
+  const end = evs[evs.length - 1];
+  if (end?.type === 'run-end') end.timings = timings;
+  const out = await render(
+    (s) => createHumanReporter(s, { color: false, verbose: false, timings: true }),
+    evs,
+  );
+  const lines = out.trimEnd().split('\n');
+  const at = lines.indexOf('Timings (slowest sections per host)');
+  t.true(at > 0);
+  t.deepEqual(lines.slice(at + 1), [
+    '  lxd2: 3.68 s (host 2.02 s, probe 1.64 s)',
+    '      1.61 s  dns-probe [probe]',
+    '      1.49 s  mesh-ping [host]',
+    '       20 ms  lxc-list [host] (timed out)',
+  ]);
+  t.false((await human(evs)).includes('Timings'));
+});

@@ -61,3 +61,22 @@ test('the schema is draft 2020-12 and pins the v1 id', (t) => {
   t.is(resultsJsonSchema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   t.is(resultsJsonSchema.properties.schema.const, RESULTS_SCHEMA_ID);
 });
+
+test('timings from run-end go into the document as `timings` and validate; absent when not sent', async (t) => {
+  const evs = events(mixedResults());
+  const timings = [
+    {
+      host: 'lxd1',
+      totalMs: 900,
+      stages: [{ name: 'host', durationMs: 700 }],
+      sections: [{ name: 'mesh-ping', stage: 'host', durationMs: 410 }],
+    },
+  ];
+  const end = evs[evs.length - 1];
+  if (end?.type === 'run-end') end.timings = timings;
+  const doc = JSON.parse(await json(evs));
+  t.deepEqual(doc.timings, timings);
+  t.deepEqual(validateResultsJson(doc), []);
+  t.deepEqual(validateResultsJson({ ...doc, timings: [{ host: 'lxd1' }] }).length > 0, true);
+  t.false('timings' in JSON.parse(await json(events(mixedResults()))));
+});
