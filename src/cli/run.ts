@@ -177,7 +177,7 @@ export function prepareRun(v: RunValues): PreparedRun {
     const bundle = readBundle(v.replay);
     inventoryText = v.inventory ? readFileSync(v.inventory, 'utf8') : bundle.inventoryText;
     inventory = parseInventory(inventoryText, v.inventory ?? join(v.replay, 'inventory.yaml'));
-    replay = bundle.gathers;
+    replay = replayGathers(inventory, bundle.gathers, v.replay);
   } else {
     if (!v.inventory)
       throw new UsageError(
@@ -238,9 +238,14 @@ export function prepareRun(v: RunValues): PreparedRun {
       strict,
       concurrency,
       timeoutMs,
-      transport: (host) =>
-        createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
-      ...(replay ? { replay } : {}),
+      // A replay has no transport at all: nothing in a bundle (a `transport: local` host, a
+      // wrapper, a host missing from hosts/) can make lxdcheck run a command or open a connection.
+      ...(replay
+        ? { replay }
+        : {
+            transport: (host: Inventory['hosts'][number]) =>
+              createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
+          }),
     },
   };
 }
@@ -325,6 +330,33 @@ export async function executeRun(
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+}
+
+/**
+ * The recording of every inventory host; a host the bundle has no file for
+ * is judged unreachable with the reason (its checks then fail or skip), never
+ * gathered live.
+ */
+export function replayGathers(
+  inventory: Inventory,
+  recorded: ReadonlyMap<string, GatherResult>,
+  dir: string,
+): Map<string, GatherResult> {
+  const out = new Map<string, GatherResult>();
+  for (const h of inventory.hosts) {
+    out.set(
+      h.name,
+      recorded.get(h.name) ?? {
+        host: h.name,
+        reachable: false,
+        connectError: `not in the bundle ${dir} (a replay never contacts a host)`,
+        connectErrorKind: 'not-recorded',
+        raw: {},
+        durationMs: 0,
+      },
+    );
+  }
+  return out;
 }
 
 function hostName(inv: Inventory, name: string, flag: string): string {

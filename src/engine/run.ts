@@ -161,9 +161,16 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
         let g: GatherResult | undefined = gathers.get(host.name);
         if (recorded) {
           g = recorded;
+        } else if (spec.replay || !spec.transport) {
+          // Offline: a host without a recording is unreachable, never gathered live.
+          g ??= unreachable(
+            host.name,
+            'no recording of this host (replay never connects)',
+            'not-recorded',
+            0,
+          );
         } else if (stageIndex === 0 || g?.reachable) {
           if (!transports.has(host.name)) {
-            if (!spec.transport) throw new Error('no transport and no recording for host ' + host.name);
             transports.set(host.name, spec.transport(host));
           }
           const t = transports.get(host.name)!;
