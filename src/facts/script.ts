@@ -24,6 +24,11 @@ export interface Section {
    * the host's one connection (e.g. one `lxc exec` per container).
    */
   group?: string;
+  /**
+   * Applied to the section's output as soon as it is split out, before it is
+   * stored, recorded or shown (e.g. drop fields that may hold secrets).
+   */
+  scrub?: (text: string, stream: 'stdout' | 'stderr') => string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -104,8 +109,8 @@ export function splitSections(
     const sectionTimedOut = exitCode === 124 || exitCode === 137;
     result[s.name] = {
       command: s.shell,
-      stdout: o?.body ?? '',
-      stderr: e?.body ?? '',
+      stdout: s.scrub ? s.scrub(o?.body ?? '', 'stdout') : (o?.body ?? ''),
+      stderr: s.scrub ? s.scrub(e?.body ?? '', 'stderr') : (e?.body ?? ''),
       exitCode,
       ...(sectionTimedOut || (exitCode === null && runTimedOut) ? { timedOut: true } : {}),
     };

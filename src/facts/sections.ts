@@ -4,8 +4,15 @@
  * node list to its own log). Every variable part goes through quoteArg.
  */
 import type { HostSpec, Inventory } from '../inventory/types.js';
+import { redactSecrets } from '../report/redact.js';
 import { quoteArg as q } from '../transport/quote.js';
+import { LXC_LIST_FILTER_PY, reduceLxcList } from './parsers/lxc.js';
 import type { Section } from './script.js';
+
+/** lxc list output: only the container fields lxdcheck reads (stdout); stderr redacted. */
+function scrubLxcList(text: string, stream: 'stdout' | 'stderr'): string {
+  return stream === 'stdout' ? reduceLxcList(text) : redactSecrets(text);
+}
 
 /** Payload sizes probed across the overlay: IPv4 MTU minus 28 bytes of IP+ICMP headers. */
 export const PMTU_LADDER = [1500, 1480, 1450, 1420, 1400, 1350, 1300, 1200, 1000] as const;
@@ -157,10 +164,13 @@ export function unitsOfInterest(inv: Inventory): string[] {
  */
 function lxcListShell(configured: 'lxc' | 'incus' | undefined): string {
   const clients = configured ? [configured] : ['lxc', 'incus'];
+  // Only the fields the checks read leave the host (python3 filters them); without python3 the
+  // full list comes back and is reduced the same way on arrival (scrubLxcList), before storing.
+  const filter = `python3 -c ${q(LXC_LIST_FILTER_PY)}`;
   const tries = clients
     .map(
       (c) =>
-        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; exec timeout 15 ${c} list --format json; fi`,
+        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; o=$(timeout 15 ${c} list --format json); rc=$?; if [ $rc -ne 0 ]; then printf '%s\\n' "$o"; exit $rc; fi; if command -v python3 >/dev/null 2>&1 && printf '%s\\n' "$o" | ${filter} 2>/dev/null; then exit 0; fi; printf '%s\\n' "$o"; exit 0; fi`,
     )
     .join('; ');
   return `${tries}; echo 'lxdcheck: no LXD client (${clients.join(', ')}) installed' >&2; exit 127`;
@@ -189,7 +199,8 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
       timeoutSeconds: 5,
     },
     { name: 'brctl', shell: 'brctl show', timeoutSeconds: 5 },
-    { name: 'ps', shell: 'ps -eo pid,comm,args', timeoutSeconds: 5 },
+    // Command lines can carry passwords (`--password X`, `sshpass -p X`): redacted on arrival.
+    { name: 'ps', shell: 'ps -eo pid,comm,args', timeoutSeconds: 5, scrub: redactSecrets },
     { name: 'ss-udp', shell: 'ss -H -ulnp', timeoutSeconds: 5 },
     ...overlaySections(inv),
     {
@@ -212,7 +223,13 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
       timeoutSeconds: 12,
       wrapTimeout: false,
     },
-    { name: 'lxc-list', shell: lxcListShell(inv.cluster.lxdCommand), timeoutSeconds: 20, wrapTimeout: false },
+    {
+      name: 'lxc-list',
+      shell: lxcListShell(inv.cluster.lxdCommand),
+      timeoutSeconds: 20,
+      wrapTimeout: false,
+      scrub: scrubLxcList,
+    },
   ];
 
   if (targets.length > 0) {
