@@ -200,7 +200,14 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
     },
     { name: 'brctl', shell: 'brctl show', timeoutSeconds: 5 },
     // Command lines can carry passwords (`--password X`, `sshpass -p X`): redacted on arrival.
-    { name: 'ps', shell: 'ps -eo pid,comm,args', timeoutSeconds: 5, scrub: redactSecrets },
+    // Each process's real executable too (`##EXE PID PATH`): argv[0] can claim to be dnsmasq.
+    {
+      name: 'ps',
+      shell: `ps -eo pid,comm,args; rc=$?; ls -l /proc/[0-9]*/exe 2>/dev/null | sed -n 's|^.* /proc/\\([0-9]*\\)/exe -> \\(/.*\\)$|##EXE \\1 \\2|p'; exit $rc`,
+      timeoutSeconds: 5,
+      wrapTimeout: false,
+      scrub: redactSecrets,
+    },
     { name: 'ss-udp', shell: 'ss -H -ulnp', timeoutSeconds: 5 },
     ...overlaySections(inv),
     {
