@@ -25,6 +25,7 @@ import type {
   ServerHostKeyAlgorithm,
 } from 'ssh2';
 import ssh2 from 'ssh2';
+import { invalidHostnameReason, invalidUserReason, parseSshTarget } from '../inventory/ssh.js';
 import type { HostSpec } from '../inventory/types.js';
 import {
   fingerprintSha256,
@@ -187,27 +188,47 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Expand ProxyCommand tokens (%h %p %r %n %%), each value quoted for the shell. */
+/**
+ * Expand ProxyCommand tokens (%h %p %r %n %%) the way OpenSSH does: values go
+ * in as they are, unquoted, so the template's own quoting (`"as %r"`) stays
+ * right. That is safe only because each value is validated first (user names
+ * as OpenSSH >= 9.6 does, stricter; host names as valid_hostname); an unsafe
+ * value or an unknown token is an error, never a command.
+ */
 export function expandProxyCommand(
   template: string,
   values: { host: string; port: number; user: string; original: string },
 ): string {
-  return template.replace(/%(.)/g, (whole, ch: string) => {
+  const user = invalidUserReason(values.user);
+  if (user) throw new Error(`ProxyCommand: the user ${JSON.stringify(values.user)} ${user}`);
+  for (const h of [values.host, values.original]) {
+    const why = invalidHostnameReason(h);
+    if (why) throw new Error(`ProxyCommand: the host ${JSON.stringify(h)} ${why}`);
+  }
+  if (!Number.isInteger(values.port) || values.port < 1 || values.port > 65535)
+    throw new Error(`ProxyCommand: bad port ${values.port}`);
+  return template.replace(/%(.?)/g, (_whole, ch: string) => {
     switch (ch) {
       case '%':
         return '%';
       case 'h':
-        return quoteArg(values.host);
+        return values.host;
       case 'p':
         return String(values.port);
       case 'r':
-        return quoteArg(values.user);
+        return values.user;
       case 'n':
-        return quoteArg(values.original);
+        return values.original;
       default:
-        return whole;
+        throw new Error(`ProxyCommand: unknown token %${ch} (OpenSSH accepts %%, %h, %n, %p and %r)`);
     }
   });
+}
+
+/** %n: the host as written in the inventory target (its alias), as OpenSSH's %n is. */
+function proxyAlias(target: string, hostname: string): string {
+  const t = parseSshTarget(target);
+  return typeof t === 'string' ? hostname : t.host;
 }
 
 /** A Duplex over a child's stdin (writes) and stdout (reads). */
@@ -390,12 +411,17 @@ class SshTransport implements Transport {
           });
         }
       } else if (ssh.proxyCommand) {
-        const cmd = expandProxyCommand(ssh.proxyCommand, {
-          host: ssh.hostname,
-          port: ssh.port,
-          user: ssh.user,
-          original: ssh.target,
-        });
+        let cmd: string;
+        try {
+          cmd = expandProxyCommand(ssh.proxyCommand, {
+            host: ssh.hostname,
+            port: ssh.port,
+            user: ssh.user,
+            original: proxyAlias(ssh.target, ssh.hostname),
+          });
+        } catch (e) {
+          throw new TransportError('config', errText(e), this.host);
+        }
         this.log(`ProxyCommand: /bin/sh -c ${quoteArg(cmd)}`);
         const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
         proxy = child;

@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+// Resolved here, so the CLI can run from any working directory.
+const TSX = import.meta.resolve('tsx');
 
 export interface SrcCliResult {
   code: number;
@@ -19,7 +21,7 @@ export async function srcCli(
   opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SrcCliResult> {
   try {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const r = await promisify(execFile)(process.execPath, ['--import', TSX, MAIN, ...args], {
       timeout: opts.timeoutMs ?? 60_000,
       maxBuffer: 64 * 1024 * 1024,
       ...(opts.cwd ? { cwd: opts.cwd } : {}),

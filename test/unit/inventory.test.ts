@@ -698,3 +698,19 @@ test('YAML anchors under a top-level x- key can be reused; an unknown alias is o
     [[2, 11, 'cluster.subnet', 'unknown YAML alias *nowhere']],
   );
 });
+
+test('user names OpenSSH (>= 9.6) would refuse are refused in targets', (t) => {
+  for (const bad of [
+    '$(touch$' + '{IFS}x)u@h',
+    '`id`@h',
+    'a;b@h',
+    '-oProxyCommand=x@h',
+    "o'neil@h",
+    'a|b@h',
+  ]) {
+    const r = parseSshTarget(bad);
+    t.is(typeof r, 'string', bad);
+    t.regex(r as string, /invalid user/, bad);
+  }
+  t.deepEqual(parseSshTarget('deploy.bot-1@h'), { host: 'h', user: 'deploy.bot-1' });
+});
