@@ -16,6 +16,8 @@ import { compareInstances, type Instance, planInstances, toPlanned, unmetPrerequ
 /** A gather stage: sections per host, computed from the inventory and the facts so far. */
 export interface Stage {
   name: string;
+  /** A floor for this stage's bound (the multicast window may be longer than --timeout). */
+  minTimeoutMs?: number;
   sections(inv: Inventory, host: HostSpec, facts: ReadonlyMap<string, HostFacts>): Section[];
 }
 
@@ -180,7 +182,7 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
           } else {
             const sections = stage.sections(inv, host, facts);
             const r = await runSections(t, sections, {
-              timeoutMs: spec.timeoutMs,
+              timeoutMs: Math.max(spec.timeoutMs, stage.minTimeoutMs ?? 0),
               ...(spec.signal ? { signal: spec.signal } : {}),
             });
             const prev = g ?? { host: host.name, reachable: true, raw: {}, durationMs: 0 };

@@ -112,7 +112,12 @@ export function probeStage(o: StageOptions = {}): Stage {
 
 /** Stage three: the multicast mesh, every host at once. */
 export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
-  return { name: 'multicast', sections: (inv, host, facts) => multicastSections(inv, host, facts, o) };
+  return {
+    name: 'multicast',
+    // The window itself plus the section's own margin: `--duration 10m` must not be cut by `--timeout 30s`.
+    minTimeoutMs: (Math.ceil(o.durationSeconds) + 20) * 1000,
+    sections: (inv, host, facts) => multicastSections(inv, host, facts, o),
+  };
 }
 
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
