@@ -44,9 +44,18 @@ function nicsOf(raw: Record<string, unknown>): Record<string, Nic> {
   return nics;
 }
 
+/**
+ * LXD/Incus instance names: letters, digits and `-`, not starting with `-`
+ * (LXD refuses others). Anything else did not come from LXD, and since names
+ * end up as `lxc exec NAME` operands, it is dropped.
+ */
+export function isInstanceName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(name);
+}
+
 function toContainer(raw: Record<string, unknown>): ContainerInfo | null {
   const name = asString(raw['name']);
-  if (name === undefined) return null;
+  if (name === undefined || !isInstanceName(name)) return null;
   const status = asString(raw['status']) ?? 'Unknown';
   const nics = nicsOf(raw);
   const container: ContainerInfo = {
