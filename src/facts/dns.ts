@@ -49,7 +49,7 @@ export function dnsProbeShell(server: string, names: readonly string[]): string 
   const dig = names
     .map(
       (n) =>
-        `r=$(dig +time=1 +tries=1 +noall +comments +answer @${q(server)} ${q(n)} A 2>&1); s=$(printf '%s\\n' "$r" | sed -n 's/.*status: \\([A-Z]*\\).*/\\1/p'); [ -n "$s" ] || s=TIMEOUT; printf '%s %s %s\\n' ${q(n)} "$s" "$(printf '%s\\n' "$r" | awk '$4=="A"{printf "%s ", $5}')"`,
+        `r=$(dig +time=1 +tries=1 +noall +comments +answer @${q(server)} -q ${q(n)} -t A 2>&1); s=$(printf '%s\\n' "$r" | sed -n 's/.*status: \\([A-Z]*\\).*/\\1/p'); [ -n "$s" ] || s=TIMEOUT; printf '%s %s %s\\n' ${q(n)} "$s" "$(printf '%s\\n' "$r" | awk '$4=="A"{printf "%s ", $5}')"`,
     )
     .join('; ');
   return `if command -v python3 >/dev/null 2>&1; then ${py}; elif command -v dig >/dev/null 2>&1; then ${dig}; else echo 'lxdcheck: neither python3 nor dig is installed' >&2; exit 127; fi`;

@@ -90,7 +90,7 @@ function peervpnSections(inv: Inventory): Section[] {
   const unit = o.unit ?? 'peervpn.service';
   const log = o.logFile
     ? `tail -n 3000 ${q(o.logFile)}`
-    : `journalctl -u ${q(unit)} -o cat --no-pager -n 3000`;
+    : `journalctl ${q(`--unit=${unit}`)} -o cat --no-pager -n 3000`;
   const conf = o.configFile ?? '/etc/peervpn/peervpn.conf';
   return [
     { name: 'overlay-log', shell: log, timeoutSeconds: 10 },
@@ -212,13 +212,13 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
     ...overlaySections(inv),
     {
       name: 'systemd',
-      shell: `if [ -d /run/systemd/system ]; then systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,After,Requires,Wants,BindsTo ${units.map(q).join(' ')}; else echo 'lxdcheck: systemd is not PID 1' >&2; exit 3; fi`,
+      shell: `if [ -d /run/systemd/system ]; then systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,After,Requires,Wants,BindsTo -- ${units.map(q).join(' ')}; else echo 'lxdcheck: systemd is not PID 1' >&2; exit 3; fi`,
       timeoutSeconds: 5,
       wrapTimeout: false,
     },
     {
       name: 'journal-vpn',
-      shell: `if [ -d /run/systemd/system ]; then journalctl -b -o short-monotonic --no-pager -n 200 -u ${q(units[0] ?? 'peervpn.service')}; else exit 3; fi`,
+      shell: `if [ -d /run/systemd/system ]; then journalctl -b -o short-monotonic --no-pager -n 200 ${q(`--unit=${units[0] ?? 'peervpn.service'}`)}; else exit 3; fi`,
       timeoutSeconds: 8,
       wrapTimeout: false,
     },

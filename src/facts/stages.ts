@@ -25,7 +25,10 @@ export function knownNames(inv: Inventory, facts: ReadonlyMap<string, HostFacts>
   const dhcp = facts.get(inv.cluster.dhcp);
   const names = new Set<string>();
   for (const file of dhcp?.leases ?? []) {
-    for (const l of file.leases) if (l.hostname) names.add(`${l.hostname}.${inv.cluster.domain}`);
+    // A lease hostname is whatever a DHCP client sent: only plain DNS labels become query operands.
+    for (const l of file.leases)
+      if (l.hostname && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l.hostname))
+        names.add(`${l.hostname}.${inv.cluster.domain}`);
   }
   return [...names].sort().slice(0, 3);
 }

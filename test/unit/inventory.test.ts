@@ -432,6 +432,22 @@ const BAD: Bad[] = [
     field: 'cluster.overlay.logFile',
     problem: /is not an absolute path/,
   },
+  {
+    title: 'a unit that would be an option (--host=evil.example)',
+    text: y(...HEAD.slice(0, 5), '    unit: --host=evil.example', ...HEAD.slice(5)),
+    line: 6,
+    column: 11,
+    field: 'cluster.overlay.unit',
+    problem: /is not a systemd unit name/,
+  },
+  {
+    title: 'a tinc network that would be an option',
+    text: y(...HEAD.slice(0, 3), '    type: tinc', '    network: -kKILL', ...HEAD.slice(4)),
+    line: 5,
+    column: 14,
+    field: 'cluster.overlay.network',
+    problem: /is not a tinc network name/,
+  },
 ];
 
 for (const bad of BAD) {
