@@ -196,6 +196,10 @@ export function prepareRun(v: RunValues): PreparedRun {
       ? v['known-hosts']
       : [inventory.knownHosts ?? join(homedir(), '.ssh', 'known_hosts')];
   const strict = v.strict || Boolean(scenario.strict);
+  // Every duration is checked, even where this scenario does not use it: `--wait 5x` is a mistake.
+  const waitMs = parseDuration(v.wait, '--wait');
+  const intervalMs = parseDuration(v.interval, '--interval');
+  const durationMs = v.duration ? parseDuration(v.duration, '--duration') : undefined;
   return {
     inventory,
     inventoryText,
@@ -213,10 +217,7 @@ export function prepareRun(v: RunValues): PreparedRun {
     ...(v.record ? { recordDir: v.record } : {}),
     ...(scenario.converge
       ? {
-          converge: {
-            waitMs: parseDuration(v.wait, '--wait'),
-            intervalMs: parseDuration(v.interval, '--interval'),
-          },
+          converge: { waitMs, intervalMs },
         }
       : {}),
     spec: {
@@ -224,12 +225,12 @@ export function prepareRun(v: RunValues): PreparedRun {
       checks,
       stages: scenario.stages({
         ...(v.sample ? { sample: parsePositiveInt(v.sample, '--sample') } : {}),
-        ...(v.duration
+        ...(durationMs !== undefined
           ? {
               multicast: {
                 ...DEFAULT_MULTICAST,
-                durationSeconds: parseDuration(v.duration, '--duration') / 1000,
-                count: Math.max(20, Math.round(parseDuration(v.duration, '--duration') / 100)),
+                durationSeconds: durationMs / 1000,
+                count: Math.max(20, Math.round(durationMs / 100)),
               },
             }
           : {}),

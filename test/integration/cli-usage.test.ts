@@ -25,3 +25,28 @@ test('gate --max-warnings 0 is accepted', async (t) => {
   const r = await srcCli(['gate', tap, '--max-warnings', '0']);
   t.is(r.code, 0, r.stdout + r.stderr);
 });
+
+const inv = join(dir, 'cluster.yaml');
+writeFileSync(
+  inv,
+  `cluster:
+  subnet: 172.16.0.0/16
+  overlay: { type: vxlan, interface: vx0 }
+  dhcp: a
+hosts:
+  - { name: a, ssh: 'root@127.0.0.1:1', bridgeAddress: 172.16.0.1 }
+`,
+);
+test(
+  '--wait 5x is refused outside post-reboot too',
+  usage,
+  ['run', '-i', inv, '--wait', '5x'],
+  /--wait: "5x" is not a duration/,
+);
+test(
+  '--timeout beyond what a timer holds',
+  usage,
+  ['run', '-i', inv, '--timeout', '60000m'],
+  /--timeout: .* too long/,
+);
+test('malformed bundle: missing meta', usage, ['run', '--replay', dir], /is not an lxdcheck bundle/);

@@ -168,3 +168,12 @@ test('the collect tarball holds no planted secret and is owner-only', async (t) 
   t.true(files.length >= 4, files.join(' '));
   t.deepEqual(leaks(files, r.stdout + r.stderr), []);
 });
+
+test('collect -o DIR/-x.tar.gz: the name is a file, never a tar option', async (t) => {
+  const { dir, inv } = setup(false);
+  const tarball = join(dir, '-x.tar.gz');
+  const r = await srcCli(['collect', '-i', inv, '-o', tarball, '--timeout', '20s'], { timeoutMs: 120_000 });
+  t.true(r.code === 0 || r.code === 1, r.stderr);
+  const list = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+  t.regex(list, /^-x\/meta\.json$/m);
+});
