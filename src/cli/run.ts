@@ -191,10 +191,22 @@ export function prepareRun(v: RunValues): PreparedRun {
   const timeoutMs = parseDuration(v.timeout, '--timeout');
   const connectTimeoutMs = parseDuration(v['connect-timeout'], '--connect-timeout');
   const concurrency = parsePositiveInt(v.concurrency, '--concurrency', 256);
-  const knownHostsFiles =
-    v['known-hosts'].length > 0
+  // Which known_hosts: --known-hosts exactly; else the inventory's, else ~/.ssh/config's
+  // UserKnownHostsFile for the host, else ~/.ssh/known_hosts; plus the system-wide files
+  // (GlobalKnownHostsFile, default /etc/ssh/ssh_known_hosts), which are read, never written.
+  const explicit = v['known-hosts'].length > 0;
+  const knownHostsFor = (host: Inventory['hosts'][number]) => ({
+    knownHostsFiles: explicit
       ? v['known-hosts']
-      : [inventory.knownHosts ?? join(homedir(), '.ssh', 'known_hosts')];
+      : inventory.knownHosts
+        ? [inventory.knownHosts]
+        : host.ssh.userKnownHostsFiles?.length
+          ? host.ssh.userKnownHostsFiles
+          : [join(homedir(), '.ssh', 'known_hosts')],
+    globalKnownHostsFiles: explicit
+      ? []
+      : (host.ssh.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
+  });
   const strict = v.strict || Boolean(scenario.strict);
   // Every duration is checked, even where this scenario does not use it: `--wait 5x` is a mistake.
   const waitMs = parseDuration(v.wait, '--wait');
@@ -245,7 +257,7 @@ export function prepareRun(v: RunValues): PreparedRun {
         ? { replay }
         : {
             transport: (host: Inventory['hosts'][number]) =>
-              createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
+              createTransport(host, { ...knownHostsFor(host), acceptNew: v['accept-new'], connectTimeoutMs }),
           }),
     },
   };

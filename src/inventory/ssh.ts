@@ -331,5 +331,13 @@ export function resolveSsh(
     sudo: host.sudo ?? defaults.sudo ?? false,
   };
   if (proxyCommand !== undefined) spec.proxyCommand = proxyCommand;
+  // Files OpenSSH would verify this host against (`none` turns a list off, as in OpenSSH).
+  const files = (key: string) =>
+    list(cfg[key])
+      .flatMap((v) => v.split(/\s+/))
+      .filter((f) => f !== '' && f.toLowerCase() !== 'none')
+      .map((f) => expandPath(f, tokens, env.homeDir));
+  if (cfg['userknownhostsfile'] !== undefined) spec.userKnownHostsFiles = files('userknownhostsfile');
+  if (cfg['globalknownhostsfile'] !== undefined) spec.globalKnownHostsFiles = files('globalknownhostsfile');
   return spec;
 }

@@ -44,6 +44,8 @@ import { type Command, type ExecOptions, type ExecResult, type Transport, Transp
 export interface SshTransportOptions {
   /** known_hosts files to verify against; the first one receives keys accepted with `acceptNew`. */
   knownHostsFiles: string[];
+  /** System-wide known_hosts files, also verified against, never written (default: none). */
+  globalKnownHostsFiles?: string[];
   /** Accept and record keys of hosts not in known_hosts (never a changed key). */
   acceptNew: boolean;
   /** Bound on TCP connect + SSH handshake + authentication, per hop. */
@@ -340,7 +342,7 @@ class SshTransport implements Transport {
   private loadKnownHosts(): KnownHostEntry[] {
     const entries: KnownHostEntry[] = [];
     const notes: string[] = [];
-    for (const f of this.opts.knownHostsFiles) {
+    for (const f of [...this.opts.knownHostsFiles, ...(this.opts.globalKnownHostsFiles ?? [])]) {
       const file = expandHome(f);
       let text: string;
       try {
@@ -735,6 +737,23 @@ class SshTransport implements Transport {
         return false;
       }
       case 'unknown': {
+        if (m.knownTypes?.length) {
+          // Known host, key of another type: OpenSSH would not pick it silently, and a changed
+          // key is never accepted, so --accept-new does not record it either.
+          refuse(
+            new TransportError(
+              'hostkey-mismatch',
+              `WARNING: HOST KEY FOR ${name} (${this.host}) HAS CHANGED TYPE! known_hosts has ` +
+                `${m.knownTypes.join(', ')} keys for it, but the server presented ${type} ${fp}. ` +
+                'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. ' +
+                `Refusing to connect${this.opts.acceptNew ? ' (--accept-new never takes a key for a known host)' : ''}. ` +
+                `If the change is expected, check the fingerprint and add the new key with: ` +
+                `ssh-keyscan ${ep.port === 22 ? '' : `-p ${ep.port} `}-t ${type} ${quoteArg(ep.hostname)} >> ${files[0] ?? '~/.ssh/known_hosts'}`,
+              this.host,
+            ),
+          );
+          return false;
+        }
         if (this.opts.acceptNew) {
           const first = files[0];
           if (first) {

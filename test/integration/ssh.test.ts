@@ -533,3 +533,31 @@ test.serial(
     t.false(existsSync(first));
   },
 );
+
+test.serial(
+  'a key of another type for a known host is a changed key: refused, even with --accept-new, and not recorded',
+  async (t) => {
+    const s = await sshd();
+    // known_hosts knows this host by an ECDSA key; the server only has ed25519.
+    const other = join(s.dir, 'other_ecdsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', other]);
+    const [type, b64] = readFileSync(`${other}.pub`, 'utf8').split(' ');
+    const kh = join(s.dir, 'kh-other-type');
+    const before = `[127.0.0.1]:${s.port} ${type} ${b64}\n`;
+    writeFileSync(kh, before);
+    const tr = transport(hostFor(s), { knownHostsFiles: [kh], acceptNew: true });
+    const e = await t.throwsAsync(tr.exec({ argv: ['echo', 'ok'] }, T), { instanceOf: TransportError });
+    t.is((e as TransportError).kind, 'hostkey-mismatch', e.message);
+    t.regex(e.message, /HAS CHANGED TYPE/);
+    t.is(readFileSync(kh, 'utf8'), before, 'the new key was recorded');
+  },
+);
+
+test.serial('the system-wide known_hosts file is read too (never written)', async (t) => {
+  const s = await sshd();
+  const user = join(s.dir, 'kh-user-empty');
+  writeFileSync(user, '');
+  const tr = transport(hostFor(s), { knownHostsFiles: [user], globalKnownHostsFiles: [s.knownHostsPath] });
+  t.is((await tr.exec({ argv: ['echo', 'ok'] }, T)).stdout, 'ok\n');
+  t.is(readFileSync(user, 'utf8'), '');
+});

@@ -730,3 +730,12 @@ test('user names OpenSSH (>= 9.6) would refuse are refused in targets', (t) => {
   }
   t.deepEqual(parseSshTarget('deploy.bot-1@h'), { host: 'h', user: 'deploy.bot-1' });
 });
+
+test('UserKnownHostsFile and GlobalKnownHostsFile from ~/.ssh/config are kept for verification', (t) => {
+  const inv = parse(
+    y(...HEAD),
+    'Host 192.168.99.1\n  UserKnownHostsFile ~/.ssh/kh_prod /etc/kh_extra\n  GlobalKnownHostsFile /etc/ssh/corp_known_hosts\n',
+  );
+  t.deepEqual(inv.hosts[0]!.ssh.userKnownHostsFiles, [`${HOME}/.ssh/kh_prod`, '/etc/kh_extra']);
+  t.deepEqual(inv.hosts[0]!.ssh.globalKnownHostsFiles, ['/etc/ssh/corp_known_hosts']);
+});
