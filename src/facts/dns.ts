@@ -67,7 +67,8 @@ export function parseDnsProbe(text: string): DnsAnswer[] {
   const out: DnsAnswer[] = [];
   for (const line of text.split('\n')) {
     const [name, status, ...rest] = line.trim().split(/\s+/);
-    if (!name || !status) continue;
+    // `NAME STATUS [ADDR...]`: anything else (noise, garbage) is not an answer.
+    if (!name || !status || !/^[A-Za-z0-9._-]+$/.test(name) || !/^[A-Z]+$/.test(status)) continue;
     if (status === 'ERROR')
       out.push({ name, status, addresses: [], error: rest.join(' ').replace(/_/g, ' ') });
     else out.push({ name, status, addresses: rest.filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r)) });

@@ -184,8 +184,22 @@ function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** Deepest `[`/`{` nesting in the text (quotes ignored: an upper bound is enough). */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return max;
+}
+
 /** `lxc network show NAME`; null when the text is not such a document. */
 export function parseLxcNetworkShow(text: string): LxdNetworkConfig | null {
+  // The YAML parser recurses on flow nesting and slows on huge input; a real answer is a few KB.
+  if (text.length > 1_000_000 || flowDepth(text) > 64) return null;
   let doc: unknown;
   try {
     doc = parseYaml(text);
