@@ -196,3 +196,20 @@ test('sampling is deterministic and still reaches every host', (t) => {
   t.deepEqual(new Set(targetsFor(all[0]!, all, 6).map((c) => c.host)).size, 5);
   t.is(targetsFor(all[0]!, all.slice(0, 10)).length, 9, 'small clusters: all pairs');
 });
+
+test('duplicate-name is a SKIP, never a PASS, when a host’s lxc list was not read', (t) => {
+  const c1only = JSON.stringify([{ name: 'c1', status: 'Running' }]);
+  const lxd1 = hostFacts(inv, 'lxd1', {
+    'lxc-list': { command: 'lxc list', stdout: c1only, stderr: '', exitCode: 0 },
+  });
+  const killed = { command: 'lxc list', stdout: '', stderr: '', exitCode: null, timedOut: true };
+  const lxd2 = hostFacts(inv, 'lxd2', { 'lxc-list': killed });
+  const v = containersDuplicateName.judge({}, context(inv, [lxd1, lxd2]));
+  t.is(v.status, 'skip');
+  t.regex(v.summary, /lxc list was not read on lxd2/);
+  // A host with no LXD client (exit 127) has no containers: that is an answer.
+  const noLxd = hostFacts(inv, 'lxd2', {
+    'lxc-list': { command: 'lxc list', stdout: '', stderr: '', exitCode: 127 },
+  });
+  t.is(containersDuplicateName.judge({}, context(inv, [lxd1, noLxd])).status, 'pass');
+});
