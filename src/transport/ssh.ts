@@ -399,7 +399,20 @@ class SshTransport implements Transport {
           hops.push(client);
           const next = ssh.proxyJump[i + 1] ?? { hostname: ssh.hostname, port: ssh.port };
           sock = await new Promise<Duplex>((resolve, reject) => {
+            // The jump host's own TCP connect to the next hop can take minutes: bound it too.
+            const timer = setTimeout(
+              () =>
+                reject(
+                  new TransportError(
+                    'timeout',
+                    `${ep.label} did not connect to ${next.hostname}:${next.port} within ${this.opts.connectTimeoutMs} ms`,
+                    this.host,
+                  ),
+                ),
+              this.opts.connectTimeoutMs,
+            );
             client.forwardOut('127.0.0.1', 0, next.hostname, next.port, (err, stream) => {
+              clearTimeout(timer);
               if (err) {
                 reject(
                   new TransportError(

@@ -561,3 +561,49 @@ test.serial('the system-wide known_hosts file is read too (never written)', asyn
   t.is((await tr.exec({ argv: ['echo', 'ok'] }, T)).stdout, 'ok\n');
   t.is(readFileSync(user, 'utf8'), '');
 });
+
+test.serial(
+  'ProxyJump: a hop that cannot reach the next host is bounded by the connect timeout',
+  async (t) => {
+    const jump = await sshd();
+    // A loopback port whose accept queue is full: the jump host's connect to it hangs (SYNs dropped).
+    const hang = spawn(
+      'python3',
+      [
+        '-c',
+        [
+          'import socket, sys, time',
+          's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+          'port = s.getsockname()[1]',
+          'fill = []',
+          'for i in range(3):',
+          '    c = socket.socket(); c.setblocking(False)',
+          '    try: c.connect(("127.0.0.1", port))',
+          '    except BlockingIOError: pass',
+          '    fill.append(c)',
+          'print(port, flush=True)',
+          'time.sleep(120)',
+        ].join('\n'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(hang);
+    const port = Number(
+      await new Promise<string>((resolve) => hang.stdout!.once('data', (d: Buffer) => resolve(d.toString()))),
+    );
+    const hop: SshHop = {
+      user: 'root',
+      hostname: '127.0.0.1',
+      port: jump.port,
+      identityFiles: [jump.userKeyPath],
+    };
+    const host = hostFor(jump, { proxyJump: [hop], port });
+    const tr = transport(host, { knownHostsFiles: [jump.knownHostsPath], connectTimeoutMs: 1500 });
+    const started = Date.now();
+    const e = await rejection(tr.exec({ argv: ['true'] }, T));
+    t.is(e.kind, 'timeout', e.message);
+    t.regex(e.message, /did not connect to 127\.0\.0\.1:\d+ within 1500 ms/);
+    // Bounded: well under the minutes a kernel connect would take (not a timing assertion on speed).
+    t.true(Date.now() - started < 60_000);
+  },
+);
