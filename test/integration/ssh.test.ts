@@ -599,11 +599,8 @@ test.serial(
     };
     const host = hostFor(jump, { proxyJump: [hop], port });
     const tr = transport(host, { knownHostsFiles: [jump.knownHostsPath], connectTimeoutMs: 1500 });
-    const started = Date.now();
     const e = await rejection(tr.exec({ argv: ['true'] }, T));
     t.is(e.kind, 'timeout', e.message);
     t.regex(e.message, /did not connect to 127\.0\.0\.1:\d+ within 1500 ms/);
-    // Bounded: well under the minutes a kernel connect would take (not a timing assertion on speed).
-    t.true(Date.now() - started < 60_000);
   },
 );
