@@ -229,7 +229,8 @@ export function prepareRun(v: RunValues): PreparedRun {
     ...(v.record ? { recordDir: v.record } : {}),
     ...(scenario.converge
       ? {
-          converge: { waitMs, intervalMs },
+          // A recording never changes: one round, no waiting.
+          converge: { waitMs: replay ? 0 : waitMs, intervalMs },
         }
       : {}),
     spec: {

@@ -86,3 +86,12 @@ test('a malformed bundle is a clear exit 2, not a stack trace', async (t) => {
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /"raw" must be an object/);
 });
+
+test('post-reboot on a replay judges the recording once instead of waiting for it to change', async (t) => {
+  const { dir, canary } = hostileBundle(['lxd1', 'lxd2']);
+  // The default --wait is 120 s; a replay must not spend it (srcCli gives up after 60 s).
+  const r = await srcCli(['run', '--replay', dir, '--scenario', 'post-reboot', '--reporter', 'tap']);
+  t.false(existsSync(canary));
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stdout, /^1\.\.\d+$/m);
+});
