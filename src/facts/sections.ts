@@ -201,9 +201,10 @@ export function hostSections(inv: Inventory, host: HostSpec): Section[] {
     { name: 'brctl', shell: 'brctl show', timeoutSeconds: 5 },
     // Command lines can carry passwords (`--password X`, `sshpass -p X`): redacted on arrival.
     // Each process's real executable too (`##EXE PID PATH`): argv[0] can claim to be dnsmasq.
+    // lxdcheck_t (script.ts) bounds each command, as the wrapper does for plain sections.
     {
       name: 'ps',
-      shell: `ps -eo pid,comm,args; rc=$?; ls -l /proc/[0-9]*/exe 2>/dev/null | sed -n 's|^.* /proc/\\([0-9]*\\)/exe -> \\(/.*\\)$|##EXE \\1 \\2|p'; exit $rc`,
+      shell: `lxdcheck_t 5 ps -eo pid,comm,args; rc=$?; lxdcheck_t 5 sh -c 'ls -l /proc/[0-9]*/exe 2>/dev/null' | sed -n 's|^.* /proc/\\([0-9]*\\)/exe -> \\(/.*\\)$|##EXE \\1 \\2|p'; exit $rc`,
       timeoutSeconds: 5,
       wrapTimeout: false,
       scrub: redactSecrets,
