@@ -5,7 +5,7 @@
  * host-side time (`raw.NAME.durationMs`) and each stage's (`stages`) are kept
  * as recorded; bundles from before they existed read the same, without them.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatherResult } from '../engine/gather.js';
 import type { RawOutput } from '../facts/types.js';
@@ -35,16 +35,24 @@ export function writeBundle(
   meta: BundleMeta,
   gathers: readonly GatherResult[],
 ): void {
-  mkdirSync(join(dir, 'hosts'), { recursive: true });
-  writeFileSync(join(dir, 'inventory.yaml'), redactSecrets(inventoryText));
-  writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  // Raw outputs describe production hosts: owner-only, even though secrets are redacted.
+  mkdirSync(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  chmodSync(join(dir, 'hosts'), 0o700);
+  const write = (path: string, text: string) => {
+    writeFileSync(path, text, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  };
+  write(join(dir, 'inventory.yaml'), redactSecrets(inventoryText));
+  write(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   for (const g of gathers) {
     const doc = {
       ...g,
       ...(g.connectError ? { connectError: redactSecrets(g.connectError) } : {}),
+      ...(g.execError ? { execError: redactSecrets(g.execError) } : {}),
       raw: redactRaw(g.raw),
     };
-    writeFileSync(join(dir, 'hosts', `${g.host}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+    write(join(dir, 'hosts', `${g.host}.json`), `${JSON.stringify(doc, null, 2)}\n`);
   }
 }
 
@@ -56,6 +64,81 @@ export interface Bundle {
 
 export class BundleError extends Error {}
 
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A recorded section output, checked field by field (a bundle comes from someone else). */
+function checkRaw(where: string, name: string, v: unknown): RawOutput {
+  if (!isObj(v)) throw new BundleError(`${where}: raw.${name} is not an object`);
+  const { command, stdout, stderr, exitCode, timedOut, durationMs } = v;
+  if (typeof command !== 'string' || typeof stdout !== 'string' || typeof stderr !== 'string')
+    throw new BundleError(`${where}: raw.${name} needs string command, stdout and stderr`);
+  if (exitCode !== null && !Number.isInteger(exitCode))
+    throw new BundleError(`${where}: raw.${name}.exitCode must be an integer or null`);
+  const out: RawOutput = { command, stdout, stderr, exitCode: exitCode as number | null };
+  if (timedOut === true) out.timedOut = true;
+  if (typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)
+    out.durationMs = durationMs;
+  return out;
+}
+
+/** One `hosts/NAME.json`, validated into a GatherResult; anything malformed is a BundleError. */
+function checkGather(where: string, v: unknown): GatherResult {
+  if (!isObj(v)) throw new BundleError(`${where}: not a JSON object`);
+  if (typeof v['host'] !== 'string' || v['host'] === '')
+    throw new BundleError(`${where}: "host" must be a non-empty string`);
+  if (typeof v['reachable'] !== 'boolean')
+    throw new BundleError(`${where}: "reachable" must be true or false`);
+  if (!isObj(v['raw'])) throw new BundleError(`${where}: "raw" must be an object of section outputs`);
+  const raw: Record<string, RawOutput> = {};
+  for (const [name, r] of Object.entries(v['raw'])) raw[name] = checkRaw(where, name, r);
+  const g: GatherResult = {
+    host: v['host'],
+    reachable: v['reachable'],
+    raw,
+    durationMs: typeof v['durationMs'] === 'number' ? v['durationMs'] : 0,
+  };
+  // Stage times (bundles before they were recorded have none).
+  if (Array.isArray(v['stages'])) {
+    g.stages = v['stages']
+      .filter((x): x is Record<string, unknown> => isObj(x))
+      .filter((x) => typeof x['name'] === 'string' && typeof x['durationMs'] === 'number')
+      .map((x) => ({
+        name: x['name'] as string,
+        durationMs: x['durationMs'] as number,
+        sections: Array.isArray(x['sections'])
+          ? x['sections'].filter((n): n is string => typeof n === 'string')
+          : [],
+      }));
+  }
+  for (const k of ['connectError', 'connectErrorKind', 'execError'] as const) {
+    const x = v[k];
+    if (x === undefined) continue;
+    if (typeof x !== 'string') throw new BundleError(`${where}: "${k}" must be a string`);
+    g[k] = x;
+  }
+  return g;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new BundleError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BundleError(`${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Read a bundle. Only data comes out of it: nothing in a bundle (its
+ * inventory included) can make lxdcheck contact a host. Malformed content is
+ * a BundleError (exit 2), never a crash.
+ */
 export function readBundle(dir: string): Bundle {
   let meta: BundleMeta;
   try {
@@ -63,13 +146,26 @@ export function readBundle(dir: string): Bundle {
   } catch (e) {
     throw new BundleError(`${dir} is not an lxdcheck bundle: ${(e as Error).message}`);
   }
-  if (meta.format !== BUNDLE_FORMAT)
-    throw new BundleError(`${dir}: unknown bundle format ${String(meta.format)}`);
+  if (!isObj(meta) || meta.format !== BUNDLE_FORMAT)
+    throw new BundleError(`${dir}: unknown bundle format ${String(isObj(meta) ? meta.format : meta)}`);
   const gathers = new Map<string, GatherResult>();
-  for (const f of readdirSync(join(dir, 'hosts'))) {
+  let files: string[];
+  try {
+    files = readdirSync(join(dir, 'hosts'));
+  } catch (e) {
+    throw new BundleError(`${dir} has no readable hosts/ folder: ${(e as Error).message}`);
+  }
+  for (const f of files.sort()) {
     if (!f.endsWith('.json')) continue;
-    const g = JSON.parse(readFileSync(join(dir, 'hosts', f), 'utf8')) as GatherResult;
+    const path = join(dir, 'hosts', f);
+    const g = checkGather(path, readJson(path));
     gathers.set(g.host, g);
   }
-  return { meta, inventoryText: readFileSync(join(dir, 'inventory.yaml'), 'utf8'), gathers };
+  let inventoryText: string;
+  try {
+    inventoryText = readFileSync(join(dir, 'inventory.yaml'), 'utf8');
+  } catch (e) {
+    throw new BundleError(`${dir}: cannot read inventory.yaml: ${(e as Error).message}`);
+  }
+  return { meta, inventoryText, gathers };
 }

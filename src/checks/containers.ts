@@ -501,14 +501,16 @@ export const containersDuplicateName: CheckDef = {
         // No client, or no LXD socket (LXD not running): that host has no containers to compare.
         const noLxd =
           r?.exitCode === 127 || (f && /unix\.socket.*no such file|connect: no such file/i.test(lxdError(f)));
-        return f?.reachable && f.containers === null && !noLxd;
+        return !f || !f.reachable || (f.containers === null && !noLxd);
       });
       if (unread.length > 0) {
         const why = unread.map((h) => {
           const r = ctx.hosts.get(h.name)?.raw['lxc-list'];
-          return `${h.name} (${!r ? 'not run' : r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`;
+          return `${h.name} (${!ctx.hosts.get(h.name)?.reachable ? 'unreachable' : !r ? 'not run' : r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`;
         });
-        return skip(`no duplicate among the names read, but lxc list was not read on ${why.join(', ')}`);
+        return skip(
+          `no duplicate among the names read, but lxc list was not read on ${why.join(', ')}: duplicate names there cannot be ruled out`,
+        );
       }
       return pass(`${byName.size} container names, all unique`);
     }

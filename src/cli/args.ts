@@ -3,6 +3,8 @@ import { UsageError } from '../report/spec.js';
 
 export { UsageError };
 
+const MAX_TIMER_MS = 24 * 24 * 3600 * 1000;
+
 /** `10s`, `500ms`, `2m`, or a bare number of seconds. */
 export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
@@ -11,6 +13,8 @@ export function parseDuration(text: string, flag: string): number {
   const unit = m[2] ?? 's';
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
   if (ms <= 0) throw new UsageError(`${flag}: must be more than zero`);
+  // Node timers hold at most 2^31-1 ms (24.8 days); a longer one would fire after 1 ms.
+  if (ms > MAX_TIMER_MS) throw new UsageError(`${flag}: "${text}" is too long (at most 24 days)`);
   return Math.round(ms);
 }
 

@@ -1,14 +1,17 @@
 /** `lxdcheck cleanup`: remove probe containers a crashed or killed run left behind, on every host. */
-import { parseArgs } from 'node:util';
 import { mapLimit } from '../engine/limit.js';
-import { deleteProbes, listProbes, PROBE_PREFIX } from '../scenarios/probes.js';
+import { deleteProbes, listProbes, PROBE_MARK, PROBE_PREFIX } from '../scenarios/probes.js';
 import { UsageError } from './args.js';
 import { parseRunArgs, prepareRun } from './run.js';
 
-const HELP = `lxdcheck cleanup -i CLUSTER.yaml [--dry-run] [ssh options of lxdcheck run]
+const HELP = `lxdcheck cleanup -i CLUSTER.yaml [--allow-mutations] [ssh options of lxdcheck run]
 
-List and delete every container whose name starts with ${PROBE_PREFIX} on
-every host (only lxdcheck's own probes; nothing else is touched).
+List lxdcheck's own probe containers on every host: named ${PROBE_PREFIX}XXXXXX
+and marked with the config key ${PROBE_MARK} when they were launched. A
+container with the name but without the mark is never touched.
+
+Without --allow-mutations it only lists what it would delete (--dry-run is
+the same). Exit 1 when a host cannot be listed or a probe cannot be deleted.
 `;
 
 export async function cleanupCommand(argv: string[]): Promise<number> {
@@ -17,27 +20,34 @@ export async function cleanupCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const dry = argv.includes('--dry-run');
-  const rest = argv.filter((a) => a !== '--dry-run');
-  try {
-    parseArgs({ args: rest, options: {}, strict: false });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const prepared = prepareRun(parseRunArgs(rest));
+  const v = parseRunArgs(argv.filter((a) => a !== '--dry-run'));
+  if (v.replay) throw new UsageError('cleanup needs a live cluster, not a replay');
+  const prepared = prepareRun(v);
   const transportFor = prepared.spec.transport;
   if (!transportFor) throw new UsageError('cleanup needs a live cluster, not a replay');
+  const mutate = prepared.allowMutations && !dry;
   let failures = 0;
   await mapLimit(prepared.inventory.hosts, prepared.spec.concurrency, async (h) => {
     const t = transportFor(h);
     try {
       await t.connect();
-      const names = await listProbes(t, prepared.inventory);
+      let names: string[];
+      try {
+        names = await listProbes(t, prepared.inventory);
+      } catch (e) {
+        // Unreadable is not "none": say so and fail.
+        failures++;
+        process.stdout.write(`${h.name}: cannot list containers: ${(e as Error).message}\n`);
+        return;
+      }
       if (names.length === 0) {
         process.stdout.write(`${h.name}: no probe containers\n`);
         return;
       }
-      if (dry) {
-        process.stdout.write(`${h.name}: would delete ${names.join(', ')}\n`);
+      if (!mutate) {
+        process.stdout.write(
+          `${h.name}: would delete ${names.join(', ')}${dry ? '' : ' (add --allow-mutations to delete)'}\n`,
+        );
         return;
       }
       const r = await deleteProbes(t, prepared.inventory, names);

@@ -4,7 +4,7 @@
  * report and replay with `lxdcheck run --replay DIR`.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,7 +47,9 @@ export async function collectCommand(argv: string[]): Promise<number> {
       { color: false, verbose: false },
     );
     const { code } = await executeRun(prepared, reporters);
-    await promisify(execFile)('tar', ['-C', work, '-czf', resolve(out), name]);
+    // `--` and an absolute path: a name like `-x.tar.gz` is a file, never a tar option.
+    await promisify(execFile)('tar', ['-C', work, '-czf', resolve(out), '--', name]);
+    chmodSync(resolve(out), 0o600);
     process.stderr.write(
       `lxdcheck: wrote ${out} (replay: tar xzf ${out} && lxdcheck run --replay ${name})\n`,
     );

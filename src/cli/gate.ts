@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gate, loadWaivers, WaiverError } from '../report/gate.js';
-import { parsePositiveInt, UsageError } from './args.js';
+import { UsageError } from './args.js';
 
 const HELP = `lxdcheck gate RESULTS.tap|- [--waivers FILE] [--allow-skip] [--max-warnings N]
 
@@ -11,10 +11,28 @@ policy and exit 0 (pass) or 1 (fail), with a short verdict.
 
   --waivers FILE     YAML list of {id, host?, justification, expires?}; ids and hosts take globs
   --allow-skip       skipped checks do not fail the gate
-  --max-warnings N   more than N warnings fail the gate (default: any number)
+  --max-warnings N   more than N warnings fail the gate (0: none allowed; default: any number)
 
-Malformed TAP (no plan, a plan that does not match, a bail-out) fails the gate.
+Malformed TAP (no plan, a plan that does not match, a bail-out), a plan of 1..0
+(no checks ran) and a failing point inside a subtest fail the gate.
 `;
+
+/** 0 is allowed: `--max-warnings 0` is the strict gate. */
+function parseCount(text: string, flag: string): number {
+  if (!/^\d{1,6}$/.test(text)) throw new UsageError(`${flag}: "${text}" must be a whole number from 0`);
+  return Number(text);
+}
+
+/** A file's text; a folder or an unreadable path is a usage error (exit 2), not a crash. */
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a folder, not a file' : (e as Error).message;
+    throw new UsageError(`${what} ${path}: ${why}`);
+  }
+}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -50,10 +68,12 @@ export async function gateCommand(argv: string[]): Promise<number> {
   }
   const file = parsed.positionals[0];
   if (!file) throw new UsageError('gate needs a TAP file (or - for stdin); see lxdcheck gate --help');
-  const tap = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
+  const maxWarnings =
+    v['max-warnings'] !== undefined ? parseCount(v['max-warnings'], '--max-warnings') : undefined;
+  const tap = file === '-' ? await readStdin() : readText(file, 'TAP file');
   let waivers: ReturnType<typeof loadWaivers>;
   try {
-    waivers = v.waivers ? loadWaivers(readFileSync(v.waivers, 'utf8'), v.waivers) : [];
+    waivers = v.waivers ? loadWaivers(readText(v.waivers, '--waivers'), v.waivers) : [];
   } catch (e) {
     if (e instanceof WaiverError) throw new UsageError(e.message);
     throw e;
@@ -61,9 +81,7 @@ export async function gateCommand(argv: string[]): Promise<number> {
   const verdict = await gate(tap, {
     waivers,
     allowSkip: v['allow-skip'],
-    ...(v['max-warnings'] !== undefined
-      ? { maxWarnings: parsePositiveInt(v['max-warnings'], '--max-warnings') }
-      : {}),
+    ...(maxWarnings !== undefined ? { maxWarnings } : {}),
   });
   process.stdout.write(verdict.text.endsWith('\n') ? verdict.text : `${verdict.text}\n`);
   return verdict.pass ? 0 : 1;

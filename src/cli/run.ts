@@ -186,7 +186,7 @@ export function prepareRun(v: RunValues): PreparedRun {
     const bundle = readBundle(v.replay);
     inventoryText = v.inventory ? readFileSync(v.inventory, 'utf8') : bundle.inventoryText;
     inventory = parseInventory(inventoryText, v.inventory ?? join(v.replay, 'inventory.yaml'));
-    replay = bundle.gathers;
+    replay = replayGathers(inventory, bundle.gathers, v.replay);
   } else {
     if (!v.inventory)
       throw new UsageError(
@@ -200,11 +200,27 @@ export function prepareRun(v: RunValues): PreparedRun {
   const timeoutMs = parseDuration(v.timeout, '--timeout');
   const connectTimeoutMs = parseDuration(v['connect-timeout'], '--connect-timeout');
   const concurrency = parsePositiveInt(v.concurrency, '--concurrency', 256);
-  const knownHostsFiles =
-    v['known-hosts'].length > 0
+  // Which known_hosts: --known-hosts exactly; else the inventory's, else ~/.ssh/config's
+  // UserKnownHostsFile for the host, else ~/.ssh/known_hosts; plus the system-wide files
+  // (GlobalKnownHostsFile, default /etc/ssh/ssh_known_hosts), which are read, never written.
+  const explicit = v['known-hosts'].length > 0;
+  const knownHostsFor = (host: Inventory['hosts'][number]) => ({
+    knownHostsFiles: explicit
       ? v['known-hosts']
-      : [inventory.knownHosts ?? join(homedir(), '.ssh', 'known_hosts')];
+      : inventory.knownHosts
+        ? [inventory.knownHosts]
+        : host.ssh.userKnownHostsFiles?.length
+          ? host.ssh.userKnownHostsFiles
+          : [join(homedir(), '.ssh', 'known_hosts')],
+    globalKnownHostsFiles: explicit
+      ? []
+      : (host.ssh.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
+  });
   const strict = v.strict || Boolean(scenario.strict);
+  // Every duration is checked, even where this scenario does not use it: `--wait 5x` is a mistake.
+  const waitMs = parseDuration(v.wait, '--wait');
+  const intervalMs = parseDuration(v.interval, '--interval');
+  const durationMs = v.duration ? parseDuration(v.duration, '--duration') : undefined;
   return {
     inventory,
     inventoryText,
@@ -222,10 +238,8 @@ export function prepareRun(v: RunValues): PreparedRun {
     ...(v.record ? { recordDir: v.record } : {}),
     ...(scenario.converge
       ? {
-          converge: {
-            waitMs: parseDuration(v.wait, '--wait'),
-            intervalMs: parseDuration(v.interval, '--interval'),
-          },
+          // A recording never changes: one round, no waiting.
+          converge: { waitMs: replay ? 0 : waitMs, intervalMs },
         }
       : {}),
     spec: {
@@ -233,12 +247,12 @@ export function prepareRun(v: RunValues): PreparedRun {
       checks,
       stages: scenario.stages({
         ...(v.sample ? { sample: parsePositiveInt(v.sample, '--sample') } : {}),
-        ...(v.duration
+        ...(durationMs !== undefined
           ? {
               multicast: {
                 ...DEFAULT_MULTICAST,
-                durationSeconds: parseDuration(v.duration, '--duration') / 1000,
-                count: Math.max(20, Math.round(parseDuration(v.duration, '--duration') / 100)),
+                durationSeconds: durationMs / 1000,
+                count: Math.max(20, Math.round(durationMs / 100)),
               },
             }
           : {}),
@@ -247,9 +261,14 @@ export function prepareRun(v: RunValues): PreparedRun {
       strict,
       concurrency,
       timeoutMs,
-      transport: (host) =>
-        createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
-      ...(replay ? { replay } : {}),
+      // A replay has no transport at all: nothing in a bundle (a `transport: local` host, a
+      // wrapper, a host missing from hosts/) can make lxdcheck run a command or open a connection.
+      ...(replay
+        ? { replay }
+        : {
+            transport: (host: Inventory['hosts'][number]) =>
+              createTransport(host, { ...knownHostsFor(host), acceptNew: v['accept-new'], connectTimeoutMs }),
+          }),
     },
   };
 }
@@ -334,6 +353,33 @@ export async function executeRun(
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
+}
+
+/**
+ * The recording of every inventory host; a host the bundle has no file for
+ * is judged unreachable with the reason (its checks then fail or skip), never
+ * gathered live.
+ */
+export function replayGathers(
+  inventory: Inventory,
+  recorded: ReadonlyMap<string, GatherResult>,
+  dir: string,
+): Map<string, GatherResult> {
+  const out = new Map<string, GatherResult>();
+  for (const h of inventory.hosts) {
+    out.set(
+      h.name,
+      recorded.get(h.name) ?? {
+        host: h.name,
+        reachable: false,
+        connectError: `not in the bundle ${dir} (a replay never contacts a host)`,
+        connectErrorKind: 'not-recorded',
+        raw: {},
+        durationMs: 0,
+      },
+    );
+  }
+  return out;
 }
 
 function hostName(inv: Inventory, name: string, flag: string): string {

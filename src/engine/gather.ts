@@ -6,6 +6,7 @@
 import { buildScript, newMarker, type Section, scriptInput, splitSections } from '../facts/script.js';
 import type { RawOutput } from '../facts/types.js';
 import type { HostTimings } from '../model.js';
+import { redactSecrets } from '../report/redact.js';
 import { type Transport, TransportError } from '../transport/types.js';
 
 export interface GatherResult {
@@ -65,8 +66,9 @@ export async function connectHost(
     await transport.connect();
     return { ok: true };
   } catch (e) {
-    if (e instanceof TransportError) return { ok: false, error: e.message, kind: e.kind };
-    return { ok: false, error: e instanceof Error ? e.message : String(e), kind: 'unknown' };
+    // The message may quote a ProxyCommand's stderr (`password=…`): redacted before any reporter sees it.
+    if (e instanceof TransportError) return { ok: false, error: redactSecrets(e.message), kind: e.kind };
+    return { ok: false, error: redactSecrets(e instanceof Error ? e.message : String(e)), kind: 'unknown' };
   }
 }
 
@@ -112,8 +114,8 @@ async function runGroup(
     else if (r.aborted) execError = 'interrupted';
     else if (r.exitCode === null)
       execError = `the gather command died: ${r.stderr.trim().split('\n').pop() ?? ''}`;
-    return execError ? { raw, execError } : { raw };
+    return execError ? { raw, execError: redactSecrets(execError) } : { raw };
   } catch (e) {
-    return { raw: {}, execError: e instanceof Error ? e.message : String(e) };
+    return { raw: {}, execError: redactSecrets(e instanceof Error ? e.message : String(e)) };
   }
 }

@@ -26,6 +26,8 @@ import {
 /** A gather stage: sections per host, computed from the inventory and the facts so far. */
 export interface Stage {
   name: string;
+  /** A floor for this stage's bound (the multicast window may be longer than --timeout). */
+  minTimeoutMs?: number;
   sections(inv: Inventory, host: HostSpec, facts: ReadonlyMap<string, HostFacts>): Section[];
 }
 
@@ -192,9 +194,16 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
         let g: GatherResult | undefined = gathers.get(host.name);
         if (recorded) {
           g = recorded;
+        } else if (spec.replay || !spec.transport) {
+          // Offline: a host without a recording is unreachable, never gathered live.
+          g ??= unreachable(
+            host.name,
+            'no recording of this host (replay never connects)',
+            'not-recorded',
+            0,
+          );
         } else if (stageIndex === 0 || g?.reachable) {
           if (!transports.has(host.name)) {
-            if (!spec.transport) throw new Error('no transport and no recording for host ' + host.name);
             transports.set(host.name, spec.transport(host));
           }
           const t = transports.get(host.name)!;
@@ -204,7 +213,7 @@ export async function runChecks(spec: RunSpec): Promise<RunOutcome> {
           } else {
             const sections = stage.sections(inv, host, facts);
             const r = await runSections(t, sections, {
-              timeoutMs: spec.timeoutMs,
+              timeoutMs: Math.max(spec.timeoutMs, stage.minTimeoutMs ?? 0),
               ...(spec.signal ? { signal: spec.signal } : {}),
             });
             const prev = g ?? { host: host.name, reachable: true, raw: {}, durationMs: 0 };

@@ -170,7 +170,8 @@ export function parseContainerProbe(section: string, raw: RawOutput): ContainerP
     ?.slice(5)
     .trim();
   const fromCommand = /exec (\S+) --/.exec(raw.command)?.[1]?.replace(/^'|'$/g, '');
-  const container = ct ?? fromCommand;
+  // The name in our own command wins: `##CT` comes from inside the container, which may lie.
+  const container = fromCommand ?? ct;
   if (!container) return null;
   const toolsLine = lines.find((l) => l.startsWith('##TOOLS'));
   const probe: ContainerProbe = {

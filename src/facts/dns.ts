@@ -114,7 +114,7 @@ export function dnsProbeShell(
   const dig = names
     .map(
       (n) =>
-        `( r=$(dig +time=1 +tries=2 +noall +comments +answer @${q(server)} ${q(n)} A 2>&1); s=$(printf '%s\\n' "$r" | sed -n 's/.*status: \\([A-Z]*\\).*/\\1/p'); [ -n "$s" ] || s=TIMEOUT; printf '%s %s %s\\n' ${q(n)} "$s" "$(printf '%s\\n' "$r" | awk '$4=="A"{printf "%s ", $5}')" ) &`,
+        `( r=$(dig +time=1 +tries=2 +noall +comments +answer @${q(server)} -q ${q(n)} -t A 2>&1); s=$(printf '%s\\n' "$r" | sed -n 's/.*status: \\([A-Z]*\\).*/\\1/p'); [ -n "$s" ] || s=TIMEOUT; printf '%s %s %s\\n' ${q(n)} "$s" "$(printf '%s\\n' "$r" | awk '$4=="A"{printf "%s ", $5}')" ) &`,
     )
     .join(' ');
   return `if command -v python3 >/dev/null 2>&1; then ${py}; elif command -v dig >/dev/null 2>&1; then ${dig} wait; else echo 'lxdcheck: neither python3 nor dig is installed' >&2; exit 127; fi`;
@@ -134,7 +134,8 @@ export function parseDnsProbe(text: string): DnsAnswer[] {
     // `#` lines are notes for the reader (how many rounds went unanswered).
     if (line.startsWith('#')) continue;
     const [name, status, ...rest] = line.trim().split(/\s+/);
-    if (!name || !status) continue;
+    // `NAME STATUS [ADDR...]`: anything else (noise, garbage) is not an answer.
+    if (!name || !status || !/^[A-Za-z0-9._-]+$/.test(name) || !/^[A-Z]+$/.test(status)) continue;
     if (status === 'ERROR')
       out.push({ name, status, addresses: [], error: rest.join(' ').replace(/_/g, ' ') });
     else out.push({ name, status, addresses: rest.filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r)) });

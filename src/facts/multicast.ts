@@ -60,7 +60,12 @@ for name, n in sorted(got.items()):
 
 /** The container on this host that takes part: the first running one that has python3. */
 export function multicastContainer(f: HostFacts | undefined): string | null {
-  return f?.containerProbes.find((p) => !p.error && p.tools?.includes('python3'))?.container ?? null;
+  // Only a name `lxc list` gave: a container's own output never chooses where commands run.
+  const listed = new Set((f?.containers ?? []).filter((c) => c.running).map((c) => c.name));
+  return (
+    f?.containerProbes.find((p) => listed.has(p.container) && !p.error && p.tools?.includes('python3'))
+      ?.container ?? null
+  );
 }
 
 export function multicastSections(

@@ -33,9 +33,18 @@ export interface Section {
    * so it stays out of the host's process list, the recording and reports.
    */
   input?: string;
+  /**
+   * Applied to the section's output as soon as it is split out, before it is
+   * stored, recorded or shown (e.g. drop fields that may hold secrets).
+   */
+  scrub?: (text: string, stream: 'stdout' | 'stderr') => string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** `lxdcheck_t SECONDS CMD...`: CMD bounded by timeout(1) where it exists. Also defined inside `sh -c` sections. */
+const BOUNDED =
+  'if command -v timeout >/dev/null 2>&1; then lxdcheck_t() { s=$1; shift; timeout -k 2 "$s" "$@"; }; else lxdcheck_t() { shift; "$@"; }; fi';
 
 export function newMarker(): string {
   return `@@LXDCHECK-${randomBytes(6).toString('hex')}`;
@@ -52,14 +61,14 @@ export function buildScript(sections: readonly Section[], marker: string): strin
     `lxdcheck_begin() { lxdcheck_now; printf '\\n%s begin %s %s\\n' '${marker}' "$1" "$lxdcheck_u"; printf '\\n%s begin %s\\n' '${marker}' "$1" >&2; }`,
     `lxdcheck_end() { lxdcheck_now; printf '\\n%s end %s %s %s\\n' '${marker}' "$1" "$2" "$lxdcheck_u"; }`,
     // `timeout` may be missing on a minimal host; the run's own bound still holds.
-    'if command -v timeout >/dev/null 2>&1; then lxdcheck_t() { s=$1; shift; timeout -k 2 "$s" "$@"; }; else lxdcheck_t() { shift; "$@"; }; fi',
+    BOUNDED,
   ];
   for (const s of sections) {
     if (!NAME.test(s.name)) throw new Error(`bad section name ${s.name}`);
     // A subshell, so an `exit` inside a compound fragment ends only that section.
     const body =
       s.wrapTimeout === false
-        ? `lxdcheck_t ${s.timeoutSeconds} sh -c ${quoteArg(s.shell)}`
+        ? `lxdcheck_t ${s.timeoutSeconds} sh -c ${quoteArg(`${BOUNDED}; ${s.shell}`)}`
         : `lxdcheck_t ${s.timeoutSeconds} ${s.shell}`;
     if (s.input !== undefined) {
       if (/[\r\n]/.test(s.input)) throw new Error(`section ${s.name}: input must be one line`);
@@ -152,8 +161,8 @@ export function splitSections(
         : undefined;
     result[s.name] = {
       command: s.shell,
-      stdout: o?.body ?? '',
-      stderr: e?.body ?? '',
+      stdout: s.scrub ? s.scrub(o?.body ?? '', 'stdout') : (o?.body ?? ''),
+      stderr: s.scrub ? s.scrub(e?.body ?? '', 'stderr') : (e?.body ?? ''),
       exitCode,
       ...(sectionTimedOut || (exitCode === null && runTimedOut) ? { timedOut: true } : {}),
       ...(durationMs !== undefined ? { durationMs } : {}),

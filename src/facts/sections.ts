@@ -4,9 +4,16 @@
  * node list to its own log). Every variable part goes through quoteArg.
  */
 import type { HostSpec, Inventory } from '../inventory/types.js';
+import { redactSecrets } from '../report/redact.js';
 import { quoteArg as q } from '../transport/quote.js';
+import { LXC_LIST_FILTER_PY, reduceLxcList } from './parsers/lxc.js';
 import type { Section } from './script.js';
 import type { PingResult } from './types.js';
+
+/** lxc list output: only the container fields lxdcheck reads (stdout); stderr redacted. */
+function scrubLxcList(text: string, stream: 'stdout' | 'stderr'): string {
+  return stream === 'stdout' ? reduceLxcList(text) : redactSecrets(text);
+}
 
 /** Payload sizes probed across the overlay: IPv4 MTU minus 28 bytes of IP+ICMP headers. */
 export const PMTU_LADDER = [1500, 1480, 1450, 1420, 1400, 1350, 1300, 1200, 1000] as const;
@@ -240,7 +247,7 @@ function peervpnSections(inv: Inventory, opts: SectionOptions): Section[] {
   const unit = o.unit ?? 'peervpn.service';
   const log = o.logFile
     ? `tail -n 3000 ${q(o.logFile)}`
-    : `journalctl -u ${q(unit)} -o cat --no-pager -n 3000`;
+    : `journalctl ${q(`--unit=${unit}`)} -o cat --no-pager -n 3000`;
   const conf = o.configFile ?? '/etc/peervpn/peervpn.conf';
   const sections: Section[] = [
     { name: 'overlay-log', shell: log, timeoutSeconds: 10 },
@@ -318,10 +325,13 @@ export function unitsOfInterest(inv: Inventory): string[] {
  */
 function lxcListShell(configured: 'lxc' | 'incus' | undefined): string {
   const clients = configured ? [configured] : ['lxc', 'incus'];
+  // Only the fields the checks read leave the host (python3 filters them); without python3 the
+  // full list comes back and is reduced the same way on arrival (scrubLxcList), before storing.
+  const filter = `python3 -c ${q(LXC_LIST_FILTER_PY)}`;
   const tries = clients
     .map(
       (c) =>
-        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; exec timeout 15 ${c} list --format json; fi`,
+        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; o=$(timeout 15 ${c} list --format json); rc=$?; if [ $rc -ne 0 ]; then printf '%s\\n' "$o"; exit $rc; fi; if command -v python3 >/dev/null 2>&1 && printf '%s\\n' "$o" | ${filter} 2>/dev/null; then exit 0; fi; printf '%s\\n' "$o"; exit 0; fi`,
     )
     .join('; ');
   return `${tries}; echo 'lxdcheck: no LXD client (${clients.join(', ')}) installed' >&2; exit 127`;
@@ -350,18 +360,27 @@ export function hostSections(inv: Inventory, host: HostSpec, opts: SectionOption
       timeoutSeconds: 5,
     },
     { name: 'brctl', shell: 'brctl show', timeoutSeconds: 5 },
-    { name: 'ps', shell: 'ps -eo pid,comm,args', timeoutSeconds: 5 },
+    // Command lines can carry passwords (`--password X`, `sshpass -p X`): redacted on arrival.
+    // Each process's real executable too (`##EXE PID PATH`): argv[0] can claim to be dnsmasq.
+    // lxdcheck_t (script.ts) bounds each command, as the wrapper does for plain sections.
+    {
+      name: 'ps',
+      shell: `lxdcheck_t 5 ps -eo pid,comm,args; rc=$?; lxdcheck_t 5 sh -c 'ls -l /proc/[0-9]*/exe 2>/dev/null' | sed -n 's|^.* /proc/\\([0-9]*\\)/exe -> \\(/.*\\)$|##EXE \\1 \\2|p'; exit $rc`,
+      timeoutSeconds: 5,
+      wrapTimeout: false,
+      scrub: redactSecrets,
+    },
     { name: 'ss-udp', shell: 'ss -H -ulnp', timeoutSeconds: 5 },
     ...overlaySections(inv, opts),
     {
       name: 'systemd',
-      shell: `if [ -d /run/systemd/system ]; then systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,After,Requires,Wants,BindsTo ${units.map(q).join(' ')}; else echo 'lxdcheck: systemd is not PID 1' >&2; exit 3; fi`,
+      shell: `if [ -d /run/systemd/system ]; then systemctl show -p Id,LoadState,ActiveState,SubState,UnitFileState,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,After,Requires,Wants,BindsTo -- ${units.map(q).join(' ')}; else echo 'lxdcheck: systemd is not PID 1' >&2; exit 3; fi`,
       timeoutSeconds: 5,
       wrapTimeout: false,
     },
     {
       name: 'journal-vpn',
-      shell: `if [ -d /run/systemd/system ]; then journalctl -b -o short-monotonic --no-pager -n 200 -u ${q(units[0] ?? 'peervpn.service')}; else exit 3; fi`,
+      shell: `if [ -d /run/systemd/system ]; then journalctl -b -o short-monotonic --no-pager -n 200 ${q(`--unit=${units[0] ?? 'peervpn.service'}`)}; else exit 3; fi`,
       timeoutSeconds: 8,
       wrapTimeout: false,
     },
@@ -373,7 +392,13 @@ export function hostSections(inv: Inventory, host: HostSpec, opts: SectionOption
       timeoutSeconds: 12,
       wrapTimeout: false,
     },
-    { name: 'lxc-list', shell: lxcListShell(inv.cluster.lxdCommand), timeoutSeconds: 20, wrapTimeout: false },
+    {
+      name: 'lxc-list',
+      shell: lxcListShell(inv.cluster.lxdCommand),
+      timeoutSeconds: 20,
+      wrapTimeout: false,
+      scrub: scrubLxcList,
+    },
     // After the rest of stage one, so it tells how busy the host was while it answered (and pinged).
     { name: 'load', shell: 'cat /proc/loadavg && nproc', timeoutSeconds: 5, wrapTimeout: false },
   ];

@@ -26,18 +26,48 @@ export function knownNames(inv: Inventory, facts: ReadonlyMap<string, HostFacts>
   const dhcp = facts.get(inv.cluster.dhcp);
   const names = new Set<string>();
   for (const file of dhcp?.leases ?? []) {
-    for (const l of file.leases) if (l.hostname) names.add(`${l.hostname}.${inv.cluster.domain}`);
+    // A lease hostname is whatever a DHCP client sent: only plain DNS labels become query operands.
+    for (const l of file.leases)
+      if (l.hostname && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l.hostname))
+        names.add(`${l.hostname}.${inv.cluster.domain}`);
   }
   return [...names].sort().slice(0, 3);
 }
 
-/** The one dnsmasq's log file, from its command line (--log-facility=FILE), when it logs to a file. */
-export function dnsmasqLogFile(facts: HostFacts | undefined): string | null {
+/** Where a dnsmasq log may be read from: log folders only, never an arbitrary file. */
+const LOG_PATH = /^\/var\/(?:log|snap\/lxd\/common\/lxd\/logs)\/(?:[A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]+$/;
+
+/** Folders a dnsmasq executable is installed in (a copy elsewhere is not trusted with a file read). */
+const SYSTEM_EXE =
+  /^\/(?:usr\/(?:local\/)?s?bin|s?bin|snap\/lxd\/[^/]+\/bin|snap\/incus\/[^/]+\/bin)\/dnsmasq(?: \(deleted\))?$/;
+
+/**
+ * The one dnsmasq's log file, from its command line (--log-facility=FILE),
+ * when it logs to a file: only for a process whose executable is a system
+ * dnsmasq, and only a plain path in a log folder (no `..`). The host checks
+ * again before reading (dnsmasqLogShell).
+ */
+export function dnsmasqLogFile(facts: HostFacts | undefined): { pid: number; path: string } | null {
   for (const d of facts?.dnsmasq ?? []) {
-    const m = /--log-facility[= ](\/\S+)/.exec(d.args);
-    if (m?.[1]) return m[1];
+    if (d.exe !== undefined && !SYSTEM_EXE.test(d.exe)) continue;
+    const m = /(?:^|\s)--log-facility[= ](\/\S+)/.exec(d.args);
+    const path = m?.[1];
+    if (path && LOG_PATH.test(path) && !path.split('/').includes('..')) return { pid: d.pid, path };
   }
   return null;
+}
+
+/**
+ * Read the dnsmasq log only if PID still runs a dnsmasq executable and PATH is
+ * a regular file that is not a symlink and resolves to itself.
+ */
+export function dnsmasqLogShell(pid: number, path: string): string {
+  const l = quoteArg(path);
+  return [
+    `e=$(readlink /proc/${Math.trunc(pid)}/exe 2>/dev/null)`,
+    `case "$e" in */dnsmasq|*/dnsmasq' (deleted)') ;; *) echo "lxdcheck: pid ${Math.trunc(pid)} is not a dnsmasq executable (\${e:-unreadable}); its log is not read" >&2; exit 3 ;; esac`,
+    `if [ -f ${l} ] && [ ! -L ${l} ] && [ "$(readlink -f -- ${l})" = ${l} ]; then tail -n 20000 -- ${l}; else echo "lxdcheck: "${l}" is not a regular log file; not read" >&2; exit 3; fi`,
+  ].join('; ');
 }
 
 export interface StageOptions {
@@ -88,7 +118,12 @@ export function probeStage(o: StageOptions = {}): Stage {
       }
       const log = host.name === inv.cluster.dhcp ? dnsmasqLogFile(facts.get(host.name)) : null;
       if (log)
-        sections.push({ name: 'dnsmasq-log', shell: `tail -n 20000 ${quoteArg(log)}`, timeoutSeconds: 10 });
+        sections.push({
+          name: 'dnsmasq-log',
+          shell: dnsmasqLogShell(log.pid, log.path),
+          timeoutSeconds: 10,
+          wrapTimeout: false,
+        });
       return sections;
     },
   };
@@ -96,7 +131,12 @@ export function probeStage(o: StageOptions = {}): Stage {
 
 /** Stage three: the multicast mesh, every host at once. */
 export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
-  return { name: 'multicast', sections: (inv, host, facts) => multicastSections(inv, host, facts, o) };
+  return {
+    name: 'multicast',
+    // The window itself plus the section's own margin: `--duration 10m` must not be cut by `--timeout 30s`.
+    minTimeoutMs: (Math.ceil(o.durationSeconds) + 20) * 1000,
+    sections: (inv, host, facts) => multicastSections(inv, host, facts, o),
+  };
 }
 
 export function readOnlyStages(o: StageOptions = {}): Stage[] {

@@ -73,6 +73,8 @@ export interface ProcessInfo {
   pid: number;
   comm: string;
   args: string;
+  /** The real executable (/proc/PID/exe), when the host could read it. */
+  exe?: string;
 }
 
 /** A UDP/TCP listening socket from `ss -H -lnp[u|t]`. */
@@ -171,6 +173,8 @@ export interface LxdNetworkConfig {
 export interface DnsmasqInstance {
   pid: number;
   args: string;
+  /** Its executable as /proc/PID/exe shows it, when known. */
+  exe?: string;
   /** --interface values */
   interfaces: string[];
   listenAddresses: string[];

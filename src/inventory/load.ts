@@ -597,11 +597,12 @@ function readOverlay(
     }
   }
   const network = getString(ctx, o, 'network', 'cluster.overlay.network', null);
-  if (network && /[\s/]/.test(network.value)) {
+  // Names reach commands as operands (tincd -n NET, systemctl show UNIT): never an option.
+  if (network && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(network.value)) {
     ctx.error(
       network.node,
       'cluster.overlay.network',
-      `"${network.value}" is not a tinc network name (no spaces or /)`,
+      `"${network.value}" is not a tinc network name (letters, digits, _ . -, not starting with -)`,
     );
   }
   let iface = getString(ctx, o, 'interface', 'cluster.overlay.interface', null)?.value;
@@ -636,7 +637,7 @@ function readOverlay(
   const spec: Partial<OverlaySpec> = {};
   for (const key of ['logFile', 'configFile'] as const) {
     const p = getString(ctx, o, key, `cluster.overlay.${key}`, null);
-    if (p && !p.value.startsWith('/')) {
+    if (p && (!p.value.startsWith('/') || /[\u0000-\u001f]/.test(p.value))) {
       ctx.error(
         p.node,
         `cluster.overlay.${key}`,
@@ -645,8 +646,13 @@ function readOverlay(
     } else if (p) spec[key] = p.value;
   }
   const unit = getString(ctx, o, 'unit', 'cluster.overlay.unit', null);
-  if (unit && /\s/.test(unit.value)) {
-    ctx.error(unit.node, 'cluster.overlay.unit', `"${unit.value}" is not a systemd unit name (no spaces)`);
+  // systemd's unit name characters; never a leading `-`, so it cannot pass as an option.
+  if (unit && !/^[A-Za-z0-9_.:@\\][A-Za-z0-9_.:@\\-]{0,255}$/.test(unit.value)) {
+    ctx.error(
+      unit.node,
+      'cluster.overlay.unit',
+      `"${unit.value}" is not a systemd unit name (letters, digits, : _ . @ \\ -, not starting with -)`,
+    );
   }
   if (!type || iface === undefined) return subnet ? { subnet } : {};
   const out: OverlaySpec = { type, interface: iface, ...spec };

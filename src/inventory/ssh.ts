@@ -46,6 +46,32 @@ export interface SshTarget {
 const HOST_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const USER_RE = /^[^\s@:/[\]]+$/;
 
+/**
+ * A user name OpenSSH (>= 9.6, valid_ruser) would accept, and stricter: no
+ * shell metacharacters at all (`'"\`;&<>|(){}` and `$`), no whitespace or
+ * control characters, no leading `-`, no trailing `\`. ProxyCommand expands
+ * %r as is (as OpenSSH does), so this is what keeps it out of the shell.
+ */
+export function invalidUserReason(user: string): string | null {
+  if (user === '') return 'is empty';
+  if (user.startsWith('-')) return 'starts with "-"';
+  if (user.length > 256) return 'is longer than 256 characters';
+  const bad = /[\u0000-\u001f\u007f\s'`"$;&<>|(){}]/.exec(user);
+  if (bad)
+    return `contains ${JSON.stringify(bad[0])} (shell metacharacters, spaces and control characters are refused)`;
+  if (user.endsWith('\\')) return 'ends with "\\"';
+  return null;
+}
+
+/** A host name or address safe to expand as is (OpenSSH's valid_hostname). */
+export function invalidHostnameReason(host: string): string | null {
+  if (host === '') return 'is empty';
+  if (host.startsWith('-')) return 'starts with "-"';
+  const bad = /[\u0000-\u001f\u007f\s'`"$\\;&<>|(){},]/.exec(host);
+  if (bad) return `contains ${JSON.stringify(bad[0])}`;
+  return null;
+}
+
 function parsePort(text: string, whole: string): number | string {
   if (!/^[0-9]+$/.test(text)) return `port "${text}" in ${whole} is not a number (expected 1..65535)`;
   const port = Number(text);
@@ -71,6 +97,8 @@ export function parseSshTarget(text: string): SshTarget | string {
     rest = rest.slice(at + 1);
     if (user === '') return `"${whole}" has an empty user before "@"`;
     if (!USER_RE.test(user)) return `"${whole}" has an invalid user "${user}"`;
+    const why = invalidUserReason(user);
+    if (why) return `"${whole}" has an invalid user: ${JSON.stringify(user)} ${why}`;
     if (rest.includes('@')) return `"${whole}" has more than one "@"`;
   }
   let host: string;
@@ -224,11 +252,20 @@ function dedupe(items: string[]): string[] {
   return [...new Set(items)];
 }
 
+/** Wherever they came from (inventory, ~/.ssh/config, the local user), user and host must be safe. */
+function checkUserAndHost(user: string, hostname: string, alias: string): void {
+  const u = invalidUserReason(user);
+  if (u) throw new SshConfigProblem(`the SSH user ${JSON.stringify(user)} for ${alias} ${u}`);
+  const h = invalidHostnameReason(hostname);
+  if (h) throw new SshConfigProblem(`the host name ${JSON.stringify(hostname)} for ${alias} ${h}`);
+}
+
 /** Resolve one ProxyJump hop through ~/.ssh/config (one level). */
 export function resolveHop(hop: SshTarget, env: ResolveEnv): SshHop {
   const cfg = compute(env, hop.host, hop.user);
   const hostname = configHostName(cfg, hop.host);
   const user = hop.user ?? first(cfg['user']) ?? env.localUser;
+  checkUserAndHost(user, hostname, hop.host);
   const port = hop.port ?? configPort(cfg, hop.host) ?? 22;
   const tokens: Tokens = { u: env.localUser, h: hostname, r: user, p: String(port), n: hop.host };
   const identityFiles = dedupe(list(cfg['identityfile']).map((f) => expandPath(f, tokens, env.homeDir)));
@@ -249,6 +286,7 @@ export function resolveSsh(
   const cfg = compute(env, target.host, target.user);
   const hostname = configHostName(cfg, target.host);
   const user = target.user ?? host.user ?? first(cfg['user']) ?? defaults.user ?? env.localUser;
+  checkUserAndHost(user, hostname, target.host);
   const port = target.port ?? configPort(cfg, target.host) ?? 22;
   const tokens: Tokens = { u: env.localUser, h: hostname, r: user, p: String(port), n: target.host };
   const identityFiles = dedupe(
@@ -293,5 +331,13 @@ export function resolveSsh(
     sudo: host.sudo ?? defaults.sudo ?? false,
   };
   if (proxyCommand !== undefined) spec.proxyCommand = proxyCommand;
+  // Files OpenSSH would verify this host against (`none` turns a list off, as in OpenSSH).
+  const files = (key: string) =>
+    list(cfg[key])
+      .flatMap((v) => v.split(/\s+/))
+      .filter((f) => f !== '' && f.toLowerCase() !== 'none')
+      .map((f) => expandPath(f, tokens, env.homeDir));
+  if (cfg['userknownhostsfile'] !== undefined) spec.userKnownHostsFiles = files('userknownhostsfile');
+  if (cfg['globalknownhostsfile'] !== undefined) spec.globalKnownHostsFiles = files('globalknownhostsfile');
   return spec;
 }

@@ -30,6 +30,10 @@ export interface SshSpec {
   proxyCommand?: string;
   /** Run commands through `sudo -n`. */
   sudo: boolean;
+  /** UserKnownHostsFile from ~/.ssh/config for this host, expanded (when set there). */
+  userKnownHostsFiles?: string[];
+  /** GlobalKnownHostsFile from ~/.ssh/config (default: /etc/ssh/ssh_known_hosts{,2}); read, never written. */
+  globalKnownHostsFiles?: string[];
 }
 
 export interface SshHop {

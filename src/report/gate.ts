@@ -250,6 +250,8 @@ function matches(w: Waiver, p: GatePoint): boolean {
 
 interface ParsedTap {
   points: GatePoint[];
+  /** Failing points inside subtests (any depth): `not ok` under an `ok` parent still fails. */
+  subtestFailures: string[];
   sawVersion: boolean;
   bailout: string | null;
   problems: string[];
@@ -271,6 +273,14 @@ function parseTap(text: string): Promise<ParsedTap> {
     parser.on('bailout', (reason: string) => {
       bailout ??= reason || '(no reason given)';
     });
+    const subtestFailures: string[] = [];
+    const watchChild = (child: Parser, path: string) => {
+      child.on('assert', (res: Result) => {
+        if (!res.ok) subtestFailures.push(`${path} > ${res.name || `test point ${res.id}`}`);
+      });
+      child.on('child', (c: Parser) => watchChild(c, `${path} > ${c.name || 'subtest'}`));
+    };
+    parser.on('child', (c: Parser) => watchChild(c, c.name || 'subtest'));
     parser.on('complete', (final) => {
       const problems: string[] = [];
       const seen = new Set<string>();
@@ -299,7 +309,7 @@ function parseTap(text: string): Promise<ParsedTap> {
       });
       const planEnd =
         final.plan && final.plan.end !== null && final.plan.end !== undefined ? final.plan.end : null;
-      resolve({ points, sawVersion, bailout, problems, planEnd: planEnd });
+      resolve({ points, subtestFailures, sawVersion, bailout, problems, planEnd: planEnd });
     });
     parser.end(text);
   });
@@ -321,6 +331,11 @@ export async function gate(tapText: string, opts: GateOptions = {}): Promise<Gat
       reasons.push(`malformed TAP: ${p}`);
     }
   }
+
+  // `1..0` (or no test point at all) means no check ran: nothing was proven.
+  if (tapText.trim() !== '' && parsed.bailout === null && parsed.points.length === 0)
+    reasons.push(`no checks ran (plan ${parsed.planEnd === 0 ? '1..0' : 'without test points'})`);
+  for (const f of parsed.subtestFailures) reasons.push(`failed in a subtest: ${f}`);
 
   const active = waivers.filter((w) => !waiverExpired(w, now));
   const expired = waivers.filter((w) => waiverExpired(w, now));

@@ -38,8 +38,9 @@ export const stderrSink: Sink = processStreamSink(process.stderr);
 
 /** A sink writing to `path` (parent directories are created). `end()` rejects if the write failed. */
 export function createFileSink(path: string): Sink {
-  mkdirSync(dirname(path), { recursive: true });
-  const stream = createWriteStream(path, { encoding: 'utf8' });
+  // Reports quote raw command output (redacted, still about production hosts): owner-only.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const stream = createWriteStream(path, { encoding: 'utf8', mode: 0o600 });
   let failure: Error | null = null;
   stream.on('error', (err) => {
     failure = err;

@@ -14,7 +14,7 @@ import type { ContainerInfo } from '../facts/types.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { CheckResult, Evidence, PlannedCheck, RunEvent, Status, Subject } from '../model.js';
 import type { Transport } from '../transport/types.js';
-import { deleteProbes, lxcOf, on, probeName } from './probes.js';
+import { deleteProbes, launchArgv, lxcOf, on, probeName } from './probes.js';
 
 export interface MigrationOptions {
   inventory: Inventory;
@@ -225,12 +225,12 @@ export async function runMigration(
         return { results };
       }
     }
-    const launchArgv = [lxc, 'launch', image, name];
-    const launched = await run(a, launchArgv, 180_000);
+    const launch = launchArgv(lxc, image, name);
+    const launched = await run(a, launch, 180_000);
     check();
     if (launched.exitCode !== 0) {
       record('migration.launch', 'fail', `lxc launch failed on ${a.name}`, {
-        evidence: [ev(a, launchArgv, launched)],
+        evidence: [ev(a, launch, launched)],
       });
       return { results };
     }

@@ -10,7 +10,7 @@ import { parseLxcList } from '../facts/parsers/lxc.js';
 import { hostStage, probeStage } from '../facts/stages.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
-import { deleteProbes, lxcOf, on, probeName } from './probes.js';
+import { deleteProbes, launchArgv, lxcOf, on, probeName } from './probes.js';
 
 export interface MulticastDriverOptions {
   spec: RunSpec;
@@ -36,7 +36,7 @@ async function launchProbe(
   name: string,
 ): Promise<string | null> {
   const lxc = lxcOf(inv);
-  const r = await on(t, [lxc, 'launch', image, name], 180_000);
+  const r = await on(t, launchArgv(lxc, image, name), 180_000);
   if (r.exitCode !== 0) return `lxc launch failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`;
   // Wait (bounded) for its lease, so the mesh finds it on the L2.
   for (let i = 0; i < 60; i++) {

@@ -1,7 +1,9 @@
 /**
  * Probe containers: the only things lxdcheck ever creates on a cluster.
- * They carry a recognisable prefix so `lxdcheck cleanup` can always find
- * what a crashed run left behind.
+ * They carry a recognisable name and, set at launch, the config key
+ * PROBE_MARK, so `lxdcheck cleanup` can find what a crashed run left behind
+ * and never touches a container it did not create (a user's
+ * `lxdcheck-probe-prod` has the name but not the mark).
  */
 import { randomBytes } from 'node:crypto';
 import type { Inventory } from '../inventory/types.js';
@@ -13,9 +15,32 @@ export function probeName(): string {
   return `${PROBE_PREFIX}${randomBytes(3).toString('hex')}`;
 }
 
+/** Set on every probe at launch; its value says when and by whom. */
+export const PROBE_MARK = 'user.lxdcheck.probe';
+
+/** Exactly the names probeName() makes. */
 export function isProbeName(name: string): boolean {
-  return name.startsWith(PROBE_PREFIX) && /^[a-z0-9-]+$/.test(name);
+  return /^lxdcheck-probe-[0-9a-f]{6}$/.test(name);
 }
+
+/** `lxc launch IMAGE NAME` with the probe mark set at creation. */
+export function launchArgv(lxc: string, image: string, name: string): string[] {
+  return [lxc, 'launch', image, name, '--config', `${PROBE_MARK}=${new Date().toISOString()}`];
+}
+
+/** Whether an `lxc list --format json` entry is one of lxdcheck's probes: the name and the mark. */
+export function isMarkedProbe(entry: unknown): boolean {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const c = entry as { name?: unknown; config?: unknown; expanded_config?: unknown };
+  if (typeof c.name !== 'string' || !isProbeName(c.name)) return false;
+  const marked = (cfg: unknown) =>
+    typeof cfg === 'object' &&
+    cfg !== null &&
+    typeof (cfg as Record<string, unknown>)[PROBE_MARK] === 'string';
+  return marked(c.config) || marked(c.expanded_config);
+}
+
+export class ProbeListError extends Error {}
 
 export function lxcOf(inv: Inventory): string {
   return inv.cluster.lxdCommand ?? 'lxc';
@@ -41,16 +66,26 @@ export async function on(
   }
 }
 
-/** Names of probe containers on a host (from `lxc list --format json`). */
+/**
+ * Names of lxdcheck's marked probe containers on a host. Throws
+ * ProbeListError when the list cannot be read: "none" must mean none.
+ */
 export async function listProbes(t: Transport, inv: Inventory): Promise<string[]> {
   const r = await on(t, [lxcOf(inv), 'list', '--format', 'json'], 30_000);
-  if (r.exitCode !== 0) return [];
-  try {
-    const list = JSON.parse(r.stdout) as { name?: string }[];
-    return list.map((c) => c.name ?? '').filter(isProbeName);
-  } catch {
-    return [];
+  if (r.exitCode !== 0) {
+    const why = r.timedOut
+      ? 'timed out'
+      : (r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`;
+    throw new ProbeListError(`${lxcOf(inv)} list failed: ${why}`);
   }
+  let list: unknown;
+  try {
+    list = JSON.parse(r.stdout);
+  } catch {
+    throw new ProbeListError(`${lxcOf(inv)} list did not answer JSON`);
+  }
+  if (!Array.isArray(list)) throw new ProbeListError(`${lxcOf(inv)} list did not answer a JSON list`);
+  return list.filter(isMarkedProbe).map((c) => (c as { name: string }).name);
 }
 
 /** Delete probe containers, force (running ones too). Returns what was removed and what failed. */

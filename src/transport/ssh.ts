@@ -25,6 +25,7 @@ import type {
   ServerHostKeyAlgorithm,
 } from 'ssh2';
 import ssh2 from 'ssh2';
+import { invalidHostnameReason, invalidUserReason, parseSshTarget } from '../inventory/ssh.js';
 import type { HostSpec } from '../inventory/types.js';
 import {
   fingerprintSha256,
@@ -43,6 +44,8 @@ import { type Command, type ExecOptions, type ExecResult, type Transport, Transp
 export interface SshTransportOptions {
   /** known_hosts files to verify against; the first one receives keys accepted with `acceptNew`. */
   knownHostsFiles: string[];
+  /** System-wide known_hosts files, also verified against, never written (default: none). */
+  globalKnownHostsFiles?: string[];
   /** Accept and record keys of hosts not in known_hosts (never a changed key). */
   acceptNew: boolean;
   /** Bound on TCP connect + SSH handshake + authentication, per hop. */
@@ -187,27 +190,47 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Expand ProxyCommand tokens (%h %p %r %n %%), each value quoted for the shell. */
+/**
+ * Expand ProxyCommand tokens (%h %p %r %n %%) the way OpenSSH does: values go
+ * in as they are, unquoted, so the template's own quoting (`"as %r"`) stays
+ * right. That is safe only because each value is validated first (user names
+ * as OpenSSH >= 9.6 does, stricter; host names as valid_hostname); an unsafe
+ * value or an unknown token is an error, never a command.
+ */
 export function expandProxyCommand(
   template: string,
   values: { host: string; port: number; user: string; original: string },
 ): string {
-  return template.replace(/%(.)/g, (whole, ch: string) => {
+  const user = invalidUserReason(values.user);
+  if (user) throw new Error(`ProxyCommand: the user ${JSON.stringify(values.user)} ${user}`);
+  for (const h of [values.host, values.original]) {
+    const why = invalidHostnameReason(h);
+    if (why) throw new Error(`ProxyCommand: the host ${JSON.stringify(h)} ${why}`);
+  }
+  if (!Number.isInteger(values.port) || values.port < 1 || values.port > 65535)
+    throw new Error(`ProxyCommand: bad port ${values.port}`);
+  return template.replace(/%(.?)/g, (_whole, ch: string) => {
     switch (ch) {
       case '%':
         return '%';
       case 'h':
-        return quoteArg(values.host);
+        return values.host;
       case 'p':
         return String(values.port);
       case 'r':
-        return quoteArg(values.user);
+        return values.user;
       case 'n':
-        return quoteArg(values.original);
+        return values.original;
       default:
-        return whole;
+        throw new Error(`ProxyCommand: unknown token %${ch} (OpenSSH accepts %%, %h, %n, %p and %r)`);
     }
   });
+}
+
+/** %n: the host as written in the inventory target (its alias), as OpenSSH's %n is. */
+function proxyAlias(target: string, hostname: string): string {
+  const t = parseSshTarget(target);
+  return typeof t === 'string' ? hostname : t.host;
 }
 
 /** A Duplex over a child's stdin (writes) and stdout (reads). */
@@ -319,7 +342,7 @@ class SshTransport implements Transport {
   private loadKnownHosts(): KnownHostEntry[] {
     const entries: KnownHostEntry[] = [];
     const notes: string[] = [];
-    for (const f of this.opts.knownHostsFiles) {
+    for (const f of [...this.opts.knownHostsFiles, ...(this.opts.globalKnownHostsFiles ?? [])]) {
       const file = expandHome(f);
       let text: string;
       try {
@@ -376,7 +399,20 @@ class SshTransport implements Transport {
           hops.push(client);
           const next = ssh.proxyJump[i + 1] ?? { hostname: ssh.hostname, port: ssh.port };
           sock = await new Promise<Duplex>((resolve, reject) => {
+            // The jump host's own TCP connect to the next hop can take minutes: bound it too.
+            const timer = setTimeout(
+              () =>
+                reject(
+                  new TransportError(
+                    'timeout',
+                    `${ep.label} did not connect to ${next.hostname}:${next.port} within ${this.opts.connectTimeoutMs} ms`,
+                    this.host,
+                  ),
+                ),
+              this.opts.connectTimeoutMs,
+            );
             client.forwardOut('127.0.0.1', 0, next.hostname, next.port, (err, stream) => {
+              clearTimeout(timer);
               if (err) {
                 reject(
                   new TransportError(
@@ -390,12 +426,17 @@ class SshTransport implements Transport {
           });
         }
       } else if (ssh.proxyCommand) {
-        const cmd = expandProxyCommand(ssh.proxyCommand, {
-          host: ssh.hostname,
-          port: ssh.port,
-          user: ssh.user,
-          original: ssh.target,
-        });
+        let cmd: string;
+        try {
+          cmd = expandProxyCommand(ssh.proxyCommand, {
+            host: ssh.hostname,
+            port: ssh.port,
+            user: ssh.user,
+            original: proxyAlias(ssh.target, ssh.hostname),
+          });
+        } catch (e) {
+          throw new TransportError('config', errText(e), this.host);
+        }
         this.log(`ProxyCommand: /bin/sh -c ${quoteArg(cmd)}`);
         const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
         proxy = child;
@@ -709,6 +750,23 @@ class SshTransport implements Transport {
         return false;
       }
       case 'unknown': {
+        if (m.knownTypes?.length) {
+          // Known host, key of another type: OpenSSH would not pick it silently, and a changed
+          // key is never accepted, so --accept-new does not record it either.
+          refuse(
+            new TransportError(
+              'hostkey-mismatch',
+              `WARNING: HOST KEY FOR ${name} (${this.host}) HAS CHANGED TYPE! known_hosts has ` +
+                `${m.knownTypes.join(', ')} keys for it, but the server presented ${type} ${fp}. ` +
+                'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. ' +
+                `Refusing to connect${this.opts.acceptNew ? ' (--accept-new never takes a key for a known host)' : ''}. ` +
+                `If the change is expected, check the fingerprint and add the new key with: ` +
+                `ssh-keyscan ${ep.port === 22 ? '' : `-p ${ep.port} `}-t ${type} ${quoteArg(ep.hostname)} >> ${files[0] ?? '~/.ssh/known_hosts'}`,
+              this.host,
+            ),
+          );
+          return false;
+        }
         if (this.opts.acceptNew) {
           const first = files[0];
           if (first) {

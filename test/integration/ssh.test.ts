@@ -533,3 +533,74 @@ test.serial(
     t.false(existsSync(first));
   },
 );
+
+test.serial(
+  'a key of another type for a known host is a changed key: refused, even with --accept-new, and not recorded',
+  async (t) => {
+    const s = await sshd();
+    // known_hosts knows this host by an ECDSA key; the server only has ed25519.
+    const other = join(s.dir, 'other_ecdsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', other]);
+    const [type, b64] = readFileSync(`${other}.pub`, 'utf8').split(' ');
+    const kh = join(s.dir, 'kh-other-type');
+    const before = `[127.0.0.1]:${s.port} ${type} ${b64}\n`;
+    writeFileSync(kh, before);
+    const tr = transport(hostFor(s), { knownHostsFiles: [kh], acceptNew: true });
+    const e = await t.throwsAsync(tr.exec({ argv: ['echo', 'ok'] }, T), { instanceOf: TransportError });
+    t.is((e as TransportError).kind, 'hostkey-mismatch', e.message);
+    t.regex(e.message, /HAS CHANGED TYPE/);
+    t.is(readFileSync(kh, 'utf8'), before, 'the new key was recorded');
+  },
+);
+
+test.serial('the system-wide known_hosts file is read too (never written)', async (t) => {
+  const s = await sshd();
+  const user = join(s.dir, 'kh-user-empty');
+  writeFileSync(user, '');
+  const tr = transport(hostFor(s), { knownHostsFiles: [user], globalKnownHostsFiles: [s.knownHostsPath] });
+  t.is((await tr.exec({ argv: ['echo', 'ok'] }, T)).stdout, 'ok\n');
+  t.is(readFileSync(user, 'utf8'), '');
+});
+
+test.serial(
+  'ProxyJump: a hop that cannot reach the next host is bounded by the connect timeout',
+  async (t) => {
+    const jump = await sshd();
+    // A loopback port whose accept queue is full: the jump host's connect to it hangs (SYNs dropped).
+    const hang = spawn(
+      'python3',
+      [
+        '-c',
+        [
+          'import socket, sys, time',
+          's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+          'port = s.getsockname()[1]',
+          'fill = []',
+          'for i in range(3):',
+          '    c = socket.socket(); c.setblocking(False)',
+          '    try: c.connect(("127.0.0.1", port))',
+          '    except BlockingIOError: pass',
+          '    fill.append(c)',
+          'print(port, flush=True)',
+          'time.sleep(120)',
+        ].join('\n'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(hang);
+    const port = Number(
+      await new Promise<string>((resolve) => hang.stdout!.once('data', (d: Buffer) => resolve(d.toString()))),
+    );
+    const hop: SshHop = {
+      user: 'root',
+      hostname: '127.0.0.1',
+      port: jump.port,
+      identityFiles: [jump.userKeyPath],
+    };
+    const host = hostFor(jump, { proxyJump: [hop], port });
+    const tr = transport(host, { knownHostsFiles: [jump.knownHostsPath], connectTimeoutMs: 1500 });
+    const e = await rejection(tr.exec({ argv: ['true'] }, T));
+    t.is(e.kind, 'timeout', e.message);
+    t.regex(e.message, /did not connect to 127\.0\.0\.1:\d+ within 1500 ms/);
+  },
+);

@@ -432,6 +432,22 @@ const BAD: Bad[] = [
     field: 'cluster.overlay.logFile',
     problem: /is not an absolute path/,
   },
+  {
+    title: 'a unit that would be an option (--host=evil.example)',
+    text: y(...HEAD.slice(0, 5), '    unit: --host=evil.example', ...HEAD.slice(5)),
+    line: 6,
+    column: 11,
+    field: 'cluster.overlay.unit',
+    problem: /is not a systemd unit name/,
+  },
+  {
+    title: 'a tinc network that would be an option',
+    text: y(...HEAD.slice(0, 3), '    type: tinc', '    network: -kKILL', ...HEAD.slice(4)),
+    line: 5,
+    column: 14,
+    field: 'cluster.overlay.network',
+    problem: /is not a tinc network name/,
+  },
 ];
 
 for (const bad of BAD) {
@@ -697,4 +713,29 @@ test('YAML anchors under a top-level x- key can be reused; an unknown alias is o
     e.all.map((x) => [x.line, x.column, x.field, x.problem]),
     [[2, 11, 'cluster.subnet', 'unknown YAML alias *nowhere']],
   );
+});
+
+test('user names OpenSSH (>= 9.6) would refuse are refused in targets', (t) => {
+  for (const bad of [
+    '$(touch$' + '{IFS}x)u@h',
+    '`id`@h',
+    'a;b@h',
+    '-oProxyCommand=x@h',
+    "o'neil@h",
+    'a|b@h',
+  ]) {
+    const r = parseSshTarget(bad);
+    t.is(typeof r, 'string', bad);
+    t.regex(r as string, /invalid user/, bad);
+  }
+  t.deepEqual(parseSshTarget('deploy.bot-1@h'), { host: 'h', user: 'deploy.bot-1' });
+});
+
+test('UserKnownHostsFile and GlobalKnownHostsFile from ~/.ssh/config are kept for verification', (t) => {
+  const inv = parse(
+    y(...HEAD),
+    'Host 192.168.99.1\n  UserKnownHostsFile ~/.ssh/kh_prod /etc/kh_extra\n  GlobalKnownHostsFile /etc/ssh/corp_known_hosts\n',
+  );
+  t.deepEqual(inv.hosts[0]!.ssh.userKnownHostsFiles, [`${HOME}/.ssh/kh_prod`, '/etc/kh_extra']);
+  t.deepEqual(inv.hosts[0]!.ssh.globalKnownHostsFiles, ['/etc/ssh/corp_known_hosts']);
 });

@@ -192,7 +192,9 @@ export function parsePeervpnConfig(text: string): PeervpnConfig {
   for (const raw of splitLines(text)) {
     const line = stripComment(raw);
     if (line === '') continue;
-    const m = /^(\S+)\s*(.*)$/.exec(line)!;
+    // [\s\S]: `.` stops at U+2028, which a config line may contain.
+    const m = /^(\S+)\s*([\s\S]*)$/.exec(line);
+    if (!m) continue;
     const key = m[1]!.toLowerCase();
     const value = m[2]!.trim();
     if (key === 'endconfig') break;

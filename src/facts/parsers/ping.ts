@@ -9,6 +9,8 @@ const FPING_PER_PROBE = /^(\S+)\s*:\s*((?:[\d.]+|-)(?:\s+(?:[\d.]+|-))*)\s*$/;
 const FPING_NAME_ERROR =
   /^(\S+?):\s*(Name or service not known|Temporary failure in name resolution|.*not known)$/;
 
+const MAX_LINE = 4096;
+
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
@@ -53,6 +55,8 @@ function fromPerProbeLine(target: string, values: string): PingResult {
 export function parseFpingSummary(text: string): PingResult[] {
   const byTarget = new Map<string, PingResult>();
   for (const raw of splitLines(text)) {
+    // fping summary lines are short; a huge line is not one (and would make the patterns quadratic).
+    if (raw.length > MAX_LINE) continue;
     const line = raw.trim();
     const count = FPING_COUNT.exec(line);
     const perProbe = count ? null : FPING_PER_PROBE.exec(line);
@@ -73,8 +77,9 @@ export function parseFpingSummary(text: string): PingResult[] {
 }
 
 const PING_HEADER = /^PING (\S+) \([^)]*\) (\d+)\(\d+\) bytes of data/m;
-const PING_SENT = /(\d+) packets transmitted, (\d+) (?:packets )?received/;
-const PING_LOSS = /([\d.]+)% packet loss/;
+// `(?<!…)`: a match may only start where a number starts, so a long run of digits is linear, not quadratic.
+const PING_SENT = /(?<!\d)(\d+) packets transmitted, (\d+) (?:packets )?received/;
+const PING_LOSS = /(?<![\d.])([\d.]+)% packet loss/;
 const PING_RTT = /(?:rtt|round-trip) min\/avg\/max(?:\/\S+)? = ([\d.]+)\/([\d.]+)\/([\d.]+)/;
 
 /** Errors ping prints, most specific first; the text kept is what a user would search for. */

@@ -33,11 +33,23 @@ function parseRow(line: string, columns: Columns | null): ProcessInfo | null {
   return { pid, comm: rest.slice(0, space), args: rest.slice(space).trim() };
 }
 
-/** `ps -eo pid,comm,args` (header optional; args keep their spaces). */
+/** `##EXE PID PATH` lines the ps section adds from `ls -l /proc/[0-9]* /exe`. */
+const EXE_LINE = /^##EXE (\d+) (\/.*)$/;
+
+/**
+ * `ps -eo pid,comm,args` (header optional; args keep their spaces), with each
+ * process's real executable where the `##EXE PID PATH` lines give it.
+ */
 export function parseProcesses(text: string): ProcessInfo[] {
   const out: ProcessInfo[] = [];
+  const exes = new Map<number, string>();
   let columns: Columns | null = null;
   for (const line of splitLines(text)) {
+    const exe = EXE_LINE.exec(line);
+    if (exe) {
+      exes.set(Number(exe[1]), exe[2]!);
+      continue;
+    }
     const header = columnsFromHeader(line);
     if (header) {
       columns = header;
@@ -45,6 +57,12 @@ export function parseProcesses(text: string): ProcessInfo[] {
     }
     const row = parseRow(line, columns);
     if (row) out.push(row);
+  }
+  if (exes.size > 0) {
+    for (const p of out) {
+      const e = exes.get(p.pid);
+      if (e !== undefined) p.exe = e;
+    }
   }
   return out;
 }
@@ -88,15 +106,31 @@ function dnsmasqOptions(words: string[]): [string, string][] {
   return out;
 }
 
-function isDnsmasq(p: ProcessInfo): boolean {
-  const argv0 = p.args.split(/\s+/)[0] ?? '';
-  return p.comm === 'dnsmasq' || argv0 === 'dnsmasq' || argv0.endsWith('/dnsmasq');
+/** The executable's file name (the kernel appends ` (deleted)` after an upgrade replaced it). */
+function exeName(exe: string): string {
+  return (
+    exe
+      .replace(/ \(deleted\)$/, '')
+      .split('/')
+      .pop() ?? ''
+  );
+}
+
+/**
+ * A dnsmasq is a process whose executable is dnsmasq: /proc/PID/exe when the
+ * host showed it, else the kernel's comm (set from the executed file's name).
+ * argv[0] proves nothing: `exec -a dnsmasq sleep 1d` has it.
+ */
+export function isDnsmasq(p: ProcessInfo): boolean {
+  if (p.exe !== undefined) return exeName(p.exe) === 'dnsmasq';
+  return p.comm === 'dnsmasq';
 }
 
 function toInstance(p: ProcessInfo): DnsmasqInstance {
   const inst: DnsmasqInstance = {
     pid: p.pid,
     args: p.args,
+    ...(p.exe !== undefined ? { exe: p.exe } : {}),
     interfaces: [],
     listenAddresses: [],
     dhcpRanges: [],

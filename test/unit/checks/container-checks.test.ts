@@ -230,3 +230,20 @@ test('a ping that lost its first round and answered the confirming one is a loss
   t.is(r?.received, 2);
   t.deepEqual(r?.confirmRound, { sent: 2, received: 2, lostAgain: false });
 });
+
+test('duplicate-name is a SKIP, never a PASS, when a host’s lxc list was not read', (t) => {
+  const c1only = JSON.stringify([{ name: 'c1', status: 'Running' }]);
+  const lxd1 = hostFacts(inv, 'lxd1', {
+    'lxc-list': { command: 'lxc list', stdout: c1only, stderr: '', exitCode: 0 },
+  });
+  const killed = { command: 'lxc list', stdout: '', stderr: '', exitCode: null, timedOut: true };
+  const lxd2 = hostFacts(inv, 'lxd2', { 'lxc-list': killed });
+  const v = containersDuplicateName.judge({}, context(inv, [lxd1, lxd2]));
+  t.is(v.status, 'skip');
+  t.regex(v.summary, /lxc list was not read on lxd2/);
+  // A host with no LXD client (exit 127) has no containers: that is an answer.
+  const noLxd = hostFacts(inv, 'lxd2', {
+    'lxc-list': { command: 'lxc list', stdout: '', stderr: '', exitCode: 127 },
+  });
+  t.is(containersDuplicateName.judge({}, context(inv, [lxd1, noLxd])).status, 'pass');
+});

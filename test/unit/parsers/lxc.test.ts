@@ -1,5 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import test from 'ava';
-import { parseLxcList, parseLxcNetworkShow } from '../../../src/facts/parsers/lxc.js';
+import {
+  LXC_LIST_FILTER_PY,
+  parseLxcList,
+  parseLxcNetworkShow,
+  reduceLxcList,
+} from '../../../src/facts/parsers/lxc.js';
 import { fixture, GARBAGE } from './fixture.js';
 
 /** The parts of an `lxc list --format json` record the derived test edits. */
@@ -119,4 +125,31 @@ test('lxc parsers: errors, empty and garbage input', (t) => {
   t.is(parseLxcNetworkShow(GARBAGE), null);
   t.is(parseLxcNetworkShow('Error: Network not found\n'), null);
   t.is(parseLxcNetworkShow('a: [unclosed'), null);
+});
+
+test('reduceLxcList keeps what the parser reads and drops every other field (host filter agrees)', (t) => {
+  for (const file of [
+    'lxc/lxd-running-list.json',
+    'lxc/lxd-one-stopped-list.json',
+    'lxc/lxd-move-after-list-d2.json',
+  ]) {
+    const text = fixture(file);
+    const reduced = reduceLxcList(text);
+    t.deepEqual(parseLxcList(reduced), parseLxcList(text), file);
+    t.notRegex(reduced, /image\.description|volatile\.idmap|created_at|profiles/);
+    const py = execFileSync('python3', ['-c', LXC_LIST_FILTER_PY], { input: text, encoding: 'utf8' });
+    t.deepEqual(JSON.parse(py), JSON.parse(reduced), `python3 filter differs on ${file}`);
+  }
+  const planted = JSON.stringify([
+    {
+      name: 'c1',
+      status: 'Running',
+      config: { 'environment.DB_PASSWORD': 'x1', 'user.a': 'x2' },
+      devices: { k: { type: 'disk', source: '/secret' } },
+    },
+  ]);
+  t.is(reduceLxcList(planted), '[{"name":"c1","status":"Running","config":{},"devices":{}}]\n');
+  t.is(reduceLxcList('Error: not authorized password=x9\n'), 'Error: not authorized password=<redacted>\n');
+  // A truncated list (killed mid-output) is not JSON: its values are redacted instead.
+  t.notRegex(reduceLxcList('[{"name":"c1","config":{"environment.TOKEN":"abc123"'), /abc123/);
 });

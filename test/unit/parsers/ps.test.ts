@@ -111,3 +111,31 @@ test('ps: empty and garbage input', (t) => {
   t.deepEqual(parseProcesses(GARBAGE), []);
   t.deepEqual(findDnsmasqInstances([]), []);
 });
+
+test('dnsmasq is judged by its executable, never by argv[0]', (t) => {
+  const ps = [
+    '    PID COMMAND         COMMAND',
+    '     21 dnsmasq         dnsmasq --interface=lxdbr0 --dhcp-range=172.16.100.1,172.16.199.254',
+    '     30 sleep           dnsmasq 1d --log-facility=/etc/shadow',
+    '     31 dnsmasq         dnsmasq --log-facility=/var/log/x.log',
+    '     32 dnsmasq         /usr/sbin/dnsmasq -k',
+    '##EXE 21 /usr/sbin/dnsmasq',
+    '##EXE 30 /usr/bin/sleep',
+    '##EXE 31 /tmp/evil/bash',
+    '##EXE 32 /usr/sbin/dnsmasq (deleted)',
+  ].join('\n');
+  const procs = parseProcesses(ps);
+  t.is(procs.find((p) => p.pid === 30)!.exe, '/usr/bin/sleep');
+  t.deepEqual(
+    findDnsmasqInstances(procs).map((d) => [d.pid, d.exe]),
+    [
+      [21, '/usr/sbin/dnsmasq'],
+      [32, '/usr/sbin/dnsmasq (deleted)'],
+    ],
+  );
+  // Without exe lines (no root, old recordings) the kernel's comm decides, not argv[0].
+  t.deepEqual(
+    findDnsmasqInstances(parseProcesses(ps.split('\n').slice(0, 4).join('\n'))).map((d) => d.pid),
+    [21, 31],
+  );
+});

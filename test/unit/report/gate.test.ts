@@ -265,3 +265,48 @@ test('loadWaivers reports every problem with file and line', (t) => {
   );
   t.regex(badDate!.message, /d\.yaml:1: waiver 1: 'expires' must be a date/);
 });
+
+test('a not ok inside a subtest fails the gate even under an ok parent', async (t) => {
+  const tap = [
+    'TAP version 14',
+    '# Subtest: containers',
+    '    ok 1 - containers.address c1@lxd1: c1 has an address',
+    '    # Subtest: deeper',
+    '        not ok 1 - containers.ping c1@lxd1->c2@lxd2: c1 reaches c2',
+    '        1..1',
+    '    ok 2 - deeper',
+    '    1..2',
+    'ok 1 - containers',
+    '1..1',
+    '',
+  ].join('\n');
+  const v = await gate(tap, { now: NOW });
+  t.false(v.pass, v.text);
+  t.true(
+    v.reasons.some((r) => /failed in a subtest: containers > deeper > containers\.ping/.test(r)),
+    v.text,
+  );
+});
+
+test('a plan of 1..0 (no checks ran) fails the gate', async (t) => {
+  const v = await gate('TAP version 14\n1..0\n', { now: NOW });
+  t.false(v.pass, v.text);
+  t.true(
+    v.reasons.some((r) => /no checks ran \(plan 1\.\.0\)/.test(r)),
+    v.text,
+  );
+});
+
+test('--max-warnings 0: no warning allowed', async (t) => {
+  const tap = [
+    'TAP version 14',
+    'ok 1 - dhcp.single: one DHCP server',
+    '  ---',
+    '  status: warn',
+    '  ...',
+    '1..1',
+    '',
+  ].join('\n');
+  t.false((await gate(tap, { now: NOW, maxWarnings: 0 })).pass);
+  t.true((await gate(tap, { now: NOW, maxWarnings: 1 })).pass);
+});
