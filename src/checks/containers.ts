@@ -501,7 +501,7 @@ export const containersDuplicateName: CheckDef = {
         // No client, or no LXD socket (LXD not running): that host has no containers to compare.
         const noLxd =
           r?.exitCode === 127 || (f && /unix\.socket.*no such file|connect: no such file/i.test(lxdError(f)));
-        return !f || !f.reachable || (f.containers === null && !noLxd);
+        return !f?.reachable || (f.containers === null && !noLxd);
       });
       if (unread.length > 0) {
         const why = unread.map((h) => {
