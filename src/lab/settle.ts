@@ -29,7 +29,7 @@ export async function settleOverlay(
   timeoutMs = 20_000,
 ): Promise<void> {
   const hosts = s.hosts;
-  if (s.options.overlay === 'tinc') {
+  if (s.options.overlay === 'tinc' || s.options.overlay === 'peervpn') {
     // tinc 1.0 backs off between reconnect attempts to a peer that went away (up to 15 min);
     // ALRM makes every daemon retry its ConnectTo peers now, as an operator would after a restart.
     await Promise.all(hosts.map((h) => execOn(h, ['tincd', '-n', TINC_NET, '-kALRM'], { timeoutMs: 5000 })));
