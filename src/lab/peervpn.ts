@@ -209,7 +209,10 @@ resolve() {
     printf '[%d] resolving %s...\\n             done.\\n' "$SECONDS" "$p"
   done
   last_resolve=$SECONDS
-  kill -ALRM "$tinc_pid" 2>/dev/null
+  # A later round also makes tinc retry now (as peervpn retries its initpeers). Never the first: an
+  # ALRM while tinc's connections and path-MTU probes are starting fires all its timers at once,
+  # which churns the connections and can fix a low path MTU for minutes (the lab's old flake).
+  if ((SECONDS > 0)); then kill -ALRM "$tinc_pid" 2>/dev/null; fi
 }
 
 SECONDS=0
