@@ -38,8 +38,9 @@ export const PEER_TIMEOUT_S = 100;
 /** While no peer is connected, initpeers are resolved again every ~31 s. */
 export const RESOLVE_INTERVAL_S = 31;
 
-/** Where tinc's host-up/host-down scripts leave the sessions the stand-in counts (the host's own /run). */
-const SESSIONS = '/run/peervpn-stand-in/sessions';
+/** The stand-in's run dir in the host's own /run: the sessions it counts, the tap hand-over with tinc-up. */
+const STANDIN_RUN = '/run/peervpn-stand-in';
+const SESSIONS = `${STANDIN_RUN}/sessions`;
 
 /** The stand-in script (see the comment at its top). */
 export const STANDIN_SCRIPT = `#!/bin/bash
@@ -62,7 +63,8 @@ TINC_NET=${TINC_NET}
 # The LXLAB_PEERVPN_* overrides exist for its unit test (temporary dirs, a stub tincd, short timers).
 TINC_DIR=\${LXLAB_PEERVPN_TINC_DIR:-/etc/tinc/$TINC_NET}
 TINC_PIDFILE=\${LXLAB_PEERVPN_TINC_PIDFILE:-${TINC_PIDFILE}}
-SESS=\${LXLAB_PEERVPN_SESSIONS:-${SESSIONS}}
+RUNDIR=\${LXLAB_PEERVPN_RUN:-${STANDIN_RUN}}
+SESS=$RUNDIR/sessions
 CHECK_INTERVAL=\${LXLAB_PEERVPN_CHECK_S:-${CHECK_INTERVAL_S}}
 PEER_TIMEOUT=\${LXLAB_PEERVPN_TIMEOUT_S:-${PEER_TIMEOUT_S}}
 RESOLVE_INTERVAL=\${LXLAB_PEERVPN_RESOLVE_S:-${RESOLVE_INTERVAL_S}}
@@ -108,7 +110,7 @@ key=$(cat "$TINC_DIR/stand-in.key" 2>/dev/null)
 tag=$(printf '%s\\n%s\\n%s\\n' "$key" "$networkname" "$psk" | sha256sum)
 tag=\${tag:0:12}
 me=$(cat /proc/sys/kernel/hostname)
-rm -rf "$TINC_DIR/hosts" "$SESS"
+rm -rf "$TINC_DIR/hosts" "$SESS" "$RUNDIR/tap-open" "$RUNDIR/upcmd-done"
 mkdir -p "$TINC_DIR/hosts" "$SESS"
 peer_file() { # the lab's key file of the host at address $1
   local f a
@@ -146,11 +148,12 @@ echo "   IPv4/UDP: ok."
 echo "   IPv6/UDP: ok."
 echo "opening TAP device..."
 rm -f "$TINC_PIDFILE"
-tincd -n "$TINC_NET" -c "$TINC_DIR" -D --logfile -d1 --pidfile="$TINC_PIDFILE" </dev/null >/dev/null 2>&1 &
+tincd -n "$TINC_NET" -c "$TINC_DIR" -D --logfile -d"\${LXLAB_PEERVPN_TINC_DEBUG:-1}" --pidfile="$TINC_PIDFILE" </dev/null >/dev/null 2>&1 &
 tinc_pid=$!
 i=0
-# tincd handles signals once it has written its pid file; the tap follows.
-while [[ ! -s $TINC_PIDFILE || ! -e /sys/class/net/$interface ]]; do
+# tinc's tinc-up says when the tap is open and waits (bounded) for upcmd-done: like peervpn, which
+# starts its P2P engine only after its upcmd, no frame crosses before the tap is up and bridged.
+while [[ ! -e $RUNDIR/tap-open || ! -s $TINC_PIDFILE || ! -e /sys/class/net/$interface ]]; do
   i=$((i + 1))
   if ((i > 100)) || ! kill -0 "$tinc_pid" 2>/dev/null; then
     echo "   failed!"
@@ -165,6 +168,7 @@ if [[ -n $ifconfig4 ]]; then
 fi
 # system(upcmd), once, never retried; its output (e.g. brctl's "bridge lxdbr0 does not exist!") lands here.
 [[ -n $upcmd ]] && /bin/sh -c "$upcmd"
+: >"$RUNDIR/upcmd-done"
 echo "   done."
 echo "preparing P2P engine..."
 echo "   done."
@@ -314,8 +318,14 @@ export async function writeStandinTinc(h: H, hosts: number, tagKey: string): Pro
   );
   await writeFile(`${dir}/stand-in.key`, `${tagKey}\n`, { mode: 0o600 });
   const scripts: Record<string, string> = {
-    // peervpn's own ifconfig4 and upcmd put the tap up and in the bridge, not tinc.
-    'tinc-up': '#!/bin/sh\nexit 0\n',
+    // peervpn's own ifconfig4 and upcmd put the tap up and in the bridge, not tinc: tinc-up only hands
+    // the open tap to the stand-in and waits (bounded) until its upcmd ran, before tinc connects.
+    'tinc-up': `#!/bin/sh
+: > ${STANDIN_RUN}/tap-open
+i=0
+while [ ! -e ${STANDIN_RUN}/upcmd-done ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+exit 0
+`,
     'tinc-down': '#!/bin/sh\nexit 0\n',
     // A node that becomes reachable opens a session; one that goes away closes its open sessions.
     'host-up': `#!/bin/sh

@@ -66,14 +66,14 @@ async function runStandin(
   // A stub tincd: stays until TERM, ignores ALRM (the stand-in's "retry now"), writes its pid file as tincd does.
   writeFileSync(
     join(bin, 'tincd'),
-    `#!/bin/sh\ntrap '' ALRM\ntrap 'exit 0' TERM\necho $$ > ${join(dir, 'tinc.pid')}\nwhile :; do sleep 0.2; done\n`,
+    `#!/bin/sh\ntrap '' ALRM\ntrap 'exit 0' TERM\necho $$ > ${join(dir, 'tinc.pid')}\n: > ${join(dir, 'run', 'tap-open')}\nwhile :; do sleep 0.2; done\n`,
   );
   chmodSync(join(bin, 'tincd'), 0o755);
   writeFileSync(join(dir, 'peervpn.conf'), conf);
   // Named peervpn, as in the lab (the kernel names the process after the script).
   writeFileSync(join(bin, 'peervpn'), STANDIN_SCRIPT);
   chmodSync(join(bin, 'peervpn'), 0o755);
-  const sessions = join(dir, 'sessions');
+  const sessions = join(dir, 'run', 'sessions');
   // stdout and stderr into one pipe, in order, as in the lab's log file (sh execs, so TERM reaches it).
   const child = spawn(
     '/bin/sh',
@@ -83,7 +83,7 @@ async function runStandin(
         PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
         LXLAB_PEERVPN_TINC_DIR: tinc,
         LXLAB_PEERVPN_TINC_PIDFILE: join(dir, 'tinc.pid'),
-        LXLAB_PEERVPN_SESSIONS: sessions,
+        LXLAB_PEERVPN_RUN: join(dir, 'run'),
         LXLAB_PEERVPN_CHECK_S: '1',
         LXLAB_PEERVPN_TIMEOUT_S: '2',
         LXLAB_PEERVPN_RESOLVE_S: '2',
