@@ -126,6 +126,8 @@ peer_file() { # the lab's key file of the host at address $1
   echo "DeviceType = tap"
   echo "Interface = $interface"
   echo "AddressFamily = ipv4"
+  # Floods (ARP, DHCP, unknown MACs) straight to every peer, as peervpn does; see writeTincConfig.
+  echo "Broadcast = direct"
   echo "Port = $port"
 } >"$TINC_DIR/tinc.conf"
 { echo "Port = $port"; sed '/^Address = /d' "$TINC_DIR/peers/$me"; } >"$TINC_DIR/hosts/\${me}_$tag"
