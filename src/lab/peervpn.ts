@@ -60,7 +60,8 @@ export const STANDIN_SCRIPT = `#!/bin/bash
 # Usage: peervpn CONFIGFILE
 set -u
 TINC_NET=${TINC_NET}
-# The LXLAB_PEERVPN_* overrides exist for its unit test (temporary dirs, a stub tincd, short timers).
+# The LXLAB_PEERVPN_* overrides exist for its unit test (temporary dirs, a stub tincd, short timers)
+# and for debugging (LXLAB_PEERVPN_TINC_DEBUG: tinc's debug level).
 TINC_DIR=\${LXLAB_PEERVPN_TINC_DIR:-/etc/tinc/$TINC_NET}
 TINC_PIDFILE=\${LXLAB_PEERVPN_TINC_PIDFILE:-${TINC_PIDFILE}}
 RUNDIR=\${LXLAB_PEERVPN_RUN:-${STANDIN_RUN}}
