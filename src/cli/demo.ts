@@ -68,9 +68,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   };
   try {
     say('=== building the lab (lxdcheck lab up)');
-    const state = await labUp({ hosts: Number(v.hosts), overlay, lxd: !v['no-lxd'] }, (l) =>
-      say(`  ${l}`),
-    );
+    const state = await labUp({ hosts: Number(v.hosts), overlay, lxd: !v['no-lxd'] }, (l) => say(`  ${l}`));
     writeFileSync(inventory, labInventoryYaml(state));
     const healthy = await check('a healthy cluster');
     say(`\n=== breaking it: lxdcheck lab break ${v.fault}`);
