@@ -321,6 +321,19 @@ function overlayLog(s: LabState): string {
   return s.options.overlay === 'peervpn' ? PEERVPN_LOG : s.options.overlay === 'tinc' ? TINC_LOG : VXLAN_LOG;
 }
 
+/** Restart every host's VPN daemon (tincd or the peervpn stand-in), one host after the other, and settle. */
+export async function restartOverlay(s: LabState, log: (line: string) => void): Promise<void> {
+  for (const h of s.hosts) {
+    if (s.options.overlay === 'peervpn') await restartPeervpn(h);
+    else if (s.options.overlay === 'tinc') {
+      await stopDaemon(h, h.daemons.tincd);
+      h.daemons.tincd = await startTincd(h);
+    }
+  }
+  await writeLabState(s);
+  await settleOverlay(s, log);
+}
+
 async function restartPeervpn(h: LabHost): Promise<void> {
   await stopDaemon(h, h.daemons.peervpn);
   h.daemons.peervpn = await startPeervpn(h);
@@ -470,17 +483,8 @@ export async function healInner(log: (line: string) => void): Promise<void> {
   // in which it did not forward to it for minutes. Restarting every tincd clears it, as it would
   // for an operator; bounded like everything else.
   if (problems.length > 0 && s.options.overlay !== 'vxlan') {
-    const peervpn = s.options.overlay === 'peervpn';
-    log(`lab: still unhealthy (${problems.join('; ')}); restarting every ${peervpn ? 'peervpn' : 'tincd'}`);
-    for (const h of s.hosts) {
-      if (peervpn) await restartPeervpn(h);
-      else {
-        await stopDaemon(h, h.daemons.tincd);
-        h.daemons.tincd = await startTincd(h);
-      }
-    }
-    await writeLabState(s);
-    await settleOverlay(s, log);
+    log(`lab: still unhealthy (${problems.join('; ')}); restarting the overlay's daemons`);
+    await restartOverlay(s, log);
     problems = await verifyUntilHealthy(s);
   }
   if (problems.length > 0) throw new Error(`lab still unhealthy after heal: ${problems.join('; ')}`);

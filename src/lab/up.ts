@@ -20,7 +20,7 @@ import {
 } from './constants.js';
 import { createNetnsContainer, startDhclient } from './containers.js';
 import { pMap, run, waitFor } from './exec.js';
-import { healInner } from './faults.js';
+import { healInner, restartOverlay } from './faults.js';
 import { createHost, createUnderlay } from './host.js';
 import { withLock } from './lock.js';
 import { buildLxd, removeLabCgroups } from './lxd-build.js';
@@ -232,11 +232,21 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   await writeLabState(state);
 
   // 7. Wait until every bridge reaches lxd1's across the overlay.
-  await pMap(state.hosts.slice(1), 16, (h) =>
-    waitFor(`${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`, 15_000, async () =>
-      (await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined,
-    ),
-  );
+  const reachFirst = () =>
+    pMap(state.hosts.slice(1), 16, (h) =>
+      waitFor(`${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`, 15_000, async () =>
+        (await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined,
+      ),
+    );
+  try {
+    await reachFirst();
+  } catch (e) {
+    if (o.overlay === 'vxlan') throw e;
+    // Once, bounded: see the same fallback after the health check below.
+    log(`lab: ${(e as Error).message}; restarting the overlay's daemons`);
+    await restartOverlay(state, log);
+    await reachFirst();
+  }
   log(`lab: ${o.overlay} overlay up, bridges reach each other; dnsmasq on lxd1 (${step()})`);
   step = timer();
 
@@ -266,7 +276,14 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     ),
   );
   await settleOverlay(state, log);
-  const problems = await verifyUntilHealthy(state);
+  let problems = await verifyUntilHealthy(state, 20_000);
+  // Bounded fallback, as in heal: a tinc mesh that came up with one pair not forwarding (rare, seen
+  // about once in 30 builds after the fixes in settle.ts and services.ts) works after its daemons restart.
+  if (problems.length > 0 && o.overlay !== 'vxlan') {
+    log(`lab: not healthy yet (${problems.join('; ')}); restarting the overlay's daemons`);
+    await restartOverlay(state, log);
+    problems = await verifyUntilHealthy(state);
+  }
   if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
   state.phase = 'ready';
   state.readyAt = new Date().toISOString();
