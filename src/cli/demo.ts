@@ -13,9 +13,10 @@ import { createReporters } from '../report/spec.js';
 import { UsageError, wantColor } from './args.js';
 import { executeRun, parseRunArgs, prepareRun } from './run.js';
 
-const HELP = `lxdcheck demo [--no-lxd] [--hosts N] [--fault NAME] [--keep]
+const HELP = `lxdcheck demo [--no-lxd] [--hosts N] [--overlay peervpn|tinc|vxlan] [--fault NAME] [--keep]
 
-Build the lab (3 hosts, real LXD containers unless --no-lxd), run lxdcheck
+Build the lab (3 hosts, real LXD containers unless --no-lxd; by default the
+seed's overlay: peervpn, played by the lab's peervpn stand-in), run lxdcheck
 against it over SSH, inject a fault (default: service-order, the post-reboot
 failure), run again to show the diagnosis and its fix, heal, and tear down
 (unless --keep). Needs root. Exit code: 0 when the healthy run passed and the
@@ -23,13 +24,21 @@ fault was detected.
 `;
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  let v: { 'no-lxd': boolean; hosts: string; fault: string; keep: boolean; help: boolean };
+  let v: {
+    'no-lxd': boolean;
+    hosts: string;
+    overlay: string;
+    fault: string;
+    keep: boolean;
+    help: boolean;
+  };
   try {
     v = parseArgs({
       args: argv,
       options: {
         'no-lxd': { type: 'boolean', default: false },
         hosts: { type: 'string', default: '3' },
+        overlay: { type: 'string', default: 'peervpn' },
         fault: { type: 'string', default: 'service-order' },
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -42,6 +51,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (v.overlay !== 'peervpn' && v.overlay !== 'tinc' && v.overlay !== 'vxlan')
+    throw new UsageError('--overlay must be peervpn, tinc or vxlan');
+  const overlay = v.overlay;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'lxdcheck-demo-'));
   const inventory = join(dir, 'lab.yaml');
@@ -59,9 +71,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   };
   try {
     say('=== building the lab (lxdcheck lab up)');
-    const state = await labUp({ hosts: Number(v.hosts), overlay: 'tinc', lxd: !v['no-lxd'] }, (l) =>
-      say(`  ${l}`),
-    );
+    const state = await labUp({ hosts: Number(v.hosts), overlay, lxd: !v['no-lxd'] }, (l) => say(`  ${l}`));
     writeFileSync(inventory, labInventoryYaml(state));
     const healthy = await check('a healthy cluster', 'healthy');
     say(`\n=== breaking it: lxdcheck lab break ${v.fault}`);

@@ -16,13 +16,22 @@ export function labHelp(): string {
 
 Each host lxd1..lxdN is its own network, mount, UTS and PID namespace with a real sshd on
 192.168.99.N:22 (reachable from this machine), a bridge lxdbr0 172.16.0.N/16, and an L2 overlay
-device peervpn0 (tinc 1.0 in switch mode, or kernel VXLAN) that is a port of lxdbr0. lxd1 runs the
+device peervpn0 (tinc 1.0 in switch mode, kernel VXLAN, or the peervpn stand-in) that is a port of
+lxdbr0. lxd1 runs the
 one dnsmasq (DHCP 172.16.100.1-172.16.199.254, DNS for .lxd on 172.16.0.1). Containers c1..cK
 are spread round-robin over the hosts and get their address and name from that dnsmasq.
 Nothing leaves the machine: the lab's ranges are blackholed in the root namespace first.
 
+--overlay peervpn runs the lab's peervpn STAND-IN, not peervpn (which cannot be installed here): a
+script named peervpn that reads /etc/peervpn/peervpn.conf (networkname, psk, interface peervpn0,
+port 7000, initpeers, upcmd brctl addif lxdbr0 peervpn0), runs the upcmd once when its tap appears,
+and logs to /var/log/peervpn.log in peervpn v0.044's formats, behaving as the real daemon was seen
+to (count printed on change, sessions not peers, ~100 s until a silent peer is dropped, shutdown
+lines on SIGTERM, silence on a wrong psk). The frames travel over tinc 1.0 in switch mode. How
+lxdcheck judges real peervpn output is tested on real captures, not on the stand-in.
+
 Usage:
-  lxdcheck lab up [--hosts N] [--overlay tinc|vxlan] [--no-lxd] [--containers K]
+  lxdcheck lab up [--hosts N] [--overlay tinc|vxlan|peervpn] [--no-lxd] [--containers K]
       Build the lab (or reuse a healthy one with the same options). Defaults: 3 hosts, tinc,
       real LXD 5.0 daemons (one per host, image built once with debootstrap), K = N containers.
       --no-lxd makes containers plain network namespaces with ISC dhclient (about a second).
@@ -82,8 +91,8 @@ export async function labMain(argv: string[]): Promise<number> {
         if (values.containers !== undefined)
           opts.containers = intFlag('--containers', values.containers, 0, 99);
         if (values.overlay !== undefined) {
-          if (values.overlay !== 'tinc' && values.overlay !== 'vxlan')
-            throw new UsageError('--overlay must be tinc or vxlan');
+          if (values.overlay !== 'tinc' && values.overlay !== 'vxlan' && values.overlay !== 'peervpn')
+            throw new UsageError('--overlay must be peervpn, tinc or vxlan');
           opts.overlay = values.overlay;
         }
         const state = await labUp(opts, err);

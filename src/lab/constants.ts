@@ -36,6 +36,16 @@ export const TINC_NET = 'lxd';
 export const TINC_LOG = `/var/log/tinc.${TINC_NET}.log`;
 export const TINC_PIDFILE = `/run/tinc.${TINC_NET}.pid`;
 export const VXLAN_LOG = '/var/log/vxlan.peervpn0.log';
+/** The peervpn stand-in (src/lab/peervpn.ts): where lxdcheck finds peervpn's config and log. */
+export const PEERVPN_CONF_DIR = '/etc/peervpn';
+export const PEERVPN_CONF = `${PEERVPN_CONF_DIR}/peervpn.conf`;
+export const PEERVPN_LOG = '/var/log/peervpn.log';
+export const PEERVPN_PORT = 7000;
+export const PEERVPN_NETWORK = 'LXLAB';
+/** The stand-in script, visible in every host (LXD_ROOT is not hidden by a host's private mounts). */
+export const PEERVPN_STANDIN = '/var/lib/lxlab/peervpn-stand-in/peervpn';
+/** The lab's psk (0600, root namespace only): heal rewrites configs from it, the state file never holds it. */
+export const PEERVPN_PSK_FILE = '/run/lxlab/peervpn.psk';
 export const DOMAIN = 'lxd';
 export const DHCP_RANGE = { first: '172.16.100.1', last: '172.16.199.254' };
 /** The rogue server of the second-dhcp fault hands out this range. */

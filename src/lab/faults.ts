@@ -10,6 +10,8 @@ import {
   containerNetns,
   OVERLAY_IF,
   OVERLAY_SUBNET,
+  PEERVPN_CONF,
+  PEERVPN_LOG,
   ROGUE_DHCP_RANGE,
   TINC_LOG,
   VXLAN_LOG,
@@ -19,6 +21,7 @@ import { must, run, waitFor } from './exec.js';
 import { createBridge, mustOn } from './host.js';
 import { withLock } from './lock.js';
 import { lxdDeleteInstance, lxdLaunch, lxdRenewDhcp } from './lxd.js';
+import { labPsk, PEER_TIMEOUT_S, randomPsk, startPeervpn, writePeervpnConfig } from './peervpn.js';
 import { pidAlive } from './proc.js';
 import { dnsmasqArgv, hostLogFile, startDnsmasq, startTincd, startVxlan, stopDaemon } from './services.js';
 import { settleOverlay } from './settle.js';
@@ -108,6 +111,13 @@ export const FAULTS: Record<FaultName, FaultInfo> = {
       "peervpn0 missing from `brctl show`, the VPN still connected, the host's bridge and containers unreachable from the other hosts",
     host: 'lxd2',
   },
+  'psk-mismatch': {
+    summary:
+      "(--overlay peervpn only) the host's psk in /etc/peervpn/peervpn.conf differs from the others' and its peervpn is restarted: it carries no frames to or from them",
+    whatYouSee:
+      'nothing about it in any log: that host stays at `[0] 0 peers connected.` and resolves its initpeers every ~31 s; the others keep counting its old session for ~100 s, then `1 peers connected.`; pings to and from its bridge fail',
+    host: 'lxd3',
+  },
 };
 
 export function isFaultName(s: string): s is FaultName {
@@ -149,10 +159,18 @@ type Healer = (s: LabState, h: LabHost, f: AppliedFault) => Promise<void>;
 const breakers: Record<FaultName, Breaker> = {
   'service-order': async (s, h) => {
     const ports = await containerPorts(h);
-    const log = s.options.overlay === 'tinc' ? TINC_LOG : VXLAN_LOG;
+    const log = overlayLog(s);
     const before = await logSize(h, log);
     const steps: string[] = [];
-    if (s.options.overlay === 'tinc') {
+    if (s.options.overlay === 'peervpn') {
+      const old = h.daemons.peervpn;
+      await stopDaemon(h, old);
+      steps.push(`stopped peervpn (pid ${old?.pid})`);
+      await must(['ip', '-n', h.netns, 'link', 'del', BRIDGE]);
+      steps.push(`deleted ${BRIDGE}`);
+      h.daemons.peervpn = await startPeervpn(h);
+      steps.push(`started peervpn (pid ${h.daemons.peervpn.pid})`);
+    } else if (s.options.overlay === 'tinc') {
       const old = h.daemons.tincd;
       await stopDaemon(h, old);
       steps.push(`stopped tincd (pid ${old?.pid})`);
@@ -185,6 +203,13 @@ const breakers: Record<FaultName, Breaker> = {
     return { detail: steps.join('; ') };
   },
   'peer-down': async (s, h) => {
+    if (s.options.overlay === 'peervpn') {
+      const pid = h.daemons.peervpn?.pid;
+      await stopDaemon(h, h.daemons.peervpn);
+      return {
+        detail: `stopped peervpn (pid ${pid}) with SIGTERM: its log ends in \`main loop left.\`/\`exit.\`, its tap ${OVERLAY_IF} is gone; the others count it for ~${PEER_TIMEOUT_S} s more`,
+      };
+    }
     if (s.options.overlay === 'tinc') {
       const pid = h.daemons.tincd?.pid;
       await stopDaemon(h, h.daemons.tincd);
@@ -275,7 +300,44 @@ const breakers: Record<FaultName, Breaker> = {
     await mustOn(h, ['brctl', 'delif', BRIDGE, OVERLAY_IF]);
     return { detail: `brctl delif ${BRIDGE} ${OVERLAY_IF} on ${h.name}` };
   },
+  'psk-mismatch': async (s, h) => {
+    if (s.options.overlay !== 'peervpn')
+      throw new Error('psk-mismatch needs the peervpn overlay (lxdcheck lab up --overlay peervpn)');
+    const right = await labPsk();
+    let wrong = randomPsk();
+    while (wrong === right) wrong = randomPsk();
+    await writePeervpnConfig(h, s.hosts.length, wrong);
+    await stopDaemon(h, h.daemons.peervpn);
+    h.daemons.peervpn = await startPeervpn(h);
+    // The psk itself is never printed, not even the wrong one.
+    return {
+      detail: `wrote a different psk into ${h.name}'s ${PEERVPN_CONF} and restarted peervpn (pid ${h.daemons.peervpn.pid}): it connects to no one and says nothing about it`,
+    };
+  },
 };
+
+/** Where the overlay's daemon (or up-script) logs on a host. */
+function overlayLog(s: LabState): string {
+  return s.options.overlay === 'peervpn' ? PEERVPN_LOG : s.options.overlay === 'tinc' ? TINC_LOG : VXLAN_LOG;
+}
+
+/** Restart every host's VPN daemon (tincd or the peervpn stand-in), one host after the other, and settle. */
+export async function restartOverlay(s: LabState, log: (line: string) => void): Promise<void> {
+  for (const h of s.hosts) {
+    if (s.options.overlay === 'peervpn') await restartPeervpn(h);
+    else if (s.options.overlay === 'tinc') {
+      await stopDaemon(h, h.daemons.tincd);
+      h.daemons.tincd = await startTincd(h);
+    }
+  }
+  await writeLabState(s);
+  await settleOverlay(s, log);
+}
+
+async function restartPeervpn(h: LabHost): Promise<void> {
+  await stopDaemon(h, h.daemons.peervpn);
+  h.daemons.peervpn = await startPeervpn(h);
+}
 
 const addIf = (h: LabHost) =>
   run(['ip', '-n', h.netns, 'link', 'set', OVERLAY_IF, 'master', BRIDGE]).then(() => undefined);
@@ -284,12 +346,14 @@ const healers: Record<FaultName, Healer> = {
   // The durable fix, as an operator would do it: restart the VPN now that the bridge exists, so its
   // up-script runs again (a bare addif would leave the failed start in the daemon's current log).
   'service-order': async (s, h) => {
+    if (s.options.overlay === 'peervpn') return restartPeervpn(h);
     if (s.options.overlay !== 'tinc') return addIf(h);
     await stopDaemon(h, h.daemons.tincd);
     h.daemons.tincd = await startTincd(h);
   },
   'peer-down': async (s, h) => {
-    if (s.options.overlay === 'tinc') h.daemons.tincd = await startTincd(h);
+    if (s.options.overlay === 'peervpn') h.daemons.peervpn = await startPeervpn(h);
+    else if (s.options.overlay === 'tinc') h.daemons.tincd = await startTincd(h);
     else await startVxlan(h);
   },
   'second-dhcp': async (_s, h, f) => {
@@ -342,6 +406,10 @@ const healers: Record<FaultName, Healer> = {
     await run(['ip', 'netns', 'exec', h.netns, 'nft', 'delete', 'table', 'bridge', MCAST_TABLE]);
   },
   'overlay-not-bridged': async (_s, h) => addIf(h),
+  'psk-mismatch': async (s, h) => {
+    await writePeervpnConfig(h, s.hosts.length, await labPsk());
+    await restartPeervpn(h);
+  },
 };
 
 /** Get a fresh lease for a container (its DHCP client restarted). */
@@ -414,14 +482,9 @@ export async function healInner(log: (line: string) => void): Promise<void> {
   // Seen on a loaded machine: after one peer's tincd restarted, another peer's daemon kept a state
   // in which it did not forward to it for minutes. Restarting every tincd clears it, as it would
   // for an operator; bounded like everything else.
-  if (problems.length > 0 && s.options.overlay === 'tinc') {
-    log(`lab: still unhealthy (${problems.join('; ')}); restarting every tincd`);
-    for (const h of s.hosts) {
-      await stopDaemon(h, h.daemons.tincd);
-      h.daemons.tincd = await startTincd(h);
-    }
-    await writeLabState(s);
-    await settleOverlay(s, log);
+  if (problems.length > 0 && s.options.overlay !== 'vxlan') {
+    log(`lab: still unhealthy (${problems.join('; ')}); restarting the overlay's daemons`);
+    await restartOverlay(s, log);
     problems = await verifyUntilHealthy(s);
   }
   if (problems.length > 0) throw new Error(`lab still unhealthy after heal: ${problems.join('; ')}`);

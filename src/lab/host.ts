@@ -36,6 +36,14 @@ export const HOST_MOUNTS: readonly [string, string][] = [
   ['log', '/var/log'],
   ['run', '/run'],
 ];
+/** The peervpn overlay's private /etc/peervpn (mounted before /run, like the others). */
+const PEERVPN_MOUNT: [string, string] = ['etc-peervpn', '/etc/peervpn'];
+
+export function hostMounts(peervpn: boolean): [string, string][] {
+  const m = [...HOST_MOUNTS];
+  if (peervpn) m.splice(m.length - 1, 0, PEERVPN_MOUNT);
+  return m;
+}
 
 const READY_MARK = 'lxlab-init-ready';
 
@@ -65,8 +73,10 @@ export async function createUnderlay(): Promise<void> {
   await must(['ip', 'link', 'set', ROOT_LINK, 'up']);
 }
 
-function initScript(name: string, dir: string): string {
-  const mounts = HOST_MOUNTS.map(([src, dst]) => `mount --bind ${dir}/${src} ${dst}`).join('\n');
+function initScript(name: string, dir: string, peervpn: boolean): string {
+  const mounts = hostMounts(peervpn)
+    .map(([src, dst]) => `mount --bind ${dir}/${src} ${dst}`)
+    .join('\n');
   return `# lxlab host init for ${name}: PID 1 of its PID namespace; killing it ends the host.
 set -e
 hostname ${name}
@@ -83,14 +93,15 @@ while :; do sleep 86400 & wait $!; done
 }
 
 /** Create host i up to a running init with addresses and lxdbr0; returns its state entry (no daemons yet). */
-export async function createHost(i: number): Promise<LabHost> {
+export async function createHost(i: number, opts: { peervpn?: boolean } = {}): Promise<LabHost> {
   const name = hostName(i);
   const ns = hostNetns(i);
   const dir = hostDir(name);
-  for (const [src] of HOST_MOUNTS) await mkdir(`${dir}/${src}`, { recursive: true });
+  const peervpn = opts.peervpn ?? false;
+  for (const [src] of hostMounts(peervpn)) await mkdir(`${dir}/${src}`, { recursive: true });
   await mkdir(`${dir}/run/sshd`, { recursive: true, mode: 0o755 });
   await mkdir(`${dir}/root/.ssh`, { recursive: true, mode: 0o700 });
-  await writeFile(`${dir}/init.sh`, initScript(name, dir));
+  await writeFile(`${dir}/init.sh`, initScript(name, dir, peervpn));
 
   if (!(await netnsExists(ns))) await must(['ip', 'netns', 'add', ns]);
   const link = underlayLink(i);

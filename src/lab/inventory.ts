@@ -7,6 +7,8 @@ import {
   DOMAIN,
   OVERLAY_IF,
   OVERLAY_SUBNET,
+  PEERVPN_CONF,
+  PEERVPN_LOG,
   TINC_LOG,
   TINC_NET,
 } from './constants.js';
@@ -26,6 +28,8 @@ export function labInventoryYaml(state: LabState): string {
         interface: OVERLAY_IF,
         subnet: OVERLAY_SUBNET,
         ...(tinc ? { network: TINC_NET, logFile: TINC_LOG } : {}),
+        // The lab's peervpn stand-in logs to a file (no systemd here) and reads the usual config.
+        ...(state.options.overlay === 'peervpn' ? { logFile: PEERVPN_LOG, configFile: PEERVPN_CONF } : {}),
       },
       dhcp: state.hosts[0]?.name ?? 'lxd1',
     },
@@ -37,7 +41,9 @@ export function labInventoryYaml(state: LabState): string {
       overlayAddress: h.overlayAddress,
     })),
   };
-  const header = `# lxdcheck inventory for the local lab (${state.options.hosts} hosts, ${state.options.overlay}, ${
+  const overlayName =
+    state.options.overlay === 'peervpn' ? 'peervpn (the lab stand-in)' : state.options.overlay;
+  const header = `# lxdcheck inventory for the local lab (${state.options.hosts} hosts, ${overlayName}, ${
     state.options.lxd ? 'LXD' : 'netns containers'
   }); written by \`lxdcheck lab inventory\`\n`;
   return header + stringify(doc, { lineWidth: 0 });

@@ -184,6 +184,11 @@ export async function writeTincConfig(h: H, hosts: number): Promise<void> {
       'DeviceType = tap',
       `Interface = ${OVERLAY_IF}`,
       'AddressFamily = ipv4',
+      // Broadcasts go straight to every peer (the mesh is full), not along tinc's minimum spanning
+      // tree: when connections come up at the same moment a node's tree can end up with none of its
+      // connections in it, and its broadcasts (ARP) then reach nobody while it still receives (seen
+      // in the lab: "lxd3 cannot reach 172.16.0.1", its ARP for it INCOMPLETE, issue 15 #16).
+      'Broadcast = direct',
     ]
       .concat(connect)
       .join('\n')

@@ -29,10 +29,11 @@ export async function settleOverlay(
   timeoutMs = 20_000,
 ): Promise<void> {
   const hosts = s.hosts;
-  if (s.options.overlay === 'tinc') {
-    // tinc 1.0 backs off between reconnect attempts to a peer that went away (up to 15 min);
-    // ALRM makes every daemon retry its ConnectTo peers now, as an operator would after a restart.
-    await Promise.all(hosts.map((h) => execOn(h, ['tincd', '-n', TINC_NET, '-kALRM'], { timeoutMs: 5000 })));
+  if (s.options.overlay === 'tinc' || s.options.overlay === 'peervpn') {
+    // No ALRM here: it makes tincd fire every pending timer at once, which both re-opens connections
+    // that are fine (each side closes the other's duplicate) and sends a burst of path-MTU probes that
+    // counts as "no reply", so tinc fixes a low path MTU for minutes: the lab's flake (issue 15 #16).
+    // A restarted daemon connects to its ConnectTo peers by itself at start.
     const started = Date.now();
     const pending = new Set(hosts.map((h) => h.name));
     while (pending.size > 0 && Date.now() - started < timeoutMs) {

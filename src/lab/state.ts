@@ -5,7 +5,8 @@ import { STATE_DIR, STATE_FILE } from './constants.js';
 export interface LabOptions {
   /** 1..30, default 3 */
   hosts: number;
-  overlay: 'tinc' | 'vxlan';
+  /** peervpn: the lab's peervpn stand-in (src/lab/peervpn.ts) over tinc in switch mode. */
+  overlay: 'tinc' | 'vxlan' | 'peervpn';
   /** false: containers are network namespaces with ISC dhclient */
   lxd: boolean;
   /** default = hosts */
@@ -23,6 +24,7 @@ export const FAULT_NAMES = [
   'bridge-address-conflict',
   'multicast-blocked',
   'overlay-not-bridged',
+  'psk-mismatch',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -48,7 +50,14 @@ export interface LabHost {
   overlayAddress: string;
   /** Private dirs bind-mounted into the host (etc-ssh, etc-tinc, root, run, misc, log). */
   dir: string;
-  daemons: { sshd?: DaemonRef; tincd?: DaemonRef; dnsmasq?: DaemonRef; lxd?: DaemonRef };
+  daemons: {
+    sshd?: DaemonRef;
+    tincd?: DaemonRef;
+    dnsmasq?: DaemonRef;
+    lxd?: DaemonRef;
+    /** The peervpn stand-in (its tincd is its child and not recorded). */
+    peervpn?: DaemonRef;
+  };
 }
 
 export interface LabContainer {
@@ -90,6 +99,8 @@ export interface LabState {
   faults: AppliedFault[];
   /** Extra processes the lab started outside the hosts' inits (by PID, root namespace). */
   extraPids: number[];
+  /** Directories the lab created outside its own trees (removed on down when empty). */
+  createdDirs?: string[];
   /** Time the last `up` took, for the record. */
   upMs?: number;
 }

@@ -1,6 +1,13 @@
 /** What is running in the lab right now: each host's daemons (PID alive, listening) and every container. */
 import { existsSync } from 'node:fs';
-import { BRIDGE, DNSMASQ_PIDFILE, OVERLAY_IF, SSHD_PIDFILE, TINC_PIDFILE } from './constants.js';
+import {
+  BRIDGE,
+  DNSMASQ_PIDFILE,
+  OVERLAY_IF,
+  PEERVPN_PORT,
+  SSHD_PIDFILE,
+  TINC_PIDFILE,
+} from './constants.js';
 import { pMap } from './exec.js';
 import { netnsExists } from './host.js';
 import { pidAlive, rootPidOf } from './proc.js';
@@ -10,7 +17,7 @@ import { labLeftovers } from './up.js';
 import { currentContainers, masterOf } from './verify.js';
 
 export interface DaemonStatus {
-  name: 'sshd' | 'tincd' | 'dnsmasq' | 'lxd';
+  name: 'sshd' | 'tincd' | 'dnsmasq' | 'lxd' | 'peervpn';
   /** Root-namespace PID (from the host's pid file, else the state file). */
   pid: number | null;
   alive: boolean;
@@ -97,6 +104,17 @@ async function hostStatus(s: LabState, h: LabHost): Promise<HostStatus> {
         proto: 'udp',
         addr: '0.0.0.0',
         port: 655,
+      }),
+    );
+  }
+  if (s.options.overlay === 'peervpn') {
+    // The stand-in (not the real peervpn); its transport is its child tincd, listening on peervpn's port.
+    ds.push(await daemon(h, 'peervpn', h.daemons.peervpn?.pid ?? null));
+    ds.push(
+      await daemon(h, 'tincd', await pidFromFile(h, TINC_PIDFILE), {
+        proto: 'udp',
+        addr: '0.0.0.0',
+        port: PEERVPN_PORT,
       }),
     );
   }

@@ -1,7 +1,7 @@
 /** labUp / labDown: build the whole lab (safely, idempotently) and tear down only what it made. */
 
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import {
   CLIENT_KEY,
   containerHost,
@@ -9,6 +9,7 @@ import {
   KNOWN_HOSTS,
   LXD_ROOT,
   MAX_HOSTS,
+  PEERVPN_CONF_DIR,
   PREFIX,
   ROOT_ADDRESS,
   ROOT_LINK,
@@ -19,10 +20,18 @@ import {
 } from './constants.js';
 import { createNetnsContainer, startDhclient } from './containers.js';
 import { pMap, run, waitFor } from './exec.js';
-import { healInner } from './faults.js';
+import { healInner, restartOverlay } from './faults.js';
 import { createHost, createUnderlay } from './host.js';
 import { withLock } from './lock.js';
 import { buildLxd, removeLabCgroups } from './lxd-build.js';
+import {
+  installStandin,
+  labPsk,
+  newTagKey,
+  startPeervpn,
+  writePeervpnConfig,
+  writeStandinTinc,
+} from './peervpn.js';
 import { killAndWait } from './proc.js';
 import { assertNoLeak, installBlackholes, labAddresses, removeBlackholes } from './safety.js';
 import {
@@ -49,8 +58,8 @@ export function normalizeOptions(o: Partial<LabOptions> = {}): LabOptions {
     throw new Error(`--hosts must be an integer from 1 to ${MAX_HOSTS} (got ${hosts})`);
   }
   const overlay = o.overlay ?? 'tinc';
-  if (overlay !== 'tinc' && overlay !== 'vxlan')
-    throw new Error(`--overlay must be tinc or vxlan (got ${overlay})`);
+  if (overlay !== 'tinc' && overlay !== 'vxlan' && overlay !== 'peervpn')
+    throw new Error(`--overlay must be peervpn, tinc or vxlan (got ${overlay})`);
   const containers = o.containers ?? hosts;
   if (!Number.isInteger(containers) || containers < 0 || containers > 99) {
     throw new Error(`--containers must be an integer from 0 to 99 (got ${containers})`);
@@ -74,6 +83,8 @@ export function requiredTools(o: LabOptions): string[] {
     'ssh',
   ];
   if (o.overlay === 'tinc') tools.push('tincd');
+  // The peervpn stand-in is a bash script over tinc.
+  if (o.overlay === 'peervpn') tools.push('tincd', 'bash', 'sha256sum', 'od');
   if (o.lxd) tools.push('lxd', 'lxc', 'debootstrap', 'nft');
   else tools.push('dhclient');
   return tools;
@@ -163,9 +174,18 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   const indexes = Array.from({ length: o.hosts }, (_, i) => i + 1);
   const keys = Promise.all([
     ensureClientKey(),
-    o.overlay === 'tinc' ? ensureTincKeys(o.hosts) : Promise.resolve(),
+    o.overlay !== 'vxlan' ? ensureTincKeys(o.hosts) : Promise.resolve(),
   ]);
-  state.hosts = await pMap(indexes, 8, (i) => createHost(i));
+  if (o.overlay === 'peervpn') {
+    // The hosts bind-mount their private /etc/peervpn there, so the mount point must exist.
+    if (!existsSync(PEERVPN_CONF_DIR)) {
+      await mkdir(PEERVPN_CONF_DIR, { mode: 0o755 });
+      state.createdDirs = [PEERVPN_CONF_DIR];
+      await writeLabState(state);
+    }
+    await installStandin();
+  }
+  state.hosts = await pMap(indexes, 8, (i) => createHost(i, { peervpn: o.overlay === 'peervpn' }));
   await writeLabState(state);
   const [clientPub] = await keys;
   log(`lab: ${o.hosts} host(s) up (namespaces, init, underlay, lxdbr0) in ${step()}`);
@@ -187,6 +207,16 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     await pMap(state.hosts, 8, async (h) => {
       h.daemons.tincd = await startTincd(h);
     });
+  } else if (o.overlay === 'peervpn') {
+    const psk = await labPsk();
+    const tagKey = newTagKey();
+    await pMap(state.hosts, 8, async (h) => {
+      await writeStandinTinc(h, o.hosts, tagKey);
+      await writePeervpnConfig(h, o.hosts, psk);
+    });
+    await pMap(state.hosts, 8, async (h) => {
+      h.daemons.peervpn = await startPeervpn(h);
+    });
   } else {
     await pMap(state.hosts, 8, async (h) => {
       await writeVxlanScript(h, o.hosts);
@@ -202,11 +232,21 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   await writeLabState(state);
 
   // 7. Wait until every bridge reaches lxd1's across the overlay.
-  await pMap(state.hosts.slice(1), 16, (h) =>
-    waitFor(`${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`, 15_000, async () =>
-      (await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined,
-    ),
-  );
+  const reachFirst = () =>
+    pMap(state.hosts.slice(1), 16, (h) =>
+      waitFor(`${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`, 15_000, async () =>
+        (await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined,
+      ),
+    );
+  try {
+    await reachFirst();
+  } catch (e) {
+    if (o.overlay === 'vxlan') throw e;
+    // Once, bounded: see the same fallback after the health check below.
+    log(`lab: ${(e as Error).message}; restarting the overlay's daemons`);
+    await restartOverlay(state, log);
+    await reachFirst();
+  }
   log(`lab: ${o.overlay} overlay up, bridges reach each other; dnsmasq on lxd1 (${step()})`);
   step = timer();
 
@@ -236,7 +276,14 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     ),
   );
   await settleOverlay(state, log);
-  const problems = await verifyUntilHealthy(state);
+  let problems = await verifyUntilHealthy(state, 20_000);
+  // Bounded fallback, as in heal: a tinc mesh that came up with one pair not forwarding (rare, seen
+  // about once in 30 builds after the fixes in settle.ts and services.ts) works after its daemons restart.
+  if (problems.length > 0 && o.overlay !== 'vxlan') {
+    log(`lab: not healthy yet (${problems.join('; ')}); restarting the overlay's daemons`);
+    await restartOverlay(state, log);
+    problems = await verifyUntilHealthy(state);
+  }
   if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
   state.phase = 'ready';
   state.readyAt = new Date().toISOString();
@@ -311,6 +358,8 @@ export async function downInner(log: Log): Promise<void> {
     }
   }
   await removeBlackholes();
+  // Only empty ones: whatever someone put there since is left alone.
+  for (const d of state?.createdDirs ?? []) await rmdir(d).catch(() => undefined);
   await rm(STATE_DIR, { recursive: true, force: true });
   await rm(LXD_ROOT, { recursive: true, force: true });
   log(`lab: torn down (${pids.size} process(es), ${namespaces.length} namespace(s)) in ${t()}`);

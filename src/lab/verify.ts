@@ -4,6 +4,7 @@ import { netnsAddress } from './containers.js';
 import { pMap, run } from './exec.js';
 import { execOn, netnsExists } from './host.js';
 import { lxcArgv, lxcList } from './lxd.js';
+import { peervpnLoggedCount } from './peervpn.js';
 import { pidAlive } from './proc.js';
 import { listening } from './services.js';
 import type { LabContainer, LabHost, LabState } from './state.js';
@@ -47,6 +48,19 @@ export async function verifyHost(state: LabState, h: LabHost): Promise<string[]>
   else if (master !== BRIDGE) problems.push(`${h.name}: ${OVERLAY_IF} is not a port of ${BRIDGE}`);
   if (state.options.overlay === 'tinc' && !(await pidAlive(h.daemons.tincd?.pid))) {
     problems.push(`${h.name}: tincd is not running`);
+  }
+  if (state.options.overlay === 'peervpn') {
+    if (!(await pidAlive(h.daemons.peervpn?.pid)))
+      problems.push(`${h.name}: the peervpn stand-in is not running`);
+    else {
+      // Healthy means its own log says so too (the first count comes ~11 s after start).
+      const count = await peervpnLoggedCount(h);
+      const want = state.hosts.length - 1;
+      if (want > 0 && (count ?? 0) < want)
+        problems.push(
+          `${h.name}: peervpn's log says ${count ?? 'nothing yet about'} peers connected, not ${want}`,
+        );
+    }
   }
   if (h.index === 1) {
     if (!(await pidAlive(h.daemons.dnsmasq?.pid))) problems.push(`${h.name}: dnsmasq is not running`);
