@@ -6,6 +6,7 @@
 import type { GatherResult } from '../engine/gather.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { type ContainerProbe, parseContainerProbe } from './containers.js';
+import { type DhcpDiscovery, dhcpDiscoveryFacts } from './dhcp-discovery.js';
 import { type DnsAnswer, parseDnsProbe } from './dns.js';
 import { parseFanOut } from './fanout.js';
 import { type MulticastResult, parseMulticast } from './multicast.js';
@@ -109,6 +110,8 @@ export interface HostFacts {
   dnsmasqLog: string | null;
   /** Answers of the one dnsmasq to queries sent from this host (stage two). */
   dns: DnsAnswer[] | null;
+  /** Every DHCP server that answered a DHCPDISCOVER sent on the bridge from here (stage two, one host). */
+  dhcpDiscovery: DhcpDiscovery | null;
 }
 
 /** A section's stdout when it ran and succeeded (exit 0), else null. */
@@ -331,5 +334,6 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
       .filter((p): p is ContainerProbe => p !== null),
     dnsmasqLog: okOutput(raw, 'dnsmasq-log'),
     multicast: parseMulticast(raw['multicast']),
+    dhcpDiscovery: dhcpDiscoveryFacts(raw['dhcp-discover']),
   };
 }

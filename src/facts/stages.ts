@@ -2,13 +2,15 @@
  * The gather stages of a read-only run. Stage one reads everything a host
  * can tell about itself; stage two asks questions that need stage one's
  * answers (which names the one dnsmasq should know, which containers run
- * where); stage three is the multicast mesh, which needs to know which
+ * where, which host can see the one dnsmasq to ask the L2 who serves
+ * DHCP); stage three is the multicast mesh, which needs to know which
  * containers have python3.
  */
 import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
+import { dhcpDiscoverSection, dhcpProber } from './dhcp-discovery.js';
 import { dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
@@ -73,6 +75,8 @@ export function probeStage(o: StageOptions = {}): Stage {
       const log = host.name === inv.cluster.dhcp ? dnsmasqLogFile(facts.get(host.name)) : null;
       if (log)
         sections.push({ name: 'dnsmasq-log', shell: `tail -n 20000 ${quoteArg(log)}`, timeoutSeconds: 10 });
+      // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can).
+      if (dhcpProber(inv, facts) === host.name) sections.push(dhcpDiscoverSection(inv.cluster.bridge));
       return sections;
     },
   };
