@@ -23,6 +23,7 @@ export const FAULT_NAMES = [
   'bridge-address-conflict',
   'multicast-blocked',
   'overlay-not-bridged',
+  'container-dhcp',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
