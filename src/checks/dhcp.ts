@@ -184,9 +184,10 @@ export const dhcpSingle: CheckDef = {
   id: 'dhcp.single',
   scope: 'cluster',
   title: (_s, inv) => `exactly one DHCP server on the L2 (dnsmasq on ${inv.cluster.dhcp})`,
-  proves: 'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent.',
+  proves:
+    'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent, and no other server (one inside a container too) answers a DHCPDISCOVER sent on the bridge.',
   whyItFails:
-    'A second host runs LXD’s own dnsmasq (managed bridge with ipv4.dhcp, or lxd-bridge without the dnsmasq alias), or the one dnsmasq is down.',
+    'A second host runs LXD’s own dnsmasq (managed bridge with ipv4.dhcp, or lxd-bridge without the dnsmasq alias), a container runs its own DHCP server, or the one dnsmasq is down.',
   howToFix:
     'Stop the stray dnsmasq and keep it off (ipv4.dhcp=false or the lxd-bridge alias); start the one on the DHCP host.',
   judge(_s, ctx) {
