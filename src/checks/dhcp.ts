@@ -86,10 +86,12 @@ function serverText(s: DhcpServerSeen): string {
 }
 
 function ownerText(o: DhcpServerOwner): string {
+  const behind = o.port ? `behind port ${o.port} of ${o.host}` : '';
   if (o.kind === 'container') return `in container ${o.name}${o.host ? ` on ${o.host}` : ''}`;
   if (o.kind === 'host') return `on host ${o.host}`;
-  if (o.kind === 'lease') return `on ${o.name} (which holds a lease from the one dnsmasq)`;
-  return 'on an unknown machine';
+  if (o.kind === 'lease')
+    return `on ${o.name} (${behind ? `${behind}; ` : ''}it holds a lease from the one dnsmasq)`;
+  return behind ? `on an unknown machine ${behind}` : 'on an unknown machine';
 }
 
 function rogueFix(inv: Inventory, ctx: JudgeContext, s: DhcpServerSeen, o: DhcpServerOwner): string[] {
@@ -104,6 +106,12 @@ function rogueFix(inv: Inventory, ctx: JudgeContext, s: DhcpServerSeen, o: DhcpS
   if (o.kind === 'host' && o.host) {
     return [
       `ss -ulnp 'sport = :67'   # on ${o.host}: find the DHCP server that answers on ${br} and stop it`,
+    ];
+  }
+  if (o.host && o.port) {
+    return [
+      `ip -d link show ${quoteArg(o.port)}   # on ${o.host}: the veth of the container (or the link to the machine) that runs it`,
+      `# stop and disable the DHCP server there (${o.name ?? s.srcIp}), and remove it from its image`,
     ];
   }
   return [

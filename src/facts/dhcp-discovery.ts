@@ -33,6 +33,8 @@ import type { RawOutput } from './types.js';
 export const DHCP_DISCOVER_WINDOW_SECONDS = 4;
 
 export const DHCP_DISCOVER_SECTION = 'dhcp-discover';
+/** Every host's bridge FDB, read once the offers have crossed it: where each server's MAC was learned. */
+export const DHCP_FDB_SECTION = 'dhcp-fdb';
 
 const PY = `
 import json, os, random, socket, struct, sys, time
@@ -148,6 +150,38 @@ export function dhcpDiscoverSection(bridge: string, windowSeconds = DHCP_DISCOVE
     // Its own command over the host's connection: the window passes while the other probes run.
     group: DHCP_DISCOVER_SECTION,
   };
+}
+
+/**
+ * The bridge's forwarding database after `delaySeconds`: on the host where a
+ * server sits, its MAC is learned on a local port (a container's veth); on
+ * the others, on the overlay. Same group as the probe, so on the probing host
+ * it runs right after the window.
+ */
+export function dhcpFdbSection(bridge: string, delaySeconds: number): Section {
+  const read = `bridge fdb show br ${q(bridge)}`;
+  return {
+    name: DHCP_FDB_SECTION,
+    shell: delaySeconds > 0 ? `sleep ${Math.ceil(delaySeconds)}; ${read}` : read,
+    timeoutSeconds: Math.ceil(delaySeconds) + 5,
+    wrapTimeout: delaySeconds <= 0,
+    group: DHCP_DISCOVER_SECTION,
+  };
+}
+
+/** The discovery's sections on one host: the probe (prober only) and the FDB read (every host). */
+export function dhcpDiscoverySections(
+  inv: Inventory,
+  host: string,
+  facts: ReadonlyMap<string, HostFacts>,
+  windowSeconds = DHCP_DISCOVER_WINDOW_SECONDS,
+): Section[] {
+  const prober = dhcpProber(inv, facts);
+  if (!prober) return [];
+  const br = inv.cluster.bridge;
+  if (host === prober) return [dhcpDiscoverSection(br, windowSeconds), dhcpFdbSection(br, 0)];
+  // The other hosts start their probe stage at about the same time: wait out the window, plus a margin.
+  return [dhcpFdbSection(br, windowSeconds + 1)];
 }
 
 /**
@@ -323,8 +357,10 @@ export function serversSeen(d: DhcpDiscovery): DhcpServerSeen[] {
 /** Who a server is, as far as the facts tell. */
 export interface DhcpServerOwner {
   kind: 'host' | 'container' | 'lease' | 'unknown';
-  /** The inventory host (kind host), the container's host (kind container), when known. */
+  /** The inventory host (kind host), or the host it sits behind (a container's, or from the FDB). */
   host?: string;
+  /** The bridge port of `host` its MAC was learned on (from the FDB), when known. */
+  port?: string;
   /** The container's name (kind container), or the lease's hostname (kind lease). */
   name?: string;
   /** How it was matched, e.g. `MAC of lxd2's lxdbr0`. */
@@ -354,15 +390,15 @@ export function ownerOf(
       return { kind: 'container', host: c.host, name: c.name, by: 'its MAC in lxc list' };
     }
   }
+  const at = learnedAt(mac, inv, facts);
   const ips = [s.srcIp, s.serverId].filter((x): x is string => !!x && x !== '0.0.0.0');
   const leases = inv.hosts.flatMap((h) => facts.get(h.name)?.leases.flatMap((f) => f.leases) ?? []);
   const lease = leases.find((l) => l.mac.toLowerCase() === mac) ?? leases.find((l) => ips.includes(l.ip));
   if (lease?.hostname) {
     const c = containers.find((x) => x.name === lease.hostname);
     const by = `lease of ${lease.hostname} (${lease.mac} ${lease.ip})`;
-    return c
-      ? { kind: 'container', host: c.host, name: c.name, by }
-      : { kind: 'lease', name: lease.hostname, by };
+    if (c) return { kind: 'container', host: c.host, name: c.name, by };
+    return { kind: 'lease', name: lease.hostname, by: at ? `${by}, ${at.by}` : by, ...at?.where };
   }
   for (const c of containers) {
     const addrs = [...c.info.ipv4, ...Object.values(c.info.nics).flatMap((n) => n.ipv4)];
@@ -374,5 +410,38 @@ export function ownerOf(
     if (ips.includes(h.bridgeAddress))
       return { kind: 'host', host: h.name, by: `${h.name}'s bridge address` };
   }
+  if (at)
+    return {
+      kind: 'unknown',
+      by: `no host, container or lease has its MAC or address; ${at.by}`,
+      ...at.where,
+    };
   return { kind: 'unknown', by: 'no host, container or lease has its MAC or address' };
+}
+
+/** The host and bridge port a MAC was learned on, other than the overlay (which only says "elsewhere"). */
+function learnedAt(
+  mac: string,
+  inv: Inventory,
+  facts: ReadonlyMap<string, HostFacts>,
+): { where: { host: string; port: string }; by: string } | null {
+  for (const h of inv.hosts) {
+    const e = facts
+      .get(h.name)
+      ?.dhcpFdb?.find(
+        (x) =>
+          x.mac === mac &&
+          x.dev !== undefined &&
+          x.dev !== inv.cluster.overlay.interface &&
+          x.dev !== inv.cluster.bridge &&
+          !x.flags.includes('permanent'),
+      );
+    if (e?.dev) {
+      return {
+        where: { host: h.name, port: e.dev },
+        by: `learned on port ${e.dev} of ${h.name}'s ${inv.cluster.bridge}`,
+      };
+    }
+  }
+  return null;
 }

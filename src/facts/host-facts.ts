@@ -22,7 +22,7 @@ import { parseSs } from './parsers/ss.js';
 import { parseGrepH, parseLsLines } from './parsers/sysfs.js';
 import { parseProcUptime, parseSystemctlShowMany } from './parsers/system.js';
 import { parseTincLogEvents, parseTincNodes, tincPeerState } from './parsers/tinc.js';
-import { parseBridgeFdb, vxlanPeerState } from './parsers/vxlan.js';
+import { type FdbEntry, parseBridgeFdb, vxlanPeerState } from './parsers/vxlan.js';
 import { PMTU_LADDER } from './sections.js';
 import type {
   AddressInfo,
@@ -112,6 +112,8 @@ export interface HostFacts {
   dns: DnsAnswer[] | null;
   /** Every DHCP server that answered a DHCPDISCOVER sent on the bridge from here (stage two, one host). */
   dhcpDiscovery: DhcpDiscovery | null;
+  /** The bridge's FDB read right after that discovery's window (stage two, every host). */
+  dhcpFdb: FdbEntry[] | null;
 }
 
 /** A section's stdout when it ran and succeeded (exit 0), else null. */
@@ -335,5 +337,6 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     dnsmasqLog: okOutput(raw, 'dnsmasq-log'),
     multicast: parseMulticast(raw['multicast']),
     dhcpDiscovery: dhcpDiscoveryFacts(raw['dhcp-discover']),
+    dhcpFdb: json('dhcp-fdb', parseBridgeFdb),
   };
 }

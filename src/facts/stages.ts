@@ -10,7 +10,7 @@ import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
-import { dhcpDiscoverSection, dhcpProber } from './dhcp-discovery.js';
+import { dhcpDiscoverySections } from './dhcp-discovery.js';
 import { dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
@@ -76,7 +76,7 @@ export function probeStage(o: StageOptions = {}): Stage {
       if (log)
         sections.push({ name: 'dnsmasq-log', shell: `tail -n 20000 ${quoteArg(log)}`, timeoutSeconds: 10 });
       // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can).
-      if (dhcpProber(inv, facts) === host.name) sections.push(dhcpDiscoverSection(inv.cluster.bridge));
+      sections.push(...dhcpDiscoverySections(inv, host.name, facts));
       return sections;
     },
   };

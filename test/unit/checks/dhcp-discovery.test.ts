@@ -55,15 +55,36 @@ test('healthy: the one dnsmasq alone answers the discovery from lxd2', (t) => {
   t.regex(ev?.note ?? '', /never a request/);
 });
 
-test('container-dhcp: the server in c2 is named by address, MAC and its lease, with a fix', (t) => {
+const withFdb = (raw: Record<string, RawOutput>, n: number) => ({
+  ...raw,
+  'dhcp-fdb': section(`dhcp/fault-container-dhcp-c2-lxd${n}-fdb.txt`),
+});
+
+test('container-dhcp: the server in c2 is named by address, MAC, the port it sits behind and its lease', (t) => {
+  const v = judge([
+    withFdb(hostRaw(1), 1),
+    withFdb(hostRaw(2, 'dhcp/fault-container-dhcp-c2-lxd2-discover.jsonl'), 2),
+    withFdb(hostRaw(3), 3),
+  ]);
+  t.is(v.status, 'fail');
+  t.regex(
+    v.summary,
+    /^a DHCP server on c2 \(behind port lxlab-c2 of lxd2; it holds a lease from the one dnsmasq\) answers on lxdbr0: server id 172\.16\.134\.83, MAC 02:00:00:00:00:c2, offered 172\.16\.201\.\d+/,
+  );
+  t.notRegex(v.summary, /lxd1/, 'the one dnsmasq is not blamed');
+  t.is(
+    v.hint?.fix?.[0],
+    'ip -d link show lxlab-c2   # on lxd2: the veth of the container (or the link to the machine) that runs it',
+  );
+});
+
+test('container-dhcp without the FDB: still named by address, MAC and lease, with a way to find its host', (t) => {
   const v = judge([hostRaw(1), hostRaw(2, 'dhcp/fault-container-dhcp-c2-lxd2-discover.jsonl'), hostRaw(3)]);
   t.is(v.status, 'fail');
   t.regex(
     v.summary,
-    /a DHCP server on c2 .* answers on lxdbr0: server id 172\.16\.134\.83, MAC 02:00:00:00:00:c2/,
+    /^a DHCP server on c2 \(it holds a lease from the one dnsmasq\) answers on lxdbr0: server id 172\.16\.134\.83, MAC 02:00:00:00:00:c2/,
   );
-  t.regex(v.summary, /offered 172\.16\.201\.\d+/);
-  t.notRegex(v.summary, /lxd1/, 'the one dnsmasq is not blamed');
   t.true(v.hint?.fix?.some((f) => f.startsWith('bridge fdb show br lxdbr0 | grep -i 02:00:00:00:00:c2')));
 });
 

@@ -2,8 +2,10 @@
 import test from 'ava';
 import {
   DHCP_DISCOVER_SECTION,
+  DHCP_FDB_SECTION,
   dhcpDiscoverSection,
   dhcpDiscoveryFacts,
+  dhcpDiscoverySections,
   dhcpProber,
   parseDhcpDiscover,
   serversSeen,
@@ -149,5 +151,32 @@ test('the prober: the first other host that reaches the DHCP host’s bridge', (
     dhcpProber(one, context(one, [hostFacts(one, 'lxd1', {})]).hosts),
     'lxd1',
     'one host: it is all there is',
+  );
+});
+
+test('sections: the prober probes then reads its FDB; the others read theirs once the window has passed', (t) => {
+  const healthy = [1, 2, 3].map((n) => hostFacts(inv, `lxd${n}`, { 'mesh-ping': fpingFrom(n, []) }));
+  const hosts = context(inv, healthy).hosts;
+  const on = (h: string) => dhcpDiscoverySections(inv, h, hosts, 4);
+  t.deepEqual(
+    on('lxd2').map((s) => [s.name, s.shell.startsWith('sleep'), s.group]),
+    [
+      [DHCP_DISCOVER_SECTION, false, DHCP_DISCOVER_SECTION],
+      [DHCP_FDB_SECTION, false, DHCP_DISCOVER_SECTION],
+    ],
+  );
+  for (const h of ['lxd1', 'lxd3']) {
+    t.deepEqual(
+      on(h).map((s) => [s.name, s.shell]),
+      [[DHCP_FDB_SECTION, 'sleep 5; bridge fdb show br lxdbr0']],
+    );
+  }
+  t.deepEqual(dhcpDiscoverySections(inv, 'lxd1', context(inv, [healthy[0]!]).hosts), [], 'nobody can probe');
+  const fdb = hostFacts(inv, 'lxd2', {
+    'dhcp-fdb': section('dhcp/fault-container-dhcp-c2-lxd2-fdb.txt'),
+  }).dhcpFdb;
+  t.deepEqual(
+    fdb?.find((e) => e.mac === '02:00:00:00:00:c2'),
+    { mac: '02:00:00:00:00:c2', dev: 'lxlab-c2', master: 'lxdbr0', flags: [] },
   );
 });
