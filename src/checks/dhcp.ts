@@ -134,7 +134,7 @@ function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
   const d = prober.dhcpDiscovery;
   if (!d) {
     const r = prober.raw[DHCP_DISCOVER_SECTION];
-    out.note = ` (the DHCP discovery from ${prober.host} gave no answer: ${r?.timedOut ? 'timed out' : `exit ${r?.exitCode}`})`;
+    out.note = ` (the DHCP discovery from ${prober.host} failed: ${r?.timedOut ? 'timed out' : `exit ${r?.exitCode}`})`;
     out.evidence.push(sectionEvidence(prober, DHCP_DISCOVER_SECTION));
     return out;
   }
@@ -168,7 +168,10 @@ function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
   if (prober.host === inv.cluster.dhcp) {
     out.note = ` (the DHCP discovery ran on the DHCP host itself, whose own dnsmasq cannot hear it; ${seen.length} other server(s) answered)`;
   } else if (oneAnswered) {
-    out.note = seen.length === 1 ? `; a DHCPDISCOVER from ${prober.host} was answered by it alone` : '';
+    out.note =
+      seen.length === 1
+        ? `; a DHCPDISCOVER from ${prober.host} was answered by ${inv.cluster.dhcp}'s dnsmasq alone`
+        : '';
   } else if (dhcpFacts?.processes && !servesByPs(dhcpFacts)) {
     // Already said: no DHCP server runs on the DHCP host.
   } else {

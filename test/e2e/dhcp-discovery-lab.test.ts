@@ -52,7 +52,7 @@ lab('healthy lab: exactly one server answers, the one dnsmasq, and no lease is t
   const o = await lxdcheck();
   const r = dhcpSingle(o.results);
   t.is(r.status, 'pass', r.summary);
-  t.regex(r.summary, /a DHCPDISCOVER from lxd2 was answered by it alone/);
+  t.regex(r.summary, /a DHCPDISCOVER from lxd2 was answered by lxd1's dnsmasq alone/);
   const servers = discovered(r);
   t.is(servers.length, 1, servers.join('\n'));
   t.regex(servers[0] ?? '', /^server id 172\.16\.0\.1, MAC 02:16:00:00:00:01 on host lxd1 /);

@@ -46,7 +46,7 @@ function judge(raws: Record<string, RawOutput>[]) {
 test('healthy: the one dnsmasq alone answers the discovery from lxd2', (t) => {
   const v = judge([hostRaw(1), hostRaw(2, 'dhcp/healthy-lxd2-discover.jsonl'), hostRaw(3)]);
   t.is(v.status, 'pass', v.summary);
-  t.regex(v.summary, /a DHCPDISCOVER from lxd2 was answered by it alone/);
+  t.regex(v.summary, /a DHCPDISCOVER from lxd2 was answered by lxd1's dnsmasq alone/);
   const ev = v.evidence?.find((e) => e.host === 'lxd2');
   t.regex(
     ev?.excerpt ?? '',
@@ -176,6 +176,16 @@ test('a skipped discovery leaves the verdict to the process lists and says why',
     exitCode: 127,
   };
   t.regex(judge([hostRaw(1), noPython, hostRaw(3)]).summary, /skipped: python3 is not installed/);
+  const crashed = hostRaw(2);
+  crashed['dhcp-discover'] = {
+    command: 'python3 -c ...',
+    stdout: '',
+    stderr: 'Traceback ...\n',
+    exitCode: 1,
+  };
+  const v2 = judge([hostRaw(1), crashed, hostRaw(3)]);
+  t.is(v2.status, 'pass', 'the process lists still judge');
+  t.regex(v2.summary, /the DHCP discovery from lxd2 failed: exit 1/);
 });
 
 test('without a discovery (an older recording), dhcp.single judges as before', (t) => {
