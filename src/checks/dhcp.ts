@@ -134,7 +134,12 @@ function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
   const d = prober.dhcpDiscovery;
   if (!d) {
     const r = prober.raw[DHCP_DISCOVER_SECTION];
-    out.note = ` (the DHCP discovery from ${prober.host} failed: ${r?.timedOut ? 'timed out' : `exit ${r?.exitCode}`})`;
+    const why = r?.timedOut
+      ? 'timed out'
+      : r?.exitCode === 0
+        ? 'its output ended before its window did'
+        : `exit ${r?.exitCode ?? 'unknown'}`;
+    out.note = ` (the DHCP discovery from ${prober.host} failed: ${why})`;
     out.evidence.push(sectionEvidence(prober, DHCP_DISCOVER_SECTION));
     return out;
   }
