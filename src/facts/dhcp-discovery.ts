@@ -33,7 +33,7 @@ import type { RawOutput } from './types.js';
 export const DHCP_DISCOVER_WINDOW_SECONDS = 4;
 
 export const DHCP_DISCOVER_SECTION = 'dhcp-discover';
-/** Every host's bridge FDB, read once the offers have crossed it: where each server's MAC was learned. */
+/** Every host's bridge FDB, read once the offers have crossed it (the next stage): where each server's MAC was learned. */
 export const DHCP_FDB_SECTION = 'dhcp-fdb';
 
 const PY = `
@@ -153,35 +153,29 @@ export function dhcpDiscoverSection(bridge: string, windowSeconds = DHCP_DISCOVE
 }
 
 /**
- * The bridge's forwarding database after `delaySeconds`: on the host where a
- * server sits, its MAC is learned on a local port (a container's veth); on
- * the others, on the overlay. Same group as the probe, so on the probing host
- * it runs right after the window.
+ * The bridge's forwarding database, read in the stage after the probe (so
+ * after its window, with no sleep): on the host where a server sits, its MAC
+ * is learned on a local port (a container's veth); on the others, on the
+ * overlay.
  */
-export function dhcpFdbSection(bridge: string, delaySeconds: number): Section {
-  const read = `bridge fdb show br ${q(bridge)}`;
-  return {
-    name: DHCP_FDB_SECTION,
-    shell: delaySeconds > 0 ? `sleep ${Math.ceil(delaySeconds)}; ${read}` : read,
-    timeoutSeconds: Math.ceil(delaySeconds) + 5,
-    wrapTimeout: delaySeconds <= 0,
-    group: DHCP_DISCOVER_SECTION,
-  };
+export function dhcpFdbSection(bridge: string): Section {
+  return { name: DHCP_FDB_SECTION, shell: `bridge fdb show br ${q(bridge)}`, timeoutSeconds: 5 };
 }
 
-/** The discovery's sections on one host: the probe (prober only) and the FDB read (every host). */
+/** The probe stage's part: the DHCPDISCOVER, on the prober only. */
 export function dhcpDiscoverySections(
   inv: Inventory,
   host: string,
   facts: ReadonlyMap<string, HostFacts>,
   windowSeconds = DHCP_DISCOVER_WINDOW_SECONDS,
 ): Section[] {
-  const prober = dhcpProber(inv, facts);
-  if (!prober) return [];
-  const br = inv.cluster.bridge;
-  if (host === prober) return [dhcpDiscoverSection(br, windowSeconds), dhcpFdbSection(br, 0)];
-  // The other hosts start their probe stage at about the same time: wait out the window, plus a margin.
-  return [dhcpFdbSection(br, windowSeconds + 1)];
+  return dhcpProber(inv, facts) === host ? [dhcpDiscoverSection(inv.cluster.bridge, windowSeconds)] : [];
+}
+
+/** The FDB stage's part: every host, once some host has probed. */
+export function dhcpFdbSections(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): Section[] {
+  const probed = [...facts.values()].some((f) => f.raw[DHCP_DISCOVER_SECTION]);
+  return probed ? [dhcpFdbSection(inv.cluster.bridge)] : [];
 }
 
 /**

@@ -104,7 +104,7 @@ export interface HostFacts {
   lxdCommand: 'lxc' | 'incus' | null;
   /** What each running container on this host saw from the inside (stage two). */
   containerProbes: ContainerProbe[];
-  /** This host's part of the multicast mesh (stage three), null when none ran. */
+  /** This host's part of the multicast mesh (its own stage, the last), null when none ran. */
   multicast: MulticastResult | null;
   /** The one dnsmasq's log (DHCP host only, stage two), for duplicate names. */
   dnsmasqLog: string | null;
@@ -112,7 +112,7 @@ export interface HostFacts {
   dns: DnsAnswer[] | null;
   /** Every DHCP server that answered a DHCPDISCOVER sent on the bridge from here (stage two, one host). */
   dhcpDiscovery: DhcpDiscovery | null;
-  /** The bridge's FDB read right after that discovery's window (stage two, every host). */
+  /** The bridge's FDB, read after that discovery's window (its own stage, every host). */
   dhcpFdb: FdbEntry[] | null;
 }
 

@@ -3,14 +3,15 @@
  * can tell about itself; stage two asks questions that need stage one's
  * answers (which names the one dnsmasq should know, which containers run
  * where, which host can see the one dnsmasq to ask the L2 who serves
- * DHCP); stage three is the multicast mesh, which needs to know which
- * containers have python3.
+ * DHCP); stage three reads every bridge's FDB once that DHCP discovery's
+ * window is over (where each server's MAC was learned); stage four is the
+ * multicast mesh, which needs to know which containers have python3.
  */
 import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
-import { dhcpDiscoverySections } from './dhcp-discovery.js';
+import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
 import { dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
@@ -82,11 +83,17 @@ export function probeStage(o: StageOptions = {}): Stage {
   };
 }
 
-/** Stage three: the multicast mesh, every host at once. */
+/** After the probe stage (so after the DHCP discovery's window): where each DHCP server's MAC was learned. */
+export const dhcpFdbStage: Stage = {
+  name: 'dhcp-fdb',
+  sections: (inv, _host, facts) => dhcpFdbSections(inv, facts),
+};
+
+/** Stage four: the multicast mesh, every host at once. */
 export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
   return { name: 'multicast', sections: (inv, host, facts) => multicastSections(inv, host, facts, o) };
 }
 
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
-  return [hostStage, probeStage(o), multicastStage(o.multicast)];
+  return [hostStage, probeStage(o), dhcpFdbStage, multicastStage(o.multicast)];
 }

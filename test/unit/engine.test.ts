@@ -97,9 +97,9 @@ test('an unreachable host: its checks are SKIP with the reason, the others still
   t.is(mesh('lxd2', 'lxd1'), 'skip');
   t.not(mesh('lxd1', 'lxd2'), 'skip');
   t.not(mesh('lxd1', 'lxd3'), 'skip');
-  // One exec per stage per reachable host: the one-round-trip-per-stage promise; stage two adds one
-  // parallel exec over the same connection for the DHCP discovery's group (its window overlaps the rest).
-  // Stage three (multicast) has nothing to run without containers, so it costs no round trip.
+  // One exec per stage per reachable host: the one-round-trip-per-stage promise (the DHCP
+  // discovery's FDB stage included: lxd3 probed). Stage four (multicast) has nothing to run without
+  // containers, so it costs no round trip.
   t.is(transports.get('lxd1')?.execs, 3);
   t.is(transports.get('lxd2')?.execs, 0);
   const parsed = await parseTap(tap);
