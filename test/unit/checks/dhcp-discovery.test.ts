@@ -94,23 +94,22 @@ test('container-dhcp seen from lxd3: the same server, found across the overlay',
   t.regex(v.summary, /server id 172\.16\.134\.83, MAC 02:00:00:00:00:c2/);
 });
 
-test('a server in an LXD container is named with its container and host (lxc list)', (t) => {
-  // Hand-written probe output: the reply's MAC is c3's in the real `lxc list` capture on lxd2.
-  const discover = [
-    '{"chaddr": "ca:49:3d:a2:9f:ac", "event": "discover", "iface": "lxdbr0", "srcMac": "02:16:00:00:00:02", "windowSeconds": 4.0, "xid": "2a9a857c"}',
-    '{"atMs": 6, "event": "reply", "serverId": "172.16.0.1", "srcIp": "172.16.0.1", "srcMac": "02:16:00:00:00:01", "type": "OFFER", "yiaddr": "172.16.135.210"}',
-    '{"atMs": 9, "event": "reply", "serverId": "10.201.1.93", "srcIp": "10.201.1.93", "srcMac": "00:16:3e:1e:aa:d1", "type": "OFFER", "yiaddr": "10.201.1.50"}',
-    '{"event": "done", "replies": 2}',
-  ].join('\n');
-  const raw2 = hostRaw(2, `text:${discover}`);
-  raw2['lxc-list'] = section('lxc/lxd-running-list.json');
-  const v = judge([hostRaw(1), raw2, hostRaw(3)]);
+test('a server in a real LXD container is named with its container and host (lxc list)', (t) => {
+  // Real-LXD lab, fault container-dhcp on lxd2: its probe output, `lxc list` and FDB in the same run.
+  const raw1 = hostRaw(1);
+  raw1.leases = section(
+    'text:==> /var/lib/misc/dnsmasq.leases <==\n1795773180 00:16:3e:8b:3a:42 172.16.187.158 c2 *\n',
+  );
+  const raw2 = hostRaw(2, 'dhcp/lxd-container-dhcp-c2-lxd2-discover.jsonl');
+  raw2['lxc-list'] = section('dhcp/lxd-container-dhcp-lxd2-lxc-list.json');
+  raw2['dhcp-fdb'] = section('dhcp/lxd-container-dhcp-c2-lxd2-fdb.txt');
+  const v = judge([raw1, raw2, hostRaw(3)]);
   t.is(v.status, 'fail');
   t.regex(
     v.summary,
-    /a DHCP server in container c3 on lxd2 answers on lxdbr0: server id 10\.201\.1\.93, MAC 00:16:3e:1e:aa:d1/,
+    /^a DHCP server in container c2 on lxd2 answers on lxdbr0: server id 172\.16\.187\.158, MAC 00:16:3e:8b:3a:42, offered 172\.16\.201\.\d+/,
   );
-  t.true(v.hint?.fix?.some((f) => f.startsWith("lxc exec c3 -- ss -ulnp 'sport = :67'   # on lxd2")));
+  t.true(v.hint?.fix?.some((f) => f.startsWith("lxc exec c2 -- ss -ulnp 'sport = :67'   # on lxd2")));
 });
 
 test('second-dhcp on lxd3: the process list names it once; the discovery is its evidence', (t) => {
