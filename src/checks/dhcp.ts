@@ -1,11 +1,29 @@
 /** dhcp.* and dns.*: exactly one dnsmasq on the whole L2, and it answers for the domain from everywhere. */
 import { Netmask } from 'netmask';
-import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+import {
+  type CheckDef,
+  factsOf,
+  fail,
+  hostSpec,
+  type JudgeContext,
+  pass,
+  skip,
+  warn,
+} from '../engine/check.js';
+import {
+  DHCP_DISCOVER_SECTION,
+  type DhcpReply,
+  type DhcpServerOwner,
+  type DhcpServerSeen,
+  ownerOf,
+  serversSeen,
+} from '../facts/dhcp-discovery.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { absentName } from '../facts/stages.js';
 import type { DnsmasqInstance } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
+import { quoteArg } from '../transport/quote.js';
 import { sectionEvidence, unreadable } from './util.js';
 
 /** A dnsmasq that serves DHCP on the cluster bridge (or on every interface). */
@@ -39,14 +57,157 @@ function stopSecondDhcp(inv: Inventory, f: HostFacts, d: DnsmasqInstance | undef
   return fix;
 }
 
+/** What the active DHCP discovery adds to dhcp.single. */
+interface DiscoveryFindings {
+  problems: string[];
+  evidence: Evidence[];
+  fix: string[];
+  /** Said in the summary whatever the verdict (what the discovery saw, or why it did not run). */
+  note: string;
+  /** Hosts a stray server was traced to (the diagnosis files the finding under them). */
+  hosts: string[];
+}
+
+function offerText(r: DhcpReply): string {
+  const opts = [
+    r.mask && `mask ${r.mask}`,
+    r.routers?.length && `router ${r.routers.join(',')}`,
+    r.dns?.length && `dns ${r.dns.join(',')}`,
+    r.domain && `domain ${r.domain}`,
+    r.giaddr && `via relay ${r.giaddr}`,
+  ].filter(Boolean);
+  return `${r.type === 'OFFER' ? 'offered' : `sent ${r.type} with`} ${r.yiaddr}${opts.length ? ` (${opts.join(', ')})` : ''}`;
+}
+
+function serverText(s: DhcpServerSeen): string {
+  const id =
+    s.serverId && s.serverId !== s.srcIp
+      ? `server id ${s.serverId}, from ${s.srcIp}`
+      : `server id ${s.serverId ?? '(none)'}`;
+  return `${id}, MAC ${s.srcMac}`;
+}
+
+function ownerText(o: DhcpServerOwner): string {
+  const behind = o.port ? `behind port ${o.port} of ${o.host}` : '';
+  if (o.kind === 'container') return `in container ${o.name}${o.host ? ` on ${o.host}` : ''}`;
+  if (o.kind === 'host') return `on host ${o.host}`;
+  if (o.kind === 'lease')
+    return `on ${o.name} (${behind ? `${behind}; ` : ''}it holds a lease from the one dnsmasq)`;
+  return behind ? `on an unknown machine ${behind}` : 'on an unknown machine';
+}
+
+function rogueFix(inv: Inventory, ctx: JudgeContext, s: DhcpServerSeen, o: DhcpServerOwner): string[] {
+  const br = inv.cluster.bridge;
+  if (o.kind === 'container' && o.name) {
+    const lxc = (o.host && ctx.hosts.get(o.host)?.lxdCommand) || 'lxc';
+    return [
+      `${lxc} exec ${quoteArg(o.name)} -- ss -ulnp 'sport = :67'   # on ${o.host ?? 'its host'}: the DHCP server inside ${o.name}`,
+      `# stop and disable it inside ${o.name} (e.g. systemctl disable --now dnsmasq / udhcpd / isc-dhcp-server), and remove it from the image`,
+    ];
+  }
+  if (o.kind === 'host' && o.host) {
+    return [
+      `ss -ulnp 'sport = :67'   # on ${o.host}: find the DHCP server that answers on ${br} and stop it`,
+    ];
+  }
+  if (o.host && o.port) {
+    return [
+      `ip -d link show ${quoteArg(o.port)}   # on ${o.host}: the veth of the container (or the link to the machine) that runs it`,
+      `# stop and disable the DHCP server there (${o.name ?? s.srcIp}), and remove it from its image`,
+    ];
+  }
+  return [
+    `bridge fdb show br ${quoteArg(br)} | grep -i ${quoteArg(s.srcMac)}   # on each host: the port it is learned on leads to the machine`,
+    `# then stop the DHCP server on that machine (${o.kind === 'lease' ? o.name : s.srcIp})`,
+  ];
+}
+
+/**
+ * The active DHCP discovery's verdict: every server that answered other than
+ * the one dnsmasq, and the one dnsmasq's silence when it should have heard.
+ * Servers the process lists already blamed (a second dnsmasq on a host) are
+ * evidence only, so they are not reported twice.
+ */
+function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
+  const inv = ctx.inventory;
+  const out: DiscoveryFindings = { problems: [], evidence: [], fix: [], note: '', hosts: [] };
+  const prober = inv.hosts.map((h) => ctx.hosts.get(h.name)).find((f) => f?.raw[DHCP_DISCOVER_SECTION]);
+  if (!prober) return out;
+  const d = prober.dhcpDiscovery;
+  if (!d) {
+    const r = prober.raw[DHCP_DISCOVER_SECTION];
+    const why = r?.timedOut
+      ? 'timed out'
+      : r?.exitCode === 0
+        ? 'its output ended before its window did'
+        : `exit ${r?.exitCode ?? 'unknown'}`;
+    out.note = ` (the DHCP discovery from ${prober.host} failed: ${why})`;
+    out.evidence.push(sectionEvidence(prober, DHCP_DISCOVER_SECTION));
+    return out;
+  }
+  if (d.status === 'skipped') {
+    out.note = ` (active DHCP discovery from ${prober.host} skipped: ${d.skipReason})`;
+    return out;
+  }
+  const servesByPs = (f: HostFacts | undefined) =>
+    !!f?.processes && (dhcpServersOnBridge(f, inv.cluster.bridge).length > 0 || port67(f).length > 0);
+  const seen = serversSeen(d).map((s) => ({ s, o: ownerOf(s, inv, ctx.hosts) }));
+  const lines = seen.map(
+    ({ s, o }) => `${serverText(s)} ${ownerText(o)} (${o.by}): ${s.replies.map(offerText).join('; ')}`,
+  );
+  out.evidence.push(
+    sectionEvidence(prober, DHCP_DISCOVER_SECTION, {
+      excerpt: lines.join('\n') || '(no answer)',
+      note: `one DHCPDISCOVER from ${prober.host} on ${inv.cluster.bridge} (client MAC ${d.chaddr}, never a request), answers collected for ${d.windowSeconds ?? '?'} s`,
+    }),
+  );
+  const isOne = (o: DhcpServerOwner) => o.kind === 'host' && o.host === inv.cluster.dhcp;
+  for (const { s, o } of seen) {
+    if (isOne(o)) continue;
+    if (o.kind === 'host' && o.host && servesByPs(ctx.hosts.get(o.host))) continue;
+    if (o.host && !out.hosts.includes(o.host)) out.hosts.push(o.host);
+    out.problems.push(
+      `a DHCP server ${ownerText(o)} answers on ${inv.cluster.bridge}: ${serverText(s)}, ${offerText(s.replies[0] as DhcpReply)}`,
+    );
+    out.fix.push(...rogueFix(inv, ctx, s, o));
+  }
+  const oneAnswered = seen.some(({ o }) => isOne(o));
+  const dhcpFacts = ctx.hosts.get(inv.cluster.dhcp);
+  if (prober.host === inv.cluster.dhcp) {
+    out.note = ` (the DHCP discovery ran on the DHCP host itself, whose own dnsmasq cannot hear it; ${seen.length} other server(s) answered)`;
+  } else if (oneAnswered) {
+    out.note =
+      seen.length === 1
+        ? `; a DHCPDISCOVER from ${prober.host} was answered by ${inv.cluster.dhcp}'s dnsmasq alone`
+        : '';
+  } else if (dhcpFacts?.processes && !servesByPs(dhcpFacts)) {
+    // Already said: no DHCP server runs on the DHCP host.
+  } else {
+    const dhcpBridge = hostSpec(inv, inv.cluster.dhcp).bridgeAddress;
+    const ping = prober.mesh?.find((p) => p.target === dhcpBridge);
+    if (ping && ping.received === 0) {
+      out.note = ` (the one dnsmasq could not be heard from ${prober.host}, which does not reach ${inv.cluster.dhcp}'s bridge: see mesh.bridge)`;
+    } else {
+      out.problems.push(
+        `the one dnsmasq on ${inv.cluster.dhcp} did not answer a DHCPDISCOVER sent on ${inv.cluster.bridge} from ${prober.host} within ${d.windowSeconds ?? '?'} s`,
+      );
+      out.fix.push(
+        `on ${inv.cluster.dhcp}: grep -E 'DHCPDISCOVER|no address available' in the dnsmasq log; check its --dhcp-range and --interface for ${inv.cluster.bridge}, and firewall rules on udp 67/68`,
+      );
+    }
+  }
+  return out;
+}
+
 export const dhcpSingle: CheckDef = {
   id: 'dhcp.single',
   diagnosis: { rank: 80 },
   scope: 'cluster',
   title: (_s, inv) => `exactly one DHCP server on the L2 (dnsmasq on ${inv.cluster.dhcp})`,
-  proves: 'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent.',
+  proves:
+    'Only the designated host’s dnsmasq serves DHCP on the bridge; every other host’s stays silent, and no other server (one inside a container too) answers a DHCPDISCOVER sent on the bridge.',
   whyItFails:
-    'A second host runs LXD’s own dnsmasq (managed bridge with ipv4.dhcp, or lxd-bridge without the dnsmasq alias), or the one dnsmasq is down.',
+    'A second host runs LXD’s own dnsmasq (managed bridge with ipv4.dhcp, or lxd-bridge without the dnsmasq alias), a container runs its own DHCP server, or the one dnsmasq is down.',
   howToFix:
     'Stop the stray dnsmasq and keep it off (ipv4.dhcp=false or the lxd-bridge alias); start the one on the DHCP host.',
   judge(_s, ctx) {
@@ -118,7 +279,11 @@ export const dhcpSingle: CheckDef = {
         fix.push(...stopSecondDhcp(inv, { ...f, lxdNetwork: null }, undefined).map((l) => l));
       }
     }
-    const note = unread.length > 0 ? ` (could not read ${unread.join(', ')})` : '';
+    const found = dhcpDiscoveryFindings(ctx);
+    problems.push(...found.problems);
+    evidence.push(...found.evidence);
+    fix.push(...found.fix);
+    const note = (unread.length > 0 ? ` (could not read ${unread.join(', ')})` : '') + found.note;
     const hint = {
       why: 'Two DHCP servers on one L2 hand out conflicting leases and DNS servers: containers get addresses the one dnsmasq does not know, and `.lxd` names stop resolving.',
       fix,
@@ -131,7 +296,7 @@ export const dhcpSingle: CheckDef = {
         evidence,
         hint,
         metrics,
-        involves: [...(designatedSilent ? [inv.cluster.dhcp] : []), ...strays],
+        involves: [...new Set([...(designatedSilent ? [inv.cluster.dhcp] : []), ...strays, ...found.hosts])],
         // Without the one dnsmasq nobody gets a lease or a .lxd answer.
         ...(designatedSilent ? { breaks: ['dns' as const] } : {}),
       });
@@ -144,7 +309,7 @@ export const dhcpSingle: CheckDef = {
         evidence,
       });
     }
-    return pass(`exactly one DHCP server: dnsmasq on ${inv.cluster.dhcp}`, { evidence });
+    return pass(`exactly one DHCP server: dnsmasq on ${inv.cluster.dhcp}${found.note}`, { evidence });
   },
 };
 

@@ -321,6 +321,16 @@ export function peervpnPeersVerdict(
     );
   }
 
+  // A psk or networkname that differs on this host never lets it connect: no "starting" grace for that.
+  const ownConfig = configCause(ctx, host, []);
+  if (ownConfig && (count === null || count < expected)) {
+    return fail(`${host}: ${count ?? 0} of ${expected} peers connected: ${ownConfig.summary}`, {
+      expected: `${expected} peers`,
+      actual: countLine(log) ?? 'no count',
+      evidence: [...evidence, ...(pskEvidence(f) ? [pskEvidence(f)!] : [])],
+      hint: { why: ownConfig.why, fix: ownConfig.fix },
+    });
+  }
   const young = starting(f, state);
   if (young !== null && (count === null || count < expected)) {
     const age = young === 'by-log' ? 'less than ~30 s ago (its log is still at uptime 0)' : `${young} s ago`;

@@ -6,6 +6,7 @@
 import type { GatherResult } from '../engine/gather.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { type ContainerProbe, parseContainerProbe } from './containers.js';
+import { type DhcpDiscovery, dhcpDiscoveryFacts } from './dhcp-discovery.js';
 import { type DnsAnswer, parseDnsProbe } from './dns.js';
 import { parseFanOut } from './fanout.js';
 import { type MulticastResult, parseMulticast } from './multicast.js';
@@ -30,7 +31,7 @@ import { parseSs } from './parsers/ss.js';
 import { parseGrepH, parseLsLines } from './parsers/sysfs.js';
 import { parseProcUptime, parseSystemctlShowMany } from './parsers/system.js';
 import { parseTincLogEvents, parseTincNodes, tincPeerState } from './parsers/tinc.js';
-import { parseBridgeFdb, vxlanPeerState } from './parsers/vxlan.js';
+import { type FdbEntry, parseBridgeFdb, vxlanPeerState } from './parsers/vxlan.js';
 import { CONFIRM_MARK, PMTU_LADDER, withConfirmRound } from './sections.js';
 import type {
   AddressInfo,
@@ -125,12 +126,16 @@ export interface HostFacts {
   lxdCommand: 'lxc' | 'incus' | null;
   /** What each running container on this host saw from the inside (stage two). */
   containerProbes: ContainerProbe[];
-  /** This host's part of the multicast mesh (stage three), null when none ran. */
+  /** This host's part of the multicast mesh (its own stage, the last), null when none ran. */
   multicast: MulticastResult | null;
   /** The one dnsmasq's log (DHCP host only, stage two), for duplicate names. */
   dnsmasqLog: string | null;
   /** Answers of the one dnsmasq to queries sent from this host (stage two). */
   dns: DnsAnswer[] | null;
+  /** Every DHCP server that answered a DHCPDISCOVER sent on the bridge from here (stage two, one host). */
+  dhcpDiscovery: DhcpDiscovery | null;
+  /** The bridge's FDB, read after that discovery's window (its own stage, every host). */
+  dhcpFdb: FdbEntry[] | null;
   /** /proc/loadavg and nproc at the end of stage one; null when unreadable (or an old bundle). */
   load: HostLoad | null;
 }
@@ -412,5 +417,7 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     dnsmasqLog: okOutput(raw, 'dnsmasq-log'),
     multicast: parseMulticast(raw['multicast']),
     load: json('load', parseLoad),
+    dhcpDiscovery: dhcpDiscoveryFacts(raw['dhcp-discover']),
+    dhcpFdb: json('dhcp-fdb', parseBridgeFdb),
   };
 }

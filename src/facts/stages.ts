@@ -2,14 +2,17 @@
  * The gather stages of a read-only run. Stage one reads everything a host
  * can tell about itself; stage two asks questions that need stage one's
  * answers (which names the one dnsmasq should know, which containers run
- * where); stage three is the multicast mesh, which needs to know which
- * containers have python3.
+ * where, which host can see the one dnsmasq to ask the L2 who serves
+ * DHCP); stage three reads every bridge's FDB once that DHCP discovery's
+ * window is over (where each server's MAC was learned); stage four is the
+ * multicast mesh, which needs to know which containers have python3.
  */
 import { randomBytes } from 'node:crypto';
 import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
+import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
 import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
@@ -124,12 +127,20 @@ export function probeStage(o: StageOptions = {}): Stage {
           timeoutSeconds: 10,
           wrapTimeout: false,
         });
+      // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can).
+      sections.push(...dhcpDiscoverySections(inv, host.name, facts));
       return sections;
     },
   };
 }
 
-/** Stage three: the multicast mesh, every host at once. */
+/** After the probe stage (so after the DHCP discovery's window): where each DHCP server's MAC was learned. */
+export const dhcpFdbStage: Stage = {
+  name: 'dhcp-fdb',
+  sections: (inv, _host, facts) => dhcpFdbSections(inv, facts),
+};
+
+/** Stage four: the multicast mesh, every host at once. */
 export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
   return {
     name: 'multicast',
@@ -140,5 +151,5 @@ export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
 }
 
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
-  return [hostStage(o), probeStage(o), multicastStage(o.multicast)];
+  return [hostStage(o), probeStage(o), dhcpFdbStage, multicastStage(o.multicast)];
 }

@@ -25,6 +25,7 @@ export const FAULT_NAMES = [
   'multicast-blocked',
   'overlay-not-bridged',
   'psk-mismatch',
+  'container-dhcp',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
