@@ -12,7 +12,8 @@ import { selectChecks } from '../engine/plan.js';
 import { type RunOutcome, type RunSpec, runChecks } from '../engine/run.js';
 import { DEFAULT_MULTICAST } from '../facts/multicast.js';
 import { loadInventory, parseInventory } from '../inventory/load.js';
-import type { Inventory } from '../inventory/types.js';
+import { createHostResolver } from '../inventory/openssh.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
 import { exitCodeFor, type RunEvent } from '../model.js';
 import { createReporters, parseReporterSpecs } from '../report/spec.js';
 import type { Reporter } from '../report/types.js';
@@ -132,6 +133,8 @@ export type RunValues = {
   verbose: boolean;
   timings: boolean;
   help: boolean;
+  /** --connect-timeout was on the command line (it then beats ConnectTimeout from the SSH config). */
+  connectTimeoutGiven?: boolean;
 };
 
 export function parseRunArgs(argv: string[]): RunValues {
@@ -143,7 +146,8 @@ export function parseRunArgs(argv: string[]): RunValues {
       strict: true,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-    return values as RunValues;
+    const given = argv.some((a) => a === '--connect-timeout' || a.startsWith('--connect-timeout='));
+    return { ...(values as RunValues), connectTimeoutGiven: given };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
@@ -163,6 +167,8 @@ export interface PreparedRun {
   converge?: ConvergeOptions;
   driverOptions: DriverContext['options'];
   allowMutations: boolean;
+  /** Resolves a host with OpenSSH (`ssh -G`), once; absent for replays. */
+  resolveHost?: (host: HostSpec) => Promise<HostSpec>;
 }
 
 /** Everything a run needs, validated; throws UsageError or InventoryError (exit 2). */
@@ -205,6 +211,17 @@ export function prepareRun(v: RunValues): PreparedRun {
       ? v['known-hosts']
       : [inventory.knownHosts ?? join(homedir(), '.ssh', 'known_hosts')];
   const strict = v.strict || Boolean(scenario.strict);
+  // OpenSSH resolves each host once, when the run connects (not for replays).
+  const resolveHost = replay
+    ? undefined
+    : createHostResolver({}, (m) => process.stderr.write(`lxdcheck: ${m}\n`));
+  const resolving = resolveHost
+    ? {
+        resolve: resolveHost,
+        knownHostsExplicit: v['known-hosts'].length > 0 || inventory.knownHosts !== undefined,
+        connectTimeoutExplicit: Boolean(v.connectTimeoutGiven),
+      }
+    : undefined;
   return {
     inventory,
     inventoryText,
@@ -213,6 +230,7 @@ export function prepareRun(v: RunValues): PreparedRun {
     strict,
     replayed: Boolean(replay),
     allowMutations: v['allow-mutations'],
+    ...(resolveHost ? { resolveHost } : {}),
     driverOptions: {
       ...(v.image ? { image: v.image } : {}),
       ...(v.from ? { from: hostName(inventory, v.from, '--from') } : {}),
@@ -248,7 +266,7 @@ export function prepareRun(v: RunValues): PreparedRun {
       concurrency,
       timeoutMs,
       transport: (host) =>
-        createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }),
+        createTransport(host, { knownHostsFiles, acceptNew: v['accept-new'], connectTimeoutMs }, resolving),
       ...(replay ? { replay } : {}),
     },
   };
@@ -277,8 +295,18 @@ export async function executeRun(
   const release = prepared.replayed ? () => undefined : acquireLock(lockPathFor(prepared.inventory.file));
   const gathers: GatherResult[] = [];
   try {
+    // Every host resolved up front, in parallel, so checks and reports name what was really
+    // reached; a host that cannot be resolved keeps its spec and fails when its transport connects.
+    const resolveHost = prepared.resolveHost;
+    const inventory = resolveHost
+      ? {
+          ...prepared.inventory,
+          hosts: await Promise.all(prepared.inventory.hosts.map((h) => resolveHost(h).catch(() => h))),
+        }
+      : prepared.inventory;
     const spec: RunSpec = {
       ...prepared.spec,
+      inventory,
       signal: controller.signal,
       onGathered: (g) => gathers.push(g),
       emit: (e) => {
@@ -298,7 +326,7 @@ export async function executeRun(
       const r = await driver({
         spec,
         allowMutations: prepared.allowMutations,
-        inventory: prepared.inventory,
+        inventory,
         transport: spec.transport,
         emit: spec.emit,
         signal: controller.signal,

@@ -789,6 +789,7 @@ function readHost(
   try {
     ssh = resolveSsh(targetText, target, layer, hc.defaults, hc.env);
     ssh.resolvedBy = 'library';
+    ssh.alias = target.host;
     // Kept for OpenSSH's resolution (openssh.ts), which runs only when a command connects.
     ssh.inventory = {
       target,

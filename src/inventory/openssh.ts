@@ -24,7 +24,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { parseProxyJump, SshConfigProblem, type SshTarget } from './ssh.js';
-import type { Inventory, SshHop, SshInventoryLayers, SshSpec } from './types.js';
+import type { HostSpec, Inventory, SshHop, SshInventoryLayers, SshSpec } from './types.js';
 
 export { SshConfigProblem } from './ssh.js';
 
@@ -495,7 +495,7 @@ export async function resolveInventory(
     if (e instanceof NoSshBinary) {
       return {
         inventory: inv,
-        fallback: `${e.message}; resolved with the ssh-config library instead (no Include, Match exec, recursive ProxyJump, known-hosts files or ConnectTimeout from the SSH config)`,
+        fallback: `${e.message}; resolved with the ssh-config library instead (${LIBRARY_GAPS})`,
         problems,
       };
     }
@@ -553,3 +553,49 @@ export function describeConnection(
     connectTimeoutMs: spec.connectTimeoutMs ?? fallback.connectTimeoutMs ?? null,
   };
 }
+
+/**
+ * One resolver per run: each host resolved once, on first use (only commands
+ * that connect pay for it), all hosts in parallel as the engine connects them.
+ * Without an ssh binary the library's spec stays; `log` says so once.
+ */
+export function createHostResolver(
+  opts: OpenSshOptions = {},
+  log?: (msg: string) => void,
+): (host: HostSpec) => Promise<HostSpec> {
+  const resolver = new OpenSshResolver(opts);
+  const memo = new Map<string, Promise<HostSpec>>();
+  let fallback: Promise<string | undefined> | undefined;
+  const noBinary = (): Promise<string | undefined> => {
+    fallback ??= resolver.baseline().then(
+      () => undefined,
+      (e: unknown) => {
+        if (e instanceof NoSshBinary) {
+          const why = `${e.message}; hosts are resolved with the ssh-config library instead (${LIBRARY_GAPS})`;
+          log?.(why);
+          return why;
+        }
+        throw e;
+      },
+    );
+    return fallback;
+  };
+  return (host) => {
+    let p = memo.get(host.name);
+    if (!p) {
+      p = (async () => {
+        if (host.transport !== 'ssh' || !host.ssh.inventory) return host;
+        if ((await noBinary()) !== undefined) return host;
+        return { ...host, ssh: await resolver.resolveSpec(host.ssh) };
+      })();
+      memo.set(host.name, p);
+    }
+    return p;
+  };
+}
+
+/** What the library path (ssh.ts with the ssh-config package) does not apply. */
+export const LIBRARY_GAPS =
+  'not applied then: Include, Match exec, Match after a differently-cased HostName/User, ' +
+  "a jump host's own ProxyJump, environment variables in IdentityFile, UserKnownHostsFile/GlobalKnownHostsFile, " +
+  'ConnectTimeout, IdentitiesOnly, CanonicalizeHostname';

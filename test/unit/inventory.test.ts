@@ -533,7 +533,7 @@ function sshInventory(hostLines: string[], defaults: string[] = []) {
 
 /** The spec without what is kept for OpenSSH's later resolution (openssh.test.ts covers that). */
 function withoutResolution(ssh: SshSpec): SshSpec {
-  const { inventory: _inventory, resolvedBy: _resolvedBy, ...rest } = ssh;
+  const { inventory: _inventory, resolvedBy: _resolvedBy, alias: _alias, ...rest } = ssh;
   return rest;
 }
 
