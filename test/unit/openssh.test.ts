@@ -483,3 +483,69 @@ test('a missing ssh binary is NoSshBinary (the fallback signal), not a config pr
   const r = new OpenSshResolver({ binary: '/nonexistent/ssh' });
   await t.throwsAsync(r.baseline(), { instanceOf: NoSshBinary });
 });
+
+/** `lxdcheck hosts --json` (from source, no build) with the table's environment. */
+function hostsJson(dir: string, args: string[] = []): { code: number | null; json: unknown; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import=tsx', 'src/cli/main.ts', 'hosts', '-i', path.join(dir, 'c.yaml'), '--json', ...args],
+    {
+      env: envFor(dir),
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  return { code: r.status, json: r.stdout ? JSON.parse(r.stdout) : null, stderr: r.stderr };
+}
+
+function inventoryFor(targets: string[]): string {
+  return [
+    'cluster:',
+    '  subnet: 172.16.0.0/16',
+    '  overlay: { type: peervpn }',
+    '  dhcp: h0',
+    'ssh:',
+    '  config: config',
+    'hosts:',
+    ...targets.flatMap((t, i) => [
+      `  - name: h${i}`,
+      `    ssh: ${t}`,
+      `    bridgeAddress: 172.16.0.${i + 1}`,
+    ]),
+    '',
+  ].join('\n');
+}
+
+for (const row of rows) {
+  test(`lxdcheck hosts --json equals the table: ${row.name}`, (t) => {
+    const targets = Object.keys(row.targets);
+    const dir = setup({ ...row.files, 'c.yaml': inventoryFor(targets) });
+    const r = hostsJson(dir);
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(
+      r.json,
+      targets.map((target, i) => {
+        const { identitiesOnly: _io, strict: _s, ...want } = row.targets[target]!(dir);
+        // No ConnectTimeout in the config: the run's --connect-timeout default applies.
+        return { name: `h${i}`, ...want, connectTimeoutMs: want.connectTimeoutMs ?? 10_000 };
+      }),
+    );
+  });
+}
+
+test('lxdcheck hosts: --known-hosts and --connect-timeout replace what the config says; a host that cannot be resolved exits 1', (t) => {
+  const dir = setup({
+    config: 'Host web\n  ConnectTimeout 7\n  UserKnownHostsFile DIR/kh\nHost bad\n  ProxyCommand nc %u\n',
+    'c.yaml': inventoryFor(['web']),
+  });
+  const r = hostsJson(dir, ['--known-hosts', '/tmp/x_known_hosts', '--connect-timeout', '3s']);
+  t.is(r.code, 0, r.stderr);
+  t.like((r.json as ConnectionSummary[])[0], {
+    knownHostsFiles: ['/tmp/x_known_hosts'],
+    connectTimeoutMs: 3000,
+  });
+  writeFileSync(path.join(dir, 'c.yaml'), inventoryFor(['web', 'bad']));
+  const bad = hostsJson(dir);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /h1: ProxyCommand nc %u: unknown token %u/);
+});
