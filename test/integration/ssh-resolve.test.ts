@@ -1,0 +1,161 @@
+/**
+ * OpenSSH resolves, ssh2 connects: three real sshds on 127.0.0.1
+ * (test/helpers/sshd.ts) chained by ProxyJump in an SSH config whose hosts
+ * live in an Included file; the inventory names only the alias. Needs the
+ * Debian packages openssh-server and openssh-client.
+ */
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { loadInventory } from '../../src/inventory/load.js';
+import { createHostResolver, describeConnection } from '../../src/inventory/openssh.js';
+import { createTransport } from '../../src/transport/index.js';
+import { type Transport, TransportError } from '../../src/transport/types.js';
+import { type Sshd, startSshd } from '../helpers/sshd.js';
+
+const ME = os.userInfo().username;
+const started: Sshd[] = [];
+const transports: Transport[] = [];
+
+test.after.always(async () => {
+  await Promise.all(transports.map((t) => t.close()));
+  await Promise.all(started.map((s) => s.stop()));
+});
+
+interface Chain {
+  hop1: Sshd;
+  hop2: Sshd;
+  target: Sshd;
+  dir: string;
+  inventory: string;
+}
+
+/** hop1 -> hop2 -> target, defined in DIR/conf.d/jumps.conf, Included from DIR/config. */
+async function chain(extraTargetLines: string[] = []): Promise<Chain> {
+  const hop1 = await startSshd();
+  started.push(hop1);
+  const hop2 = await startSshd({ userKeyPath: hop1.userKeyPath });
+  started.push(hop2);
+  const target = await startSshd({ userKeyPath: hop1.userKeyPath });
+  started.push(target);
+  const dir = hop1.dir;
+  const known = [hop1, hop2, target].map((s) => {
+    const [type, b64] = s.hostKeyPub.split(' ');
+    return `[127.0.0.1]:${s.port} ${type} ${b64}`;
+  });
+  writeFileSync(path.join(dir, 'known_hosts_all'), `${known.join('\n')}\n`);
+  mkdirSync(path.join(dir, 'conf.d'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'conf.d', 'jumps.conf'),
+    [
+      'Host hop1',
+      '  Hostname 127.0.0.1',
+      `  Port ${hop1.port}`,
+      `  User ${ME}`,
+      'Host hop2',
+      '  Hostname 127.0.0.1',
+      `  Port ${hop2.port}`,
+      '  ProxyJump hop1',
+      'Host lxd-target',
+      '  Hostname 127.0.0.1',
+      `  Port ${target.port}`,
+      '  ProxyJump hop2',
+      ...extraTargetLines,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(dir, 'config'),
+    [
+      `Include ${dir}/conf.d/*.conf`,
+      'Host *',
+      `  UserKnownHostsFile ${dir}/known_hosts_all`,
+      `  IdentityFile ${hop1.userKeyPath}`,
+      '  IdentitiesOnly yes',
+      '',
+    ].join('\n'),
+  );
+  const inventory = path.join(dir, 'cluster.yaml');
+  writeFileSync(
+    inventory,
+    [
+      'cluster:',
+      '  subnet: 172.16.0.0/16',
+      '  overlay: { type: peervpn }',
+      '  dhcp: lxd1',
+      'ssh:',
+      `  config: ${dir}/config`,
+      'hosts:',
+      '  - name: lxd1',
+      '    ssh: lxd-target',
+      '    bridgeAddress: 172.16.0.1',
+      '',
+    ].join('\n'),
+  );
+  return { hop1, hop2, target, dir, inventory };
+}
+
+function transportFor(c: Chain): Transport {
+  const inv = loadInventory(c.inventory);
+  // knownHostsFiles here is what a run passes by default; OpenSSH's UserKnownHostsFile replaces it.
+  const t = createTransport(
+    inv.hosts[0]!,
+    {
+      knownHostsFiles: [path.join(c.dir, 'never-read')],
+      acceptNew: false,
+      connectTimeoutMs: 5000,
+      agentSocket: '',
+    },
+    { resolve: createHostResolver() },
+  );
+  transports.push(t);
+  return t;
+}
+
+test('a two-hop ProxyJump chain from an Included file: each hop verified against the config known_hosts, one login each', async (t) => {
+  const c = await chain();
+  const resolved = await createHostResolver()(loadInventory(c.inventory).hosts[0]!);
+  t.deepEqual(describeConnection('lxd1', resolved.ssh), {
+    name: 'lxd1',
+    hostname: '127.0.0.1',
+    user: ME,
+    port: c.target.port,
+    identityFiles: [c.hop1.userKeyPath],
+    proxyJump: [
+      { hostname: '127.0.0.1', user: ME, port: c.hop1.port },
+      { hostname: '127.0.0.1', user: ME, port: c.hop2.port },
+    ],
+    proxyCommand: null,
+    knownHostsFiles: [`${c.dir}/known_hosts_all`, '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
+    connectTimeoutMs: null,
+  });
+
+  const tr = transportFor(c);
+  const r = await tr.exec({ argv: ['echo', 'through two hops'] }, { timeoutMs: 10_000 });
+  t.is(r.exitCode, 0);
+  t.is(r.stdout, 'through two hops\n');
+  t.is(c.hop1.acceptedCount(), 1);
+  t.is(c.hop2.acceptedCount(), 1);
+  t.is(c.target.acceptedCount(), 1);
+});
+
+test('StrictHostKeyChecking no in the config does not switch verification off: an unknown target key is refused', async (t) => {
+  const c = await chain(['  StrictHostKeyChecking no']);
+  // The target's key is not in the file the config names.
+  const lines = (await import('node:fs'))
+    .readFileSync(path.join(c.dir, 'known_hosts_all'), 'utf8')
+    .split('\n');
+  writeFileSync(
+    path.join(c.dir, 'known_hosts_all'),
+    lines.filter((l) => !l.startsWith(`[127.0.0.1]:${c.target.port} `)).join('\n'),
+  );
+  const tr = transportFor(c);
+  const e = await t.throwsAsync(tr.connect());
+  t.true(e instanceof TransportError);
+  t.is((e as TransportError).kind, 'hostkey-unknown');
+  t.regex(e!.message, new RegExp(`searched: ${c.dir}/known_hosts_all`));
+  // The hops were verified and logged in; the target never authenticated.
+  t.is(c.target.acceptedCount(), 0);
+});
