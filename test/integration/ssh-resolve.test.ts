@@ -144,9 +144,7 @@ test('a two-hop ProxyJump chain from an Included file: each hop verified against
 test('StrictHostKeyChecking no in the config does not switch verification off: an unknown target key is refused', async (t) => {
   const c = await chain(['  StrictHostKeyChecking no']);
   // The target's key is not in the file the config names.
-  const lines = (await import('node:fs'))
-    .readFileSync(path.join(c.dir, 'known_hosts_all'), 'utf8')
-    .split('\n');
+  const lines = readFileSync(path.join(c.dir, 'known_hosts_all'), 'utf8').split('\n');
   writeFileSync(
     path.join(c.dir, 'known_hosts_all'),
     lines.filter((l) => !l.startsWith(`[127.0.0.1]:${c.target.port} `)).join('\n'),
