@@ -26,7 +26,7 @@ import os from 'node:os';
 import { parseProxyJump, SshConfigProblem, type SshTarget } from './ssh.js';
 import type { HostSpec, Inventory, SshHop, SshInventoryLayers, SshSpec } from './types.js';
 
-export { SshConfigProblem } from './ssh.js';
+export { SshConfigProblem, strictHostKeyNote } from './ssh.js';
 
 /** No OpenSSH client at the configured path: fall back to the library resolution. */
 export class NoSshBinary extends Error {}
@@ -460,15 +460,6 @@ function safeUserInfo(): { homedir: string; username: string } {
   } catch {
     return { homedir: os.homedir(), username: process.env['USER'] ?? 'root' };
   }
-}
-
-/** What an SSH-config value means for host keys: lxdcheck verifies whatever it says; say so when it asks for less. */
-export function strictHostKeyNote(spec: SshSpec): string | undefined {
-  const v = spec.strictHostKeyChecking?.toLowerCase();
-  if (v === 'false' || v === 'no' || v === 'off') {
-    return 'the SSH config sets StrictHostKeyChecking no; lxdcheck verifies host keys anyway (unknown keys need --accept-new, changed keys are refused)';
-  }
-  return undefined;
 }
 
 export interface ResolvedInventory {
