@@ -34,7 +34,7 @@ export class NoSshBinary extends Error {}
 export interface OpenSshOptions {
   /** The OpenSSH client (default `ssh` on PATH). */
   binary?: string;
-  /** Bound on one `ssh -G` run (default 5000 ms); `Match exec` can run anything. */
+  /** Bound on one `ssh -G` run (default 10000 ms); `Match exec` can run anything. */
   timeoutMs?: number;
   /** Environment for ssh and for `${VAR}` in IdentityFile (default process.env). */
   env?: NodeJS.ProcessEnv;
@@ -234,7 +234,7 @@ export class OpenSshResolver {
     const info = safeUserInfo();
     this.o = {
       binary: opts.binary ?? 'ssh',
-      timeoutMs: opts.timeoutMs ?? 5000,
+      timeoutMs: opts.timeoutMs ?? 10_000,
       env: opts.env ?? process.env,
       pwHome: opts.pwHome ?? info.homedir,
       localUser: opts.localUser ?? info.username,

@@ -60,6 +60,11 @@ function envFor(dir: string): NodeJS.ProcessEnv {
   return { ...process.env, HOME: dir, LXDCHECK_TEST_KEYS: `${dir}/keys` };
 }
 
+/** A generous bound: this machine is shared; the bound itself is tested with a hanging Match exec. */
+function opts(dir: string) {
+  return { env: envFor(dir), timeoutMs: 60_000 };
+}
+
 function layers(dir: string, host: string): SshInventoryLayers {
   return { target: { host }, host: {}, defaults: {}, configFile: path.join(dir, 'config') };
 }
@@ -294,7 +299,7 @@ for (const row of rows) {
     test(`the resolver equals the table: ${row.name}: ${target}`, async (t) => {
       const dir = setup(row.files);
       const want = make(dir);
-      const resolver = new OpenSshResolver({ env: envFor(dir) });
+      const resolver = new OpenSshResolver(opts(dir));
       const parsed = parseTarget(target);
       const l = layers(dir, parsed.host);
       if (parsed.user) l.target.user = parsed.user;
@@ -320,7 +325,7 @@ test('ProxyCommand: the transport runs exactly what ssh runs (%h %p %r %n %%)', 
   });
   const ran = /^debug1: Executing proxy command: (.*)$/m.exec(v.stderr)?.[1];
   t.is(ran, 'exec /bin/true 10.9.0.5 22 admin web %');
-  const spec = await new OpenSshResolver({ env: envFor(dir) }).resolveLayers(layers(dir, 'web'), {
+  const spec = await new OpenSshResolver(opts(dir)).resolveLayers(layers(dir, 'web'), {
     target: 'web',
     sudo: false,
   });
@@ -337,7 +342,7 @@ test('Match exec, negated: the gateway unless the VPN is up (the command runs; i
   const dir = setup({
     config: 'Match host db* !exec "test -e DIR/vpn-up"\n  ProxyJump gw\nHost db*\n  User dba\n',
   });
-  const down = await new OpenSshResolver({ env: envFor(dir) }).resolveLayers(layers(dir, 'db1'), {
+  const down = await new OpenSshResolver(opts(dir)).resolveLayers(layers(dir, 'db1'), {
     target: 'db1',
     sudo: false,
   });
@@ -347,7 +352,7 @@ test('Match exec, negated: the gateway unless the VPN is up (the command runs; i
   );
   t.is(down.user, 'dba');
   writeFileSync(path.join(dir, 'vpn-up'), '');
-  const up = await new OpenSshResolver({ env: envFor(dir) }).resolveLayers(layers(dir, 'db1'), {
+  const up = await new OpenSshResolver(opts(dir)).resolveLayers(layers(dir, 'db1'), {
     target: 'db1',
     sudo: false,
   });
@@ -368,7 +373,7 @@ test('inventory layers: user@/:port and host identityFile/proxyJump beat the con
     config:
       'Host web\n  Hostname 10.1.0.1\n  User cfguser\n  IdentityFile DIR/cfgkey\nHost gw\n  User gwuser\n',
   });
-  const r = new OpenSshResolver({ env: envFor(dir) });
+  const r = new OpenSshResolver(opts(dir));
   const base = layers(dir, 'web');
   const over = await r.resolveLayers(
     {
@@ -419,7 +424,7 @@ test('inventory layers: user@/:port and host identityFile/proxyJump beat the con
 test('a ProxyJump loop is an error, not an endless chain of ssh -G', async (t) => {
   const dir = setup({ config: 'Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n' });
   const e = await t.throwsAsync(
-    new OpenSshResolver({ env: envFor(dir) }).resolveLayers(layers(dir, 'a'), { target: 'a', sudo: false }),
+    new OpenSshResolver(opts(dir)).resolveLayers(layers(dir, 'a'), { target: 'a', sudo: false }),
   );
   t.true(e instanceof SshConfigProblem);
   t.regex(e!.message, /deeper than 8 hops/);
@@ -467,11 +472,11 @@ test('resolveInventory: ssh.config is -F; without an ssh binary the library reso
   // The library does not follow Include: the alias is taken as the host name.
   t.is(inv.hosts[0]!.ssh.hostname, 'lxd1');
 
-  const resolved = await resolveInventory(inv, { env: envFor(dir) });
+  const resolved = await resolveInventory(inv, opts(dir));
   t.is(resolved.fallback, undefined);
   t.like(resolved.inventory.hosts[0]!.ssh, { hostname: '192.0.2.11', port: 2222, resolvedBy: 'openssh' });
 
-  const fallback = await resolveInventory(inv, { env: envFor(dir), binary: path.join(dir, 'no-such-ssh') });
+  const fallback = await resolveInventory(inv, { ...opts(dir), binary: path.join(dir, 'no-such-ssh') });
   t.regex(
     fallback.fallback ?? '',
     /no OpenSSH client at .*no-such-ssh.*ssh-config library.*not applied then: Include, Match exec/,
