@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import { gatherTargets } from '../../src/init/gather.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { createHostResolver, describeConnection } from '../../src/inventory/openssh.js';
 import { createTransport } from '../../src/transport/index.js';
@@ -156,4 +157,21 @@ test('StrictHostKeyChecking no in the config does not switch verification off: a
   t.regex(e!.message, new RegExp(`searched: ${c.dir}/known_hosts_all`));
   // The hops were verified and logged in; the target never authenticated.
   t.is(c.target.acceptedCount(), 0);
+});
+
+test('lxdcheck init reaches a target the same way: the alias through both hops', async (t) => {
+  const c = await chain();
+  const [record] = await gatherTargets(['lxd-target'], {
+    knownHostsFiles: [path.join(c.dir, 'never-read')],
+    acceptNew: false,
+    connectTimeoutMs: 5000,
+    timeoutMs: 30_000,
+    identityFiles: [],
+    sshConfigPath: path.join(c.dir, 'config'),
+  });
+  t.is(record?.error, undefined);
+  t.true(Object.keys(record?.raw ?? {}).length > 0);
+  t.is(c.hop1.acceptedCount(), 1);
+  t.is(c.hop2.acceptedCount(), 1);
+  t.is(c.target.acceptedCount(), 1);
 });
