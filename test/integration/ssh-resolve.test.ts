@@ -98,9 +98,10 @@ async function chain(extraTargetLines: string[] = []): Promise<Chain> {
   return { hop1, hop2, target, dir, inventory };
 }
 
-function transportFor(c: Chain): Transport {
+function transportFor(c: Chain, knownHostsExplicit = false): Transport {
   const inv = loadInventory(c.inventory);
-  // knownHostsFiles here is what a run passes by default; OpenSSH's UserKnownHostsFile replaces it.
+  // knownHostsFiles here is what a run passes by default; OpenSSH's UserKnownHostsFile replaces it
+  // unless they were given explicitly (--known-hosts, ssh.knownHosts).
   const t = createTransport(
     inv.hosts[0]!,
     {
@@ -109,7 +110,7 @@ function transportFor(c: Chain): Transport {
       connectTimeoutMs: 5000,
       agentSocket: '',
     },
-    { resolve: createHostResolver() },
+    { resolve: createHostResolver(), knownHostsExplicit },
   );
   transports.push(t);
   return t;
@@ -174,4 +175,13 @@ test('lxdcheck init reaches a target the same way: the alias through both hops',
   t.is(c.hop1.acceptedCount(), 1);
   t.is(c.hop2.acceptedCount(), 1);
   t.is(c.target.acceptedCount(), 1);
+});
+
+test('--known-hosts given explicitly replaces the files the config names, for the jump hosts too', async (t) => {
+  const c = await chain();
+  const e = await t.throwsAsync(transportFor(c, true).connect());
+  t.true(e instanceof TransportError);
+  t.is((e as TransportError).kind, 'hostkey-unknown');
+  t.regex(e!.message, new RegExp(`127\\.0\\.0\\.1\\]:${c.hop1.port}.*searched: ${c.dir}/never-read\\)`));
+  t.is(c.hop1.acceptedCount(), 0);
 });
