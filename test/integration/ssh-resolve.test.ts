@@ -5,13 +5,16 @@
  * Debian packages openssh-server and openssh-client.
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { gatherTargets } from '../../src/init/gather.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { createHostResolver, describeConnection } from '../../src/inventory/openssh.js';
+import { createHostResolver, describeConnection, OpenSshResolver } from '../../src/inventory/openssh.js';
+import type { HostSpec } from '../../src/inventory/types.js';
 import { createTransport } from '../../src/transport/index.js';
 import { type Transport, TransportError } from '../../src/transport/types.js';
 import { type Sshd, startSshd } from '../helpers/sshd.js';
@@ -184,4 +187,82 @@ test('--known-hosts given explicitly replaces the files the config names, for th
   t.is((e as TransportError).kind, 'hostkey-unknown');
   t.regex(e!.message, new RegExp(`127\\.0\\.0\\.1\\]:${c.hop1.port}.*searched: ${c.dir}/never-read\\)`));
   t.is(c.hop1.acceptedCount(), 0);
+});
+
+test('IdentitiesOnly yes from the config: the agent holding the right key is not asked', async (t) => {
+  const s = await startSshd();
+  started.push(s);
+  const sock = path.join(s.dir, 'agent.sock');
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  t.teardown(() => agent.kill('SIGKILL'));
+  for (let i = 0; i < 60 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  execFileSync('ssh-add', [s.userKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+  const config = path.join(s.dir, 'config');
+  writeFileSync(
+    config,
+    [
+      'Host only',
+      '  Hostname 127.0.0.1',
+      `  Port ${s.port}`,
+      `  IdentityFile ${s.dir}/no-such-key`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${s.knownHostsPath}`,
+      'Host agentok',
+      '  Hostname 127.0.0.1',
+      `  Port ${s.port}`,
+      `  IdentityFile ${s.dir}/no-such-key`,
+      `  UserKnownHostsFile ${s.knownHostsPath}`,
+      '',
+    ].join('\n'),
+  );
+  const resolve = createHostResolver();
+  const hostFor = async (alias: string): Promise<HostSpec> => ({
+    name: alias,
+    bridgeAddress: '172.16.0.1',
+    transport: 'ssh',
+    ssh: await new OpenSshResolver().resolveLayers(
+      { target: { host: alias }, host: {}, defaults: {}, configFile: config },
+      { target: alias, sudo: false },
+    ),
+  });
+  const opts = { knownHostsFiles: [], acceptNew: false, connectTimeoutMs: 5000, agentSocket: sock };
+  const only = createTransport(await hostFor('only'), opts, { resolve });
+  transports.push(only);
+  const e = await t.throwsAsync(only.connect());
+  t.is((e as TransportError).kind, 'auth');
+  t.regex(e!.message, /IdentitiesOnly yes: ssh-agent keys are not offered/);
+  // The same key through the agent is accepted when IdentitiesOnly is not set: the refusal above was IdentitiesOnly.
+  const ok = createTransport(await hostFor('agentok'), opts, { resolve });
+  transports.push(ok);
+  t.is((await ok.exec({ argv: ['echo', 'agent'] }, { timeoutMs: 10_000 })).stdout, 'agent\n');
+});
+
+test('ConnectTimeout from the config bounds the connection (a listener that never speaks SSH)', async (t) => {
+  const held: Socket[] = [];
+  const server: Server = createServer((sock) => held.push(sock));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lxdcheck-ct-'));
+  writeFileSync(
+    path.join(dir, 'config'),
+    `Host silent\n  Hostname 127.0.0.1\n  Port ${port}\n  ConnectTimeout 1\n`,
+  );
+  const ssh = await new OpenSshResolver().resolveLayers(
+    { target: { host: 'silent' }, host: {}, defaults: {}, configFile: path.join(dir, 'config') },
+    { target: 'silent', sudo: false },
+  );
+  t.is(ssh.connectTimeoutMs, 1000);
+  const tr = createTransport(
+    { name: 'silent', bridgeAddress: '172.16.0.1', transport: 'ssh', ssh },
+    { knownHostsFiles: [], acceptNew: false, connectTimeoutMs: 600_000, agentSocket: '' },
+    { resolve: async (h) => h },
+  );
+  transports.push(tr);
+  const e = await t.throwsAsync(tr.connect());
+  t.is((e as TransportError).kind, 'timeout');
+  t.regex(e!.message, /timed out after 1000 ms/);
 });
