@@ -46,6 +46,8 @@ export interface OpenSshOptions {
   localHost?: string;
   /** %i (default process.getuid()). */
   uid?: number;
+  /** `ssh -G` processes at once (default 16): hundreds of hosts must not fork hundreds at once. */
+  concurrency?: number;
 }
 
 /** `ssh -G` output: lowercase keyword -> every value printed for it, in order. */
@@ -149,7 +151,7 @@ export interface IdentityTokens {
 export function expandIdentityFile(
   path: string,
   t: IdentityTokens,
-  o: Required<Omit<OpenSshOptions, 'binary' | 'timeoutMs'>>,
+  o: Required<Pick<OpenSshOptions, 'env' | 'pwHome' | 'localUser' | 'localHost' | 'uid'>>,
 ): string {
   let p = path;
   if (p === '~') p = o.pwHome;
@@ -229,6 +231,8 @@ export class OpenSshResolver {
   private readonly o: Required<OpenSshOptions>;
   private readonly memo = new Map<string, Promise<SshG>>();
   private baselineP: Promise<SshG> | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(opts: OpenSshOptions = {}) {
     const info = safeUserInfo();
@@ -240,7 +244,20 @@ export class OpenSshResolver {
       localUser: opts.localUser ?? info.username,
       localHost: opts.localHost ?? os.hostname(),
       uid: opts.uid ?? process.getuid?.() ?? 0,
+      concurrency: Math.max(1, opts.concurrency ?? 16),
     };
+  }
+
+  /** One `ssh` run under the concurrency bound (a leaf: it never waits for another run while holding a slot). */
+  private async run(args: string[]): Promise<SshG> {
+    if (this.running >= this.o.concurrency) await new Promise<void>((r) => this.waiting.push(r));
+    this.running++;
+    try {
+      return parseSshG(await runSsh(this.o.binary, args, this.o.timeoutMs, this.o.env));
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
   }
 
   /** `ssh -G` for one request (memoised). */
@@ -260,7 +277,7 @@ export class OpenSshResolver {
     const key = JSON.stringify(args);
     let p = this.memo.get(key);
     if (!p) {
-      p = runSsh(this.o.binary, args, this.o.timeoutMs, this.o.env).then(parseSshG);
+      p = this.run(args);
       this.memo.set(key, p);
     }
     return p;
@@ -268,12 +285,7 @@ export class OpenSshResolver {
 
   /** OpenSSH's built-ins (no config at all), to tell what the user's config changed. */
   baseline(): Promise<SshG> {
-    this.baselineP ??= runSsh(
-      this.o.binary,
-      ['-G', '-F', '/dev/null', '--', 'lxdcheck-baseline.invalid'],
-      this.o.timeoutMs,
-      this.o.env,
-    ).then(parseSshG);
+    this.baselineP ??= this.run(['-G', '-F', '/dev/null', '--', 'lxdcheck-baseline.invalid']);
     return this.baselineP;
   }
 

@@ -554,3 +554,20 @@ test('lxdcheck hosts: --known-hosts and --connect-timeout replace what the confi
   t.is(bad.code, 1);
   t.regex(bad.stderr, /h1: ProxyCommand nc %u: unknown token %u/);
 });
+
+test('one ssh -G at a time still resolves multi-hop chains for many hosts (the bound never deadlocks)', async (t) => {
+  const row = rows.find((r) => r.targets['db9'])!;
+  const dir = setup(row.files);
+  const r = new OpenSshResolver({ ...opts(dir), concurrency: 1 });
+  const specs = await Promise.all(
+    ['db9', 'app', 'db9'].map((h) => r.resolveLayers(layers(dir, h), { target: h, sudo: false })),
+  );
+  t.deepEqual(
+    specs.map((s) => s.proxyJump.map((h) => `${h.user}@${h.hostname}:${h.port}`)),
+    [
+      [`jump@198.51.100.1:22`, `${ME}@10.0.0.1:2022`],
+      [`admin@198.51.100.1:2200`, `${ME}@10.0.0.1:2022`],
+      [`jump@198.51.100.1:22`, `${ME}@10.0.0.1:2022`],
+    ],
+  );
+});
