@@ -1,4 +1,5 @@
 import { type CheckDef, factsOf, fail, pass, warn } from '../engine/check.js';
+import { strictHostKeyNote } from '../inventory/ssh.js';
 
 const HOSTKEY_HINT: Record<string, string[]> = {
   'hostkey-unknown': [
@@ -46,6 +47,10 @@ export const sshReachable: CheckDef = {
       });
     }
     const name = f.hostname && f.hostname !== subject.host ? ` (hostname ${f.hostname})` : '';
-    return pass(`logged in to ${target}${name}`);
+    const strict = spec ? strictHostKeyNote(spec.ssh) : undefined;
+    return pass(
+      `logged in to ${target}${name}`,
+      strict ? { evidence: [{ host: subject.host, note: strict }] } : {},
+    );
   },
 };

@@ -142,6 +142,8 @@ export async function initCommand(argv: string[]): Promise<number> {
     connectTimeoutMs: parseDuration(v['connect-timeout'], '--connect-timeout'),
     timeoutMs: parseDuration(v.timeout, '--timeout'),
     identityFiles: v['identity-file'],
+    knownHostsExplicit: v['known-hosts'].length > 0,
+    connectTimeoutExplicit: argv.some((a) => a === '--connect-timeout' || a.startsWith('--connect-timeout=')),
   };
   const records = await gatherTargets(targets, gatherOpts);
 

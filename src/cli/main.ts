@@ -11,6 +11,7 @@ Usage:
   lxdcheck init    TARGET... -o CLUSTER.yaml   write the inventory from the hosts themselves (user@host or ssh alias)
   lxdcheck run     -i CLUSTER.yaml [--scenario NAME] [--reporter tap|json|junit|human[:FILE]] ...
   lxdcheck doctor  -i CLUSTER.yaml          interactive view (plain summary when not a terminal)
+  lxdcheck hosts   -i CLUSTER.yaml [--json]  how each host is reached (resolved by OpenSSH's ssh -G)
   lxdcheck list                             every check: what it needs and what it proves
   lxdcheck explain CHECK-ID                 why a check fails and how to fix it
   lxdcheck explain diagnosis                how to read root causes and what each explains
@@ -75,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write((await import('./list.js')).explainText(id));
       return 0;
     }
+    case 'hosts':
+      return (await import('./hosts.js')).hostsCommand(rest);
     case 'gate':
       return (await import('./gate.js')).gateCommand(rest);
     case 'lab':

@@ -12,7 +12,8 @@ import { selectChecks } from '../engine/plan.js';
 import { type RunOutcome, type RunSpec, runChecks } from '../engine/run.js';
 import { DEFAULT_MULTICAST } from '../facts/multicast.js';
 import { loadInventory, parseInventory } from '../inventory/load.js';
-import type { Inventory } from '../inventory/types.js';
+import { createHostResolver } from '../inventory/openssh.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
 import { exitCodeFor, type RunEvent } from '../model.js';
 import { createReporters, parseReporterSpecs } from '../report/spec.js';
 import type { Reporter } from '../report/types.js';
@@ -132,6 +133,8 @@ export type RunValues = {
   verbose: boolean;
   timings: boolean;
   help: boolean;
+  /** --connect-timeout was on the command line (it then beats ConnectTimeout from the SSH config). */
+  connectTimeoutGiven?: boolean;
 };
 
 export function parseRunArgs(argv: string[]): RunValues {
@@ -143,7 +146,8 @@ export function parseRunArgs(argv: string[]): RunValues {
       strict: true,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-    return values as RunValues;
+    const given = argv.some((a) => a === '--connect-timeout' || a.startsWith('--connect-timeout='));
+    return { ...(values as RunValues), connectTimeoutGiven: given };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
@@ -163,6 +167,8 @@ export interface PreparedRun {
   converge?: ConvergeOptions;
   driverOptions: DriverContext['options'];
   allowMutations: boolean;
+  /** Resolves a host with OpenSSH (`ssh -G`), once; absent for replays. */
+  resolveHost?: (host: HostSpec) => Promise<HostSpec>;
 }
 
 /** Everything a run needs, validated; throws UsageError or InventoryError (exit 2). */
@@ -221,6 +227,17 @@ export function prepareRun(v: RunValues): PreparedRun {
   const waitMs = parseDuration(v.wait, '--wait');
   const intervalMs = parseDuration(v.interval, '--interval');
   const durationMs = v.duration ? parseDuration(v.duration, '--duration') : undefined;
+  // OpenSSH resolves each host once, when the run connects (not for replays).
+  const resolveHost = replay
+    ? undefined
+    : createHostResolver({}, (m) => process.stderr.write(`lxdcheck: ${m}\n`));
+  const resolving = resolveHost
+    ? {
+        resolve: resolveHost,
+        knownHostsExplicit: v['known-hosts'].length > 0 || inventory.knownHosts !== undefined,
+        connectTimeoutExplicit: Boolean(v.connectTimeoutGiven),
+      }
+    : undefined;
   return {
     inventory,
     inventoryText,
@@ -229,6 +246,7 @@ export function prepareRun(v: RunValues): PreparedRun {
     strict,
     replayed: Boolean(replay),
     allowMutations: v['allow-mutations'],
+    ...(resolveHost ? { resolveHost } : {}),
     driverOptions: {
       ...(v.image ? { image: v.image } : {}),
       ...(v.from ? { from: hostName(inventory, v.from, '--from') } : {}),
@@ -267,7 +285,11 @@ export function prepareRun(v: RunValues): PreparedRun {
         ? { replay }
         : {
             transport: (host: Inventory['hosts'][number]) =>
-              createTransport(host, { ...knownHostsFor(host), acceptNew: v['accept-new'], connectTimeoutMs }),
+              createTransport(
+                host,
+                { ...knownHostsFor(host), acceptNew: v['accept-new'], connectTimeoutMs },
+                resolving,
+              ),
           }),
     },
   };
@@ -296,8 +318,18 @@ export async function executeRun(
   const release = prepared.replayed ? () => undefined : acquireLock(lockPathFor(prepared.inventory.file));
   const gathers: GatherResult[] = [];
   try {
+    // Every host resolved up front, in parallel, so checks and reports name what was really
+    // reached; a host that cannot be resolved keeps its spec and fails when its transport connects.
+    const resolveHost = prepared.resolveHost;
+    const inventory = resolveHost
+      ? {
+          ...prepared.inventory,
+          hosts: await Promise.all(prepared.inventory.hosts.map((h) => resolveHost(h).catch(() => h))),
+        }
+      : prepared.inventory;
     const spec: RunSpec = {
       ...prepared.spec,
+      inventory,
       signal: controller.signal,
       onGathered: (g) => gathers.push(g),
       emit: (e) => {
@@ -317,7 +349,7 @@ export async function executeRun(
       const r = await driver({
         spec,
         allowMutations: prepared.allowMutations,
-        inventory: prepared.inventory,
+        inventory,
         transport: spec.transport,
         emit: spec.emit,
         signal: controller.signal,

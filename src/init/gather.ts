@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import SSHConfig from 'ssh-config';
 import { connectHost, runSections } from '../engine/gather.js';
+import { createHostResolver, type OpenSshOptions } from '../inventory/openssh.js';
 import { parseSshTarget, type ResolveEnv, resolveSsh, SshConfigProblem } from '../inventory/ssh.js';
 import type { HostSpec } from '../inventory/types.js';
 import { createTransport } from '../transport/index.js';
@@ -23,6 +24,11 @@ export interface InitGatherOptions {
   timeoutMs: number;
   identityFiles: string[];
   sshConfigPath?: string;
+  /** --known-hosts / --connect-timeout given: they replace what the SSH config says. */
+  knownHostsExplicit?: boolean;
+  connectTimeoutExplicit?: boolean;
+  /** How OpenSSH resolves the targets (tests: the ssh binary, environment). */
+  openssh?: OpenSshOptions;
 }
 
 function localUser(): string {
@@ -56,20 +62,41 @@ export function hostSpecFor(target: string, opts: InitGatherOptions): HostSpec |
       {},
       resolveEnv(opts.sshConfigPath),
     );
+    // OpenSSH resolves it again when the transport connects (the library's result is the fallback).
+    ssh.alias = t.host;
+    ssh.inventory = {
+      target: t,
+      host: opts.identityFiles.length > 0 ? { identityFiles: opts.identityFiles } : {},
+      defaults: {},
+      ...(opts.sshConfigPath !== undefined ? { configFile: opts.sshConfigPath } : {}),
+    };
     // The name and address are placeholders: only the transport reads this spec.
-    return { name: t.host, ssh, bridgeAddress: '0.0.0.0', transport: 'ssh' };
+    return { name: target, ssh, bridgeAddress: '0.0.0.0', transport: 'ssh' };
   } catch (e) {
     if (e instanceof SshConfigProblem) return `${target}: ${e.message}`;
     throw e;
   }
 }
 
-async function readHost(target: string, spec: HostSpec, opts: InitGatherOptions): Promise<HostRecord> {
-  const transport = createTransport(spec, {
-    knownHostsFiles: opts.knownHostsFiles,
-    acceptNew: opts.acceptNew,
-    connectTimeoutMs: opts.connectTimeoutMs,
-  });
+async function readHost(
+  target: string,
+  spec: HostSpec,
+  opts: InitGatherOptions,
+  resolve: (h: HostSpec) => Promise<HostSpec>,
+): Promise<HostRecord> {
+  const transport = createTransport(
+    spec,
+    {
+      knownHostsFiles: opts.knownHostsFiles,
+      acceptNew: opts.acceptNew,
+      connectTimeoutMs: opts.connectTimeoutMs,
+    },
+    {
+      resolve,
+      knownHostsExplicit: Boolean(opts.knownHostsExplicit),
+      connectTimeoutExplicit: Boolean(opts.connectTimeoutExplicit),
+    },
+  );
   try {
     const c = await connectHost(transport);
     if (!c.ok) return { target, error: c.error, raw: {} };
@@ -82,11 +109,12 @@ async function readHost(target: string, spec: HostSpec, opts: InitGatherOptions)
 
 /** Every target read at once; the records come back in the targets' order. */
 export async function gatherTargets(targets: string[], opts: InitGatherOptions): Promise<HostRecord[]> {
+  const resolve = createHostResolver(opts.openssh ?? {}, (m) => process.stderr.write(`lxdcheck: ${m}\n`));
   return Promise.all(
     targets.map((target) => {
       const spec = hostSpecFor(target, opts);
       if (typeof spec === 'string') return Promise.resolve({ target, error: spec, raw: {} });
-      return readHost(target, spec, opts);
+      return readHost(target, spec, opts, resolve);
     }),
   );
 }

@@ -37,6 +37,12 @@ export interface ParseOptions {
   homeDir?: string;
   /** The local user: default SSH user and `%u` (default os.userInfo().username). */
   localUser?: string;
+  /**
+   * Reads the SSH config for the library resolution when sshConfigText is not
+   * given: the file the inventory names (`ssh.config`, absolute) or undefined
+   * for the default; returns undefined when there is none.
+   */
+  readSshConfig?: (file: string | undefined) => string | undefined;
 }
 
 export interface LoadOptions {
@@ -47,7 +53,7 @@ export interface LoadOptions {
 const TOP_KEYS = ['cluster', 'ssh', 'hosts'] as const;
 const CLUSTER_KEYS = ['name', 'domain', 'bridge', 'subnet', 'dhcpRange', 'lxd', 'overlay', 'dhcp'] as const;
 const OVERLAY_KEYS = ['type', 'interface', 'subnet', 'network', 'logFile', 'configFile', 'unit'] as const;
-const SSH_KEYS = ['user', 'identityFile', 'knownHosts', 'sudo', 'proxyJump'] as const;
+const SSH_KEYS = ['user', 'identityFile', 'knownHosts', 'sudo', 'proxyJump', 'config'] as const;
 const HOST_KEYS = [
   'name',
   'ssh',
@@ -350,7 +356,6 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   const homeDir = opts.homeDir ?? os.homedir();
   const localUser = opts.localUser ?? safeLocalUser();
   const env: ResolveEnv = { homeDir, localUser };
-  if (opts.sshConfigText !== undefined) env.config = SSHConfig.parse(opts.sshConfigText);
 
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     throw withAll([
@@ -428,6 +433,7 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
   // ---- ssh defaults ----
   const defaults: SshLayer = {};
   let knownHosts: string | undefined;
+  let sshConfigFile: string | undefined;
   const sshEntry = top.get('ssh');
   if (sshEntry && sshEntry.value !== null) {
     const s = readMap(ctx, sshEntry.value, 'ssh', SSH_KEYS, 'a mapping (user:, identityFile:, sudo: ...)');
@@ -448,8 +454,14 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
         if (typeof hops === 'string') ctx.error(jump.node, 'ssh.proxyJump', hops);
         else defaults.proxyJump = hops;
       }
+      // ssh -F FILE: relative to the inventory file, like the other paths in it.
+      const cfg = getString(ctx, s, 'config', 'ssh.config', null);
+      if (cfg)
+        sshConfigFile = path.resolve(path.dirname(file), expandPath(cfg.value, { u: localUser }, homeDir));
     }
   }
+  const configText = opts.sshConfigText ?? opts.readSshConfig?.(sshConfigFile);
+  if (configText !== undefined) env.config = SSHConfig.parse(configText);
 
   // ---- hosts ----
   const hosts: HostSpec[] = [];
@@ -473,7 +485,13 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
       const h = readMap(ctx, item, field, HOST_KEYS, 'a mapping (name:, ssh:, bridgeAddress: ...)');
       if (!h) continue;
       const anchor = ctx.resolve(item, field);
-      const host = readHost(ctx, h, field, anchor, { subnet, overlaySubnet, defaults, env });
+      const host = readHost(ctx, h, field, anchor, {
+        subnet,
+        overlaySubnet,
+        defaults,
+        env,
+        sshConfigFile,
+      });
       if (host.name) {
         const prev = names.get(host.name.value);
         if (prev) {
@@ -667,6 +685,7 @@ interface HostContext {
   overlaySubnet: Cidr | undefined;
   defaults: SshLayer;
   env: ResolveEnv;
+  sshConfigFile: string | undefined;
 }
 
 interface ReadHost {
@@ -775,6 +794,15 @@ function readHost(
   let ssh: SshSpec;
   try {
     ssh = resolveSsh(targetText, target, layer, hc.defaults, hc.env);
+    ssh.resolvedBy = 'library';
+    ssh.alias = target.host;
+    // Kept for OpenSSH's resolution (openssh.ts), which runs only when a command connects.
+    ssh.inventory = {
+      target,
+      host: layer,
+      defaults: hc.defaults,
+      ...(hc.sshConfigFile !== undefined ? { configFile: hc.sshConfigFile } : {}),
+    };
   } catch (e) {
     if (e instanceof SshConfigProblem) {
       ctx.error(sshGot?.node ?? anchor, `${field}.ssh`, e.message);
@@ -811,18 +839,17 @@ export function loadInventory(file: string, opts: LoadOptions = {}): Inventory {
     throw new InventoryError(file, null, null, '', `cannot read the inventory: ${why}`);
   }
   const homeDir = os.homedir();
-  const sshConfigPath = opts.sshConfigPath ?? path.join(homeDir, '.ssh', 'config');
-  let sshConfigText: string | undefined;
-  try {
-    sshConfigText = readFileSync(sshConfigPath, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') {
+  const readSshConfig = (named: string | undefined): string | undefined => {
+    const sshConfigPath = named ?? opts.sshConfigPath ?? path.join(homeDir, '.ssh', 'config');
+    try {
+      return readFileSync(sshConfigPath, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // The default file may be missing; a file the inventory names must exist.
+      if (named === undefined && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined;
       throw new InventoryError(sshConfigPath, null, null, '', `cannot read the SSH config: ${err.message}`);
     }
-  }
-  const parseOpts: ParseOptions = { homeDir };
-  if (sshConfigText !== undefined) parseOpts.sshConfigText = sshConfigText;
-  const inventory = parseInventory(text, file, parseOpts);
+  };
+  const inventory = parseInventory(text, file, { homeDir, readSshConfig });
   return { ...inventory, file: path.resolve(file) };
 }

@@ -1,6 +1,11 @@
 /**
  * SSH target parsing and ~/.ssh/config merging for the inventory.
  *
+ * The merge below is the fallback: when a command connects, openssh.ts
+ * resolves every host again with OpenSSH's own `ssh -G` (the same precedence,
+ * every OpenSSH rule); this library resolution is what stays when no ssh
+ * binary exists (openssh.ts LIBRARY_GAPS lists what it then misses).
+ *
  * Precedence, highest first (what OpenSSH would do if the inventory were a
  * command line plus a config file):
  *
@@ -340,4 +345,13 @@ export function resolveSsh(
   if (cfg['userknownhostsfile'] !== undefined) spec.userKnownHostsFiles = files('userknownhostsfile');
   if (cfg['globalknownhostsfile'] !== undefined) spec.globalKnownHostsFiles = files('globalknownhostsfile');
   return spec;
+}
+
+/** What an SSH-config value means for host keys: lxdcheck verifies whatever it says; say so when it asks for less. */
+export function strictHostKeyNote(spec: SshSpec): string | undefined {
+  const v = spec.strictHostKeyChecking?.toLowerCase();
+  if (v === 'false' || v === 'no' || v === 'off') {
+    return 'the SSH config sets StrictHostKeyChecking no; lxdcheck verifies host keys anyway (unknown keys need --accept-new, changed keys are refused)';
+  }
+  return undefined;
 }

@@ -34,6 +34,51 @@ export interface SshSpec {
   userKnownHostsFiles?: string[];
   /** GlobalKnownHostsFile from ~/.ssh/config (default: /etc/ssh/ssh_known_hosts{,2}); read, never written. */
   globalKnownHostsFiles?: string[];
+  /** The host as written in the target (ProxyCommand's %n); default: the target's host part. */
+  alias?: string;
+  /** IdentitiesOnly: offer only identityFiles, never agent keys. */
+  identitiesOnly?: boolean;
+  /** UserKnownHostsFile then GlobalKnownHostsFile, as OpenSSH resolved them; the first receives --accept-new keys. */
+  knownHostsFiles?: string[];
+  /** ConnectTimeout from the SSH config. */
+  connectTimeoutMs?: number;
+  /** StrictHostKeyChecking as the SSH config sets it (lxdcheck verifies host keys whatever it says). */
+  strictHostKeyChecking?: string;
+  /** Who resolved the fields above: OpenSSH's `ssh -G`, or the ssh-config library (no ssh binary). */
+  resolvedBy?: 'openssh' | 'library';
+  /** Where each value came from. */
+  sources?: Partial<Record<SshField, SshSource>>;
+  /** What the inventory itself says about this host's SSH (for resolving it with OpenSSH later). */
+  inventory?: SshInventoryLayers;
+}
+
+export type SshField =
+  | 'hostname'
+  | 'user'
+  | 'port'
+  | 'identityFiles'
+  | 'proxyJump'
+  | 'proxyCommand'
+  | 'knownHostsFiles'
+  | 'connectTimeout';
+
+export type SshSource = 'ssh -G' | 'ssh config' | 'inventory' | 'default';
+
+/** The inventory's own SSH settings for one host: its target, host-level fields and the `ssh:` defaults. */
+export interface SshInventoryLayers {
+  target: { user?: string; host: string; port?: number };
+  host: {
+    user?: string;
+    identityFiles?: string[];
+    proxyJump?: { user?: string; host: string; port?: number }[];
+  };
+  defaults: {
+    user?: string;
+    identityFiles?: string[];
+    proxyJump?: { user?: string; host: string; port?: number }[];
+  };
+  /** `-F FILE`: the SSH config the inventory names (ssh.config); default: OpenSSH's own files. */
+  configFile?: string;
 }
 
 export interface SshHop {
@@ -41,6 +86,11 @@ export interface SshHop {
   hostname: string;
   port: number;
   identityFiles: string[];
+  /** As for SshSpec (set when OpenSSH resolved the hop). */
+  alias?: string;
+  identitiesOnly?: boolean;
+  knownHostsFiles?: string[];
+  connectTimeoutMs?: number;
 }
 
 export interface HostSpec {

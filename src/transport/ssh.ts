@@ -14,7 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Duplex } from 'node:stream';
 import type {
   AnyAuthMethod,
@@ -26,7 +26,7 @@ import type {
 } from 'ssh2';
 import ssh2 from 'ssh2';
 import { invalidHostnameReason, invalidUserReason, parseSshTarget } from '../inventory/ssh.js';
-import type { HostSpec } from '../inventory/types.js';
+import type { HostSpec, SshHop } from '../inventory/types.js';
 import {
   fingerprintSha256,
   formatKnownHostsLine,
@@ -95,7 +95,34 @@ interface Endpoint {
   hostname: string;
   port: number;
   identityFiles: string[];
+  /** From OpenSSH's resolution (inventory/openssh.ts); unset: the transport options apply. */
+  identitiesOnly?: boolean;
+  knownHostsFiles?: string[];
+  connectTimeoutMs?: number;
 }
+
+/** The per-endpoint settings OpenSSH resolved for a hop or the target, when it did. */
+function resolvedExtras(
+  h: SshHop,
+): Pick<Endpoint, 'identitiesOnly' | 'knownHostsFiles' | 'connectTimeoutMs'> {
+  const out: Pick<Endpoint, 'identitiesOnly' | 'knownHostsFiles' | 'connectTimeoutMs'> = {};
+  if (h.identitiesOnly !== undefined) out.identitiesOnly = h.identitiesOnly;
+  if (h.knownHostsFiles !== undefined && h.knownHostsFiles.length > 0)
+    out.knownHostsFiles = h.knownHostsFiles;
+  if (h.connectTimeoutMs !== undefined) out.connectTimeoutMs = h.connectTimeoutMs;
+  return out;
+}
+
+/** OpenSSH's default identity files: tried when present, silently skipped when not (as ssh does). */
+const DEFAULT_IDENTITY_NAMES = new Set([
+  'id_rsa',
+  'id_ecdsa',
+  'id_ecdsa_sk',
+  'id_ed25519',
+  'id_ed25519_sk',
+  'id_xmss',
+  'id_dsa',
+]);
 
 interface ProxyState {
   /** Why the ProxyCommand ended, once it did. */
@@ -339,10 +366,12 @@ class SshTransport implements Transport {
     return attempt;
   }
 
-  private loadKnownHosts(): KnownHostEntry[] {
+  private loadKnownHosts(
+    files: string[] = [...this.opts.knownHostsFiles, ...(this.opts.globalKnownHostsFiles ?? [])],
+  ): KnownHostEntry[] {
     const entries: KnownHostEntry[] = [];
     const notes: string[] = [];
-    for (const f of [...this.opts.knownHostsFiles, ...(this.opts.globalKnownHostsFiles ?? [])]) {
+    for (const f of files) {
       const file = expandHome(f);
       let text: string;
       try {
@@ -394,6 +423,7 @@ class SshTransport implements Transport {
             hostname: hop.hostname,
             port: hop.port,
             identityFiles: hop.identityFiles,
+            ...resolvedExtras(hop),
           };
           const client = await this.connectOne(ep, sock, entries);
           hops.push(client);
@@ -432,7 +462,7 @@ class SshTransport implements Transport {
             host: ssh.hostname,
             port: ssh.port,
             user: ssh.user,
-            original: proxyAlias(ssh.target, ssh.hostname),
+            original: ssh.alias ?? proxyAlias(ssh.target, ssh.hostname),
           });
         } catch (e) {
           throw new TransportError('config', errText(e), this.host);
@@ -471,6 +501,7 @@ class SshTransport implements Transport {
         hostname: ssh.hostname,
         port: ssh.port,
         identityFiles: ssh.identityFiles,
+        ...resolvedExtras(ssh),
       };
       const client = await this.connectOne(target, sock, entries, proxyState);
       this.connectionsOpened++;
@@ -519,7 +550,11 @@ class SshTransport implements Transport {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
-          if (explicit) notes.push(`IdentityFile ${file} does not exist; skipped`);
+          const isDefault =
+            file.endsWith(`/.ssh/${basename(file)}`) && DEFAULT_IDENTITY_NAMES.has(basename(file));
+          if (explicit && !isDefault) {
+            notes.push(`IdentityFile ${file} does not exist; skipped`);
+          }
         } else notes.push(`IdentityFile ${file} cannot be read (${code ?? 'error'}); skipped`);
         continue;
       }
@@ -545,7 +580,9 @@ class SshTransport implements Transport {
       });
     }
     const agent = this.opts.agentSocket ?? process.env.SSH_AUTH_SOCK;
-    if (agent && existsSync(agent)) {
+    if (ep.identitiesOnly) {
+      notes.push('IdentitiesOnly yes: ssh-agent keys are not offered');
+    } else if (agent && existsSync(agent)) {
       methods.push({ label: `agent ${agent}`, method: { type: 'agent', username: ep.user, agent } });
     } else if (agent) {
       notes.push(`ssh-agent socket ${agent} does not exist`);
@@ -561,9 +598,11 @@ class SshTransport implements Transport {
     entries: KnownHostEntry[],
     proxy?: ProxyState,
   ): Promise<Client> {
+    // The known_hosts files OpenSSH would use for this endpoint, when it resolved them.
+    const known = ep.knownHostsFiles ? this.loadKnownHosts(ep.knownHostsFiles) : entries;
     return new Promise<Client>((resolve, reject) => {
       const client = new ssh2.Client();
-      const timeoutMs = this.opts.connectTimeoutMs;
+      const timeoutMs = ep.connectTimeoutMs ?? this.opts.connectTimeoutMs;
       let settled = false;
       let hostKeyError: TransportError | undefined;
       const plan = this.authPlan(ep);
@@ -669,7 +708,7 @@ class SshTransport implements Transport {
         failWith(new Error('connection closed before authentication completed'));
       });
 
-      const knownTypes = knownKeyTypes(entries, ep.hostname, ep.port);
+      const knownTypes = knownKeyTypes(known, ep.hostname, ep.port);
       const preferred = [...new Set([...knownTypes.flatMap(algosForKeyType), ...DEFAULT_HOST_KEY_ALGOS])];
 
       let next = 0;
@@ -683,7 +722,7 @@ class SshTransport implements Transport {
         algorithms: { serverHostKey: preferred },
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
           verify(
-            this.verifyHostKey(ep, key, entries, (e) => {
+            this.verifyHostKey(ep, key, known, (e) => {
               hostKeyError = e;
             }),
           );
@@ -720,7 +759,7 @@ class SshTransport implements Transport {
     const fp = fingerprintSha256(key);
     const name = knownHostsName(ep.hostname, ep.port);
     const m = matchHostKey(entries, ep.hostname, ep.port, type, key);
-    const files = this.opts.knownHostsFiles.map(expandHome);
+    const files = (ep.knownHostsFiles ?? this.opts.knownHostsFiles).map(expandHome);
     switch (m.status) {
       case 'match':
         return true;

@@ -281,6 +281,20 @@ test('an unreachable host: ssh.reachable fails with the transport error; a missi
   t.regex(e.summary, /timed out/);
 });
 
+test('ssh.reachable says so when the SSH config sets StrictHostKeyChecking no (host keys were verified anyway)', (t) => {
+  const f = hostFacts(tinc, 'lxd1', healthyTincRaw(1));
+  t.is(sshReachable.judge({ host: 'lxd1' }, context(tinc, [f])).evidence, undefined);
+  const relaxed = {
+    ...tinc,
+    hosts: tinc.hosts.map((h) =>
+      h.name === 'lxd1' ? { ...h, ssh: { ...h.ssh, strictHostKeyChecking: 'false' } } : h,
+    ),
+  };
+  const v = sshReachable.judge({ host: 'lxd1' }, context(relaxed, [f]));
+  t.is(v.status, 'pass');
+  t.regex(v.evidence?.[0]?.note ?? '', /StrictHostKeyChecking no; lxdcheck verifies host keys anyway/);
+});
+
 test('pings to a peer whose tap is off its own bridge do not blame the VPN link: overlay.peers passes and says why', (t) => {
   const raw1 = healthyTincRaw(1);
   raw1['mesh-ping'] = {
