@@ -17,7 +17,7 @@ import {
 } from '../model.js';
 import { endOfRunReporter, type RunRecord } from './record.js';
 import { redactResult, redactRootCause } from './redact.js';
-import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from './text.js';
+import { cleanText, evidenceWhere, formatSeconds, oneLine, plural, rootCauseVerdict } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
 export interface HumanReporterOptions {
@@ -326,16 +326,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     const tail = extras.length ? ` (${extras.join(', ')})` : '';
     if (run.aborted !== undefined) lines.push(paint(ANSI.red, `✗ Run aborted: ${oneLine(run.aborted)}`));
     if (run.diagnosis && rootCauses.length > 0) {
-      const explained = rootCauses.reduce((a, c) => a + c.explains.length, 0);
-      const rootHosts = new Set(rootCauses.map((c) => c.host ?? null));
-      const at: string[] = [];
-      const hostN = [...rootHosts].filter((h) => h !== null).length;
-      if (hostN > 0) at.push(`on ${plural(hostN, 'host')}`);
-      if (rootHosts.has(null)) at.push('cluster-wide');
-      const why = explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : '';
-      lines.push(
-        paint(ANSI.red, `Found ${plural(rootCauses.length, 'problem')} ${at.join(' and ')}${why}${tail}.`),
-      );
+      lines.push(paint(ANSI.red, `${rootCauseVerdict(rootCauses)}${tail}.`));
     } else if (problems > 0) {
       lines.push(paint(ANSI.red, `Found ${plural(problems, 'problem')} ${where.join(' and ')}${tail}.`));
     } else if (c.warn > 0) {

@@ -1,5 +1,5 @@
 /** Small text helpers shared by the reporters. */
-import { type CheckResult, type Evidence, type Subject, subjectLabel } from '../model.js';
+import { type CheckResult, type Evidence, type RootCause, type Subject, subjectLabel } from '../model.js';
 
 /** `<id> <label>: <title>`, or `<id>: <title>` for cluster-wide results (no subject). */
 export function describe(id: string, subject: Subject, title: string): string {
@@ -53,4 +53,16 @@ export function plural(n: number, word: string, pluralWord = `${word}s`): string
 
 export function formatSeconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+}
+
+/** `Found 2 problems on 1 host and cluster-wide, explaining 9 other failures`: the verdict over root causes. */
+export function rootCauseVerdict(roots: readonly RootCause[]): string {
+  const explained = roots.reduce((a, c) => a + c.explains.length, 0);
+  const hosts = new Set(roots.map((c) => c.host ?? null));
+  const at: string[] = [];
+  const hostN = [...hosts].filter((h) => h !== null).length;
+  if (hostN > 0) at.push(`on ${plural(hostN, 'host')}`);
+  if (hosts.has(null)) at.push('cluster-wide');
+  const why = explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : '';
+  return `Found ${plural(roots.length, 'problem')} ${at.join(' and ')}${why}`;
 }

@@ -1,16 +1,7 @@
-/**
- * The diagnosis stage, judged on bundles recorded on the lab (one per
- * catalogue fault, two faults at once, healthy) and on small synthetic
- * result sets for the cases a bundle cannot show.
- */
-import { join } from 'node:path';
 import test from 'ava';
-import { readBundle } from '../../src/bundle/index.js';
 import { allChecks } from '../../src/checks/index.js';
 import { diagnose, diagnoseRun } from '../../src/diagnosis/index.js';
 import type { GatherResult } from '../../src/engine/gather.js';
-import { runChecks } from '../../src/engine/run.js';
-import { readOnlyStages } from '../../src/facts/stages.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import {
   type CheckResult,
@@ -19,26 +10,11 @@ import {
   type Subject,
   subjectLabel,
 } from '../../src/model.js';
-
-const BUNDLES = join(import.meta.dirname, '../../fixtures/bundles');
+import { replayBundle } from '../helpers/replay.js';
 
 async function replay(name: string, edit?: (g: Map<string, GatherResult>) => void) {
-  const b = readBundle(join(BUNDLES, name));
-  const inventory = parseInventory(b.inventoryText, 'inventory.yaml');
-  const gathers = new Map(b.gathers);
-  edit?.(gathers);
-  const outcome = await runChecks({
-    inventory,
-    checks: allChecks,
-    stages: readOnlyStages(),
-    scenario: 'doctor',
-    strict: false,
-    concurrency: 4,
-    timeoutMs: 1000,
-    replay: gathers,
-    emit: () => {},
-  });
-  return { ...outcome, diagnosis: outcome.diagnosis as Diagnosis, inventory };
+  const outcome = await replayBundle(name, edit);
+  return { ...outcome, diagnosis: outcome.diagnosis as Diagnosis };
 }
 
 const failing = (rs: CheckResult[]) => rs.filter((r) => r.status === 'fail' || r.status === 'error');

@@ -5,7 +5,7 @@
  */
 import { subjectLabel } from '../../model.js';
 import { redactResult } from '../../report/redact.js';
-import { cleanText, evidenceWhere, oneLine, plural } from '../../report/text.js';
+import { cleanText, evidenceWhere, oneLine, plural, rootCauseVerdict } from '../../report/text.js';
 import {
   familyOf,
   groupOf,
@@ -171,16 +171,7 @@ export function verdict(state: TuiState): Seg {
   const aborted = state.aborted ?? state.bailOut;
   const roots = state.diagnosis?.rootCauses ?? [];
   if (roots.length > 0 && aborted === undefined) {
-    const explained = roots.reduce((a, c) => a + c.explains.length, 0);
-    const rootHosts = new Set(roots.map((c) => c.host ?? null));
-    const at: string[] = [];
-    const hostN = [...rootHosts].filter((h) => h !== null).length;
-    if (hostN > 0) at.push(`on ${plural(hostN, 'host')}`);
-    if (rootHosts.has(null)) at.push('cluster-wide');
-    return {
-      text: `✗ Found ${plural(roots.length, 'problem')} ${at.join(' and ')}${explained > 0 ? `, explaining ${plural(explained, 'other failure')}` : ''}${tail}`,
-      color: 'red',
-    };
+    return { text: `✗ ${rootCauseVerdict(roots)}${tail}`, color: 'red' };
   }
   if (problems > 0) {
     const prefix = aborted !== undefined ? `Run aborted (${oneLine(aborted)}). ` : '';

@@ -1,43 +1,17 @@
-/**
- * Pages for the HTML reporter's tests: recorded lab bundles replayed through
- * the engine (as the diagnosis tests do), a hostile variant of one, and a
- * synthetic 30-host run with one host cut off.
- */
-import { join } from 'node:path';
-import { readBundle } from '../../../src/bundle/index.js';
-import { allChecks } from '../../../src/checks/index.js';
 import type { GatherResult } from '../../../src/engine/gather.js';
-import { runChecks } from '../../../src/engine/run.js';
-import { readOnlyStages } from '../../../src/facts/stages.js';
-import { parseInventory } from '../../../src/inventory/load.js';
 import type { CheckResult, RootCause, RunEvent, Status, Topology } from '../../../src/model.js';
 import { createHtmlReporter } from '../../../src/report/html.js';
 import { createMemorySink } from '../../../src/report/types.js';
+import { BUNDLES, replayBundle } from '../../helpers/replay.js';
 
-export const BUNDLES = join(import.meta.dirname, '../../../fixtures/bundles');
+export { BUNDLES };
 
 /** The event stream of a recorded bundle judged offline (what `run --replay` emits). */
 export async function bundleEvents(
   name: string,
   edit?: (g: Map<string, GatherResult>) => void,
 ): Promise<RunEvent[]> {
-  const b = readBundle(join(BUNDLES, name));
-  const gathers = new Map(b.gathers);
-  edit?.(gathers);
-  const inventory = parseInventory(b.inventoryText, join(BUNDLES, name, 'inventory.yaml'));
-  const events: RunEvent[] = [];
-  await runChecks({
-    inventory,
-    checks: allChecks,
-    stages: readOnlyStages(),
-    scenario: 'doctor',
-    strict: false,
-    concurrency: 4,
-    timeoutMs: 1000,
-    replay: gathers,
-    emit: (e) => events.push(e),
-  });
-  return events;
+  return (await replayBundle(name, edit)).events;
 }
 
 export const FIXED_NOW = new Date('2026-11-27T08:00:00.000Z');
