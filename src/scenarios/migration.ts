@@ -105,6 +105,8 @@ export async function runMigration(
     };
     results.push(r);
     o.emit({ type: 'result', key: id, result: r });
+    // Reports write their test points when the run ends (with causes): say each step as it happens.
+    o.emit({ type: 'progress', message: `${id}: ${status}: ${summary}` });
   };
   const run = (h: HostSpec, argv: string[], timeoutMs = 60_000) => on(t(h), argv, timeoutMs, o.signal);
   const ev = (
