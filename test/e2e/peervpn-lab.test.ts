@@ -170,21 +170,19 @@ lab('peer-down on lxd3: SIGTERM leaves the shutdown lines, the others are named 
   }
 });
 
-lab(
-  'a peer restarted moments ago is not a forgotten node: the survivors count its two sessions, and ci passes',
-  async (t) => {
-    // peer-down then heal stops lxd3's peervpn (shutdown lines) and starts it again.
-    await labBreak('peer-down', { host: 'lxd3' });
-    await labHeal(log);
-    const counts = await hx('lxd1', 'cat', '/var/log/peervpn.log');
-    const o = await lxdcheck('--scenario', 'ci');
-    const survivors = ['lxd1', 'lxd2'].map((h) => result(o, `overlay.peers ${h}`));
-    // Whether or not the old session is still counted (3 sessions for ~100 s), it is no warning.
-    for (const r of survivors) t.is(r.status, 'pass', `${key(r)}: ${r.summary}`);
-    t.deepEqual(
-      withStatus(o, 'fail', 'error', 'warn').filter((k) => k.startsWith('overlay.')),
-      [],
-    );
-    t.is(o.code, 0, `ci fails on no overlay result; lxd1's log:\n${counts.slice(-400)}`);
-  },
-);
+lab('a peer restarted moments ago is not a forgotten node, not even under --scenario ci', async (t) => {
+  // peer-down then heal stops lxd3's peervpn (shutdown lines) and starts it again.
+  await labBreak('peer-down', { host: 'lxd3' });
+  await labHeal(log);
+  const counts = await hx('lxd1', 'cat', '/var/log/peervpn.log');
+  const o = await lxdcheck('--scenario', 'ci');
+  const survivors = ['lxd1', 'lxd2'].map((h) => result(o, `overlay.peers ${h}`));
+  // Whether or not the old session is still counted (3 sessions for ~100 s), it is no warning.
+  for (const r of survivors) t.is(r.status, 'pass', `${key(r)}: ${r.summary}`);
+  // (ci also fails on the lab's own warnings: no default route, an address on the enslaved tap.)
+  t.deepEqual(
+    withStatus(o, 'fail', 'error', 'warn').filter((k) => /^overlay\.(peers|daemon|psk)/.test(k)),
+    [],
+    `lxd1's log ends:\n${counts.slice(-400)}`,
+  );
+});
