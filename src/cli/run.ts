@@ -57,6 +57,7 @@ export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'tap-version': { type: 'string', default: '14' },
   verbose: { type: 'boolean', short: 'v', default: false },
   timings: { type: 'boolean', default: false },
+  'no-dhcp-discovery': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -94,6 +95,8 @@ Options:
       --tap-version 13|14  TAP version line (default 14; 13 for Perl prove before Test::Harness 3.48)
   -v, --verbose            more detail in the human summary (includes --timings)
       --timings            human summary ends with the slowest gather sections per host
+      --no-dhcp-discovery  do not send a DHCPDISCOVER on the bridge: saves its 4 s listening
+                           window, but a DHCP server inside a container goes unseen
 
 Reading the result: every report leads with the diagnosis, the root causes with
 their fixes in order, each followed by the failures it explains (they carry no
@@ -132,6 +135,7 @@ export type RunValues = {
   'tap-version': string;
   verbose: boolean;
   timings: boolean;
+  'no-dhcp-discovery': boolean;
   help: boolean;
   /** --connect-timeout was on the command line (it then beats ConnectTimeout from the SSH config). */
   connectTimeoutGiven?: boolean;
@@ -264,6 +268,7 @@ export function prepareRun(v: RunValues): PreparedRun {
       inventory,
       checks,
       stages: scenario.stages({
+        ...(v['no-dhcp-discovery'] ? { dhcpDiscovery: false } : {}),
         ...(v.sample ? { sample: parsePositiveInt(v.sample, '--sample') } : {}),
         ...(durationMs !== undefined
           ? {

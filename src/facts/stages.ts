@@ -79,6 +79,12 @@ export interface StageOptions {
   multicast?: MulticastOptions;
   /** The run's key for keyed fingerprints (sections.ts SectionOptions.runKey); fresh when absent. */
   runKey?: string;
+  /**
+   * Ask the L2 who answers DHCP (default true). Its listening window (4 s: a stock dnsmasq pings an
+   * address for ~3 s before offering it) is most of a healthy run's time; `--no-dhcp-discovery`
+   * trades it for the process-list view alone.
+   */
+  dhcpDiscovery?: boolean;
 }
 
 /** 256 random bits as hex: the key of one run's fingerprints, never written anywhere. */
@@ -128,7 +134,7 @@ export function probeStage(o: StageOptions = {}): Stage {
           wrapTimeout: false,
         });
       // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can).
-      sections.push(...dhcpDiscoverySections(inv, host.name, facts));
+      if (o.dhcpDiscovery !== false) sections.push(...dhcpDiscoverySections(inv, host.name, facts));
       return sections;
     },
   };
