@@ -120,8 +120,10 @@ test('peervpn config: fields read, psk dropped at parse time', (t) => {
     upcmd: 'brctl addif lxdbr0 peervpn0',
     hasPsk: true,
   });
-  t.true(text.includes('psk password'));
-  t.false(JSON.stringify(config).includes('password'));
+  // The psk is taken from the capture, never written out here: a failing assertion cannot print it.
+  const psk = /^psk[ \t]+(\S+)/m.exec(text)?.[1] ?? '';
+  t.true(psk.length > 0, 'the capture has a psk line');
+  t.false(JSON.stringify(config).includes(psk), 'the parsed config does not carry the psk');
 });
 
 test('peervpn config: # and ; end a line anywhere; endconfig stops; no psk', (t) => {
