@@ -17,7 +17,6 @@
 import type { DiagnosisRole } from '../engine/check.js';
 import { globToRegExp, instanceKey } from '../engine/plan.js';
 import type { CheckResult, Diagnosis, Layer, RootCause, Subject } from '../model.js';
-import { subjectLabel } from '../model.js';
 
 export interface DiagnoseContext {
   /** The one DHCP/DNS host. */
@@ -314,10 +313,4 @@ function patternRoot(
     explainsChecks: [],
     explains: [],
   };
-}
-
-/** `<check id> <subject>` for a reference, as TAP and JSON print it. */
-export function refLabel(check: string, subject: Subject): string {
-  const label = subjectLabel(subject);
-  return label ? `${check} ${label}` : check;
 }

@@ -4,7 +4,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { CheckResult } from '../model.js';
 import { type DiagnoseOutcome, diagnose } from './diagnose.js';
 
-export { type DiagnoseOutcome, diagnose, refLabel, resultKey } from './diagnose.js';
+export { type DiagnoseOutcome, diagnose, resultKey } from './diagnose.js';
 
 export function diagnoseRun(
   results: readonly CheckResult[],

@@ -16,7 +16,7 @@ import {
   subjectLabel,
 } from '../model.js';
 import { endOfRunReporter, type RunRecord } from './record.js';
-import { redactResult, redactRootCause } from './redact.js';
+import { redactDiagnosis, redactResult } from './redact.js';
 import { cleanText, evidenceWhere, formatSeconds, oneLine, plural, rootCauseVerdict } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
@@ -266,7 +266,9 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
   };
 
   const render = (run: RunRecord): string => {
-    const rootCauses = run.diagnosis?.rootCauses ?? [];
+    // Summaries and fixes come from hosts: redacted once, for the diagnosis and the timeline alike.
+    const diagnosis = run.diagnosis ? redactDiagnosis(run.diagnosis) : undefined;
+    const rootCauses = diagnosis?.rootCauses ?? [];
     problemNumber = new Map(rootCauses.map((c, i) => [c.key, i + 1]));
     const groups = new Map<string | null, CheckResult[]>();
     if (run.results.some((r) => r.subject.host === undefined)) groups.set(null, []);
@@ -282,7 +284,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
       list.push(r);
     }
     const lines: string[] = [];
-    if (run.diagnosis) {
+    if (diagnosis) {
       const byKey = new Map(run.results.map((r) => [resultKey(r), redactResult(r)]));
       if (rootCauses.length > 0) {
         lines.push(
@@ -293,11 +295,11 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
         );
         lines.push('');
         rootCauses.forEach((c, i) => {
-          lines.push(...renderRoot(redactRootCause(c), i + 1, byKey));
+          lines.push(...renderRoot(c, i + 1, byKey));
           lines.push('');
         });
       }
-      for (const l of renderTimeline(run.diagnosis)) lines.push(l);
+      for (const l of renderTimeline(diagnosis)) lines.push(l);
     }
     for (const [host, list] of groups) {
       if (list.length === 0 && host !== null) {
@@ -325,7 +327,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     if (c.skip > 0) extras.push(`${c.skip} skipped`);
     const tail = extras.length ? ` (${extras.join(', ')})` : '';
     if (run.aborted !== undefined) lines.push(paint(ANSI.red, `✗ Run aborted: ${oneLine(run.aborted)}`));
-    if (run.diagnosis && rootCauses.length > 0) {
+    if (rootCauses.length > 0) {
       lines.push(paint(ANSI.red, `${rootCauseVerdict(rootCauses)}${tail}.`));
     } else if (problems > 0) {
       lines.push(paint(ANSI.red, `Found ${plural(problems, 'problem')} ${where.join(' and ')}${tail}.`));

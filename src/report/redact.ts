@@ -119,11 +119,7 @@ export function redactResult(r: CheckResult): CheckResult {
 export function redactDiagnosis(d: Diagnosis): Diagnosis {
   return {
     ...d,
-    rootCauses: d.rootCauses.map((c) => ({
-      ...c,
-      summary: redactSecrets(c.summary),
-      fix: c.fix.map(redactSecrets),
-    })),
+    rootCauses: d.rootCauses.map(redactRootCause),
     ...(d.timeline ? { timeline: d.timeline.map((t) => ({ ...t, summary: redactSecrets(t.summary) })) } : {}),
   };
 }

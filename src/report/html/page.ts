@@ -16,7 +16,7 @@ import {
   type Topology,
 } from '../../model.js';
 import type { RunRecord } from '../record.js';
-import { redactResult, redactRootCause } from '../redact.js';
+import { redactDiagnosis, redactResult } from '../redact.js';
 import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from '../text.js';
 import { SCRIPT, STYLE } from './assets.js';
 import { type Html, h } from './escape.js';
@@ -161,9 +161,7 @@ export function renderPage(raw: RunRecord, meta: PageMeta): string {
   const run: RunRecord = {
     ...raw,
     results: raw.results.map(redactResult),
-    ...(raw.diagnosis
-      ? { diagnosis: { ...raw.diagnosis, rootCauses: raw.diagnosis.rootCauses.map(redactRootCause) } }
-      : {}),
+    ...(raw.diagnosis ? { diagnosis: redactDiagnosis(raw.diagnosis) } : {}),
   };
   const topology = meta.topology;
   const overlayType = topology?.overlay.type ?? '';
