@@ -176,7 +176,8 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     const skipWhy = r.status === 'skip' ? ` — skipped: ${oneLine(r.summary)}` : '';
     // A root or a consequence is told in the diagnosis above: here one line that points there.
     const pointer = diagnosisPointer(r);
-    const text = truncate(`${oneLine(r.title)}${about}${skipWhy}${pointer ?? ''}`, width - 4 - len(idTag));
+    // The pointer leads, so truncating a long title never cuts it off.
+    const text = truncate(`${pointer ?? ''}${oneLine(r.title)}${about}${skipWhy}`, width - 4 - len(idTag));
     out.push(`  ${paint(statusColor(r.status), SYMBOL[r.status])} ${text}${paint(ANSI.gray, idTag)}`);
     if (pointer !== null) return out;
     const detailed =

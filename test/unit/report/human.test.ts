@@ -133,3 +133,48 @@ test('--timings ends the report with each host’s stages and slowest sections; 
   ]);
   t.false((await human(evs)).includes('Timings'));
 });
+
+test('with a diagnosis: the root cause comes first with its fix; in the listing #N and →N lead each line, however long', async (t) => {
+  const long = 'x'.repeat(90);
+  const root = result('service-order.vpn-after-bridge', { host: 'lxd2' }, 'fail', `the VPN starts ${long}`, {
+    root: true,
+    summary: 'service order on lxd2: the bridge did not exist',
+    hint: { fix: ['ip link set peervpn0 master lxdbr0   # now'] },
+  });
+  const consequence = result(
+    'mesh.bridge',
+    { host: 'lxd1', peer: 'lxd2' },
+    'fail',
+    `lxd1 pings lxd2 ${long}`,
+    {
+      causedBy: 'service-order.vpn-after-bridge lxd2',
+    },
+  );
+  const evs = events([root, consequence]);
+  const end = evs.at(-1)!;
+  if (end.type === 'run-end') {
+    end.diagnosis = {
+      rootCauses: [
+        {
+          key: 'service-order.vpn-after-bridge lxd2',
+          check: 'service-order.vpn-after-bridge',
+          host: 'lxd2',
+          subject: { host: 'lxd2' },
+          status: 'fail',
+          summary: 'service order on lxd2: the bridge did not exist',
+          fix: ['ip link set peervpn0 master lxdbr0   # now'],
+          explains: ['mesh.bridge lxd1->lxd2'],
+        },
+      ],
+    };
+  }
+  const lines = (await human(evs)).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('✗ 1.'));
+  t.is(lines[first], '✗ 1.  lxd2: service order on lxd2: the bridge did not exist');
+  t.true(lines.slice(first).some((l) => l.includes('fix: ip link set peervpn0 master lxdbr0   # now')));
+  t.true(lines.some((l) => l.startsWith('  ✗ #1 the VPN starts xxx')));
+  t.true(lines.some((l) => l.startsWith('  ✗ →1 lxd1 pings lxd2 xxx')));
+  t.true(lines.includes('Found 1 problem on 1 host, explaining 1 other failure.'));
+  // The consequence offers no fix of its own in the listing.
+  t.is(lines.filter((l) => l.includes('fix:')).length, 1);
+});
