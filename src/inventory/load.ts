@@ -23,7 +23,15 @@ import {
   type SshLayer,
   type SshTarget,
 } from './ssh.js';
-import type { ClusterSpec, HostSpec, Inventory, OverlaySpec, OverlayType, SshSpec } from './types.js';
+import type {
+  ClusterSpec,
+  HostSpec,
+  Inventory,
+  LxdDaemon,
+  OverlaySpec,
+  OverlayType,
+  SshSpec,
+} from './types.js';
 
 export { didYouMean, formatInventoryError, InventoryError } from './errors.js';
 export { expandProxyCommand, parseProxyJump, parseSshTarget } from './ssh.js';
@@ -51,7 +59,17 @@ export interface LoadOptions {
 }
 
 const TOP_KEYS = ['cluster', 'ssh', 'hosts'] as const;
-const CLUSTER_KEYS = ['name', 'domain', 'bridge', 'subnet', 'dhcpRange', 'lxd', 'overlay', 'dhcp'] as const;
+const CLUSTER_KEYS = [
+  'name',
+  'domain',
+  'bridge',
+  'subnet',
+  'dhcpRange',
+  'lxd',
+  'daemon',
+  'overlay',
+  'dhcp',
+] as const;
 const OVERLAY_KEYS = ['type', 'interface', 'subnet', 'network', 'logFile', 'configFile', 'unit'] as const;
 const SSH_KEYS = ['user', 'identityFile', 'knownHosts', 'sudo', 'proxyJump', 'config'] as const;
 const HOST_KEYS = [
@@ -64,6 +82,7 @@ const HOST_KEYS = [
   'proxyJump',
   'transport',
   'localWrapper',
+  'daemon',
 ] as const;
 
 const HOST_NAME_RE = /^[a-z0-9][a-z0-9.-]*$/;
@@ -411,6 +430,16 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
           `"${lxd.value}" is not a known LXD client (expected lxc or incus)`,
         );
       }
+      const daemon = readDaemon(ctx, c, 'cluster.daemon');
+      // `lxd: lxc|incus` (the older key) names the client; lxc means LXD. Both given must agree.
+      const lxdDaemon = lxd?.value === 'lxc' ? 'lxd' : lxd?.value === 'incus' ? 'incus' : undefined;
+      if (daemon && lxdDaemon && daemon.value !== lxdDaemon) {
+        ctx.error(
+          daemon.node,
+          'cluster.daemon',
+          `"${daemon.value}" disagrees with cluster.lxd: ${lxd?.value} (which means ${lxdDaemon}); keep one`,
+        );
+      }
       const overlay = readOverlay(ctx, c, anchor);
       overlaySubnet = overlay.subnet;
       dhcp = getString(ctx, c, 'dhcp', 'cluster.dhcp', {
@@ -426,6 +455,7 @@ export function parseInventory(text: string, file: string, opts: ParseOptions = 
         ...(dhcp ? { dhcp: dhcp.value } : {}),
         ...(range ? { dhcpRange: range.value.replace(/\s+/g, '') } : {}),
         ...(lxd && (lxd.value === 'lxc' || lxd.value === 'incus') ? { lxdCommand: lxd.value } : {}),
+        ...((daemon?.value ?? lxdDaemon) ? { daemon: daemon?.value ?? lxdDaemon } : {}),
       };
     }
   }
@@ -680,6 +710,15 @@ function readOverlay(
   return subnet ? { spec: out, subnet } : { spec: out };
 }
 
+/** `daemon: lxd | incus` (cluster or host level). */
+function readDaemon(ctx: Ctx, m: Map<string, Entry>, field: string): Got<LxdDaemon> | undefined {
+  const d = getString(ctx, m, 'daemon', field, null);
+  if (!d) return undefined;
+  if (d.value === 'lxd' || d.value === 'incus') return { value: d.value, node: d.node };
+  ctx.error(d.node, field, `"${d.value}" is not a known daemon (expected lxd or incus)`);
+  return undefined;
+}
+
 interface HostContext {
   subnet: Cidr | undefined;
   overlaySubnet: Cidr | undefined;
@@ -738,6 +777,8 @@ function readHost(
       'is only used with transport: local; add transport: local to this host or remove localWrapper',
     );
   }
+
+  const daemon = readDaemon(ctx, h, `${field}.daemon`);
 
   const bridge = getString(ctx, h, 'bridgeAddress', `${field}.bridgeAddress`, {
     anchor,
@@ -813,6 +854,7 @@ function readHost(
   const spec: HostSpec = { name: name.value, ssh, bridgeAddress: out.bridgeAddress.value, transport };
   if (out.overlayAddress) spec.overlayAddress = out.overlayAddress.value;
   if (wrapper) spec.localWrapper = wrapper.value;
+  if (daemon) spec.daemon = daemon.value;
   out.spec = spec;
   return out;
 }

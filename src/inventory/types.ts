@@ -102,7 +102,12 @@ export interface HostSpec {
   transport: 'ssh' | 'local';
   /** Optional wrapper argv for the local transport (e.g. the lab's nsenter into a host). */
   localWrapper?: string[];
+  /** The container daemon this host runs (overrides cluster.daemon; detected per host when both unset). */
+  daemon?: LxdDaemon;
 }
+
+/** The container daemons lxdcheck knows: LXD (client `lxc`) and its fork Incus (client `incus`). */
+export type LxdDaemon = 'lxd' | 'incus';
 
 export interface ClusterSpec {
   name: string;
@@ -117,6 +122,8 @@ export interface ClusterSpec {
   dhcpRange?: string;
   /** The LXD client command: lxc or incus (detected when unset). */
   lxdCommand?: 'lxc' | 'incus';
+  /** The container daemon of every host (a host's own daemon: wins); detected per host when unset. */
+  daemon?: LxdDaemon;
 }
 
 export interface Inventory {
