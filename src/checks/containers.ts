@@ -10,14 +10,33 @@ import {
   type PlacedContainer,
   placedContainers,
 } from '../facts/containers.js';
+import { clientOf, daemonLabel } from '../facts/daemon.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { findDuplicateHostnames, parseDnsmasqDhcpAcks } from '../facts/parsers/dnsmasq.js';
 import type { Lease, PingResult } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
 import { inSubnet, pingMetrics, sectionEvidence, unreadable } from './util.js';
 
+/** The section that holds the judged daemon's list: stage two's, when the other daemon holds the containers. */
+function listSection(f: HostFacts): 'lxc-list' | 'lxc-list-other' {
+  return f.raw['lxc-list-other'] &&
+    f.daemon?.client &&
+    f.daemon.client !== lxdClient(f.raw['lxc-list']?.stderr)
+    ? 'lxc-list-other'
+    : 'lxc-list';
+}
+
+function lxdClient(stderr: string | undefined): string | undefined {
+  return /lxdcheck-client: (lxc|incus)/.exec(stderr ?? '')?.[1];
+}
+
+/** The client to name in a fix for this host (lxc for LXD, incus for Incus). */
+export function clientOn(ctx: JudgeContext, host: string): string {
+  return ctx.hosts.get(host)?.daemon?.client ?? 'lxc';
+}
+
 function lxdError(f: HostFacts): string {
-  const r = f.raw['lxc-list'];
+  const r = f.raw[listSection(f)];
   return (
     (r?.stderr || r?.stdout || '').split('\n').filter((l) => l && !l.startsWith('lxdcheck-client:'))[0] ?? ''
   );
@@ -33,32 +52,52 @@ export const containersListed: CheckDef = {
   howToFix: 'systemctl restart lxd (or snap.lxd.daemon); then `lxc list`.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
-    const r = f.raw['lxc-list'];
+    const section = listSection(f);
+    const r = f.raw[section];
     if (!r) return unreadable(f, 'lxc-list', 'the container list');
+    const d = f.daemon;
+    const named = d?.how === 'named' && d.daemon ? d.daemon : undefined;
     if (r.exitCode === 127)
-      return skip(`no LXD client (lxc or incus) on ${s.host}: its containers are not checked`);
+      return skip(
+        named
+          ? `no ${clientOf(named)} client on ${s.host} (${d?.why}): its containers are not checked`
+          : `no LXD client (lxc or incus) on ${s.host}: its containers are not checked`,
+      );
+    const client = d?.client ?? f.lxdCommand ?? 'lxc';
+    const daemon = d?.daemon ?? 'lxd';
+    const unit = daemon === 'incus' ? 'incus' : 'lxd';
     if (f.containers === null) {
       const err = lxdError(f);
-      // No socket at all: LXD is not running (or not installed) here, which some hosts legitimately are.
+      // No socket at all: the daemon is not running (or not installed) here, which some hosts legitimately are.
       if (/unix\.socket.*no such file|connect: no such file/i.test(err)) {
-        return warn(`LXD is not running on ${s.host} (no unix socket): its containers are not checked`, {
-          evidence: [sectionEvidence(f, 'lxc-list')],
-          hint: { fix: ['systemctl start lxd   # or snap start lxd'] },
-        });
+        return warn(
+          `${daemonLabel(daemon)} is not running on ${s.host} (no unix socket): its containers are not checked`,
+          {
+            evidence: [sectionEvidence(f, section)],
+            hint: {
+              fix: [
+                daemon === 'incus' ? 'systemctl start incus' : 'systemctl start lxd   # or snap start lxd',
+              ],
+            },
+          },
+        );
       }
       return fail(
-        `lxc list failed on ${s.host}: ${err || (r.timedOut ? 'timed out' : `exit ${r.exitCode}`)}`,
+        `${client} list failed on ${s.host}: ${err || (r.timedOut ? 'timed out' : `exit ${r.exitCode}`)}`,
         {
-          evidence: [sectionEvidence(f, 'lxc-list')],
+          evidence: [sectionEvidence(f, section)],
           hint: {
-            why: 'A hung or stopped LXD hides every container on this host.',
-            fix: ['systemctl restart lxd'],
+            why: `A hung or stopped ${daemonLabel(daemon)} hides every container on this host.`,
+            fix: [`systemctl restart ${unit}`],
           },
         },
       );
     }
     const running = f.containers.filter((c) => c.running).length;
-    return pass(`${f.containers.length} containers, ${running} running (${f.lxdCommand ?? 'lxc'})`);
+    // Which daemon was judged, and why (named by the inventory, or detected here).
+    return pass(
+      `${f.containers.length} containers, ${running} running (${daemonLabel(daemon)} via ${client}; ${d?.why ?? 'detected'})`,
+    );
   },
 };
 
@@ -109,7 +148,7 @@ export const containersAddress: CheckDef = {
     if (!c) return skip('container vanished between list and judge');
     const ip = c.info.ipv4.find((a) => inSubnet(a, ctx.inventory.cluster.subnet));
     const shown = c.info.ipv4.join(', ') || 'no IPv4';
-    const restart = `lxc restart ${c.name}   # on ${c.host}, to ask for a lease again`;
+    const restart = `${clientOn(ctx, c.host)} restart ${c.name}   # on ${c.host}, to ask for a lease again`;
     if (!ip) {
       return fail(`${c.name} on ${c.host} has ${shown}, none inside ${ctx.inventory.cluster.subnet}`, {
         expected: `an IPv4 in ${ctx.inventory.cluster.subnet}`,
@@ -165,7 +204,7 @@ export const containersLease: CheckDef = {
         evidence: ev,
         hint: {
           why: 'The one dnsmasq does not know this container: its name will not resolve.',
-          fix: [`lxc restart ${c.name}   # on ${c.host}`],
+          fix: [`${clientOn(ctx, c.host)} restart ${c.name}   # on ${c.host}`],
         },
       });
     }

@@ -6,6 +6,7 @@
 import type { GatherResult } from '../engine/gather.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { type ContainerProbe, parseContainerProbe } from './containers.js';
+import { type DaemonJudgement, judgeDaemon, runningDaemons } from './daemon.js';
 import { type DhcpDiscovery, dhcpDiscoveryFacts } from './dhcp-discovery.js';
 import { type DnsAnswer, parseDnsProbe } from './dns.js';
 import { parseFanOut } from './fanout.js';
@@ -122,8 +123,10 @@ export interface HostFacts {
   mesh: PingResult[] | null;
   meshTool: 'fping' | 'ping' | null;
   pmtu: PmtuResult[] | null;
-  /** The LXD client the host has (lxc or incus), when one answered. */
+  /** The LXD client the host is judged by (lxc or incus), when one answered. */
   lxdCommand: 'lxc' | 'incus' | null;
+  /** Which daemon (LXD or Incus) the host is judged by, and why (named by the inventory, or detected). */
+  daemon: DaemonJudgement;
   /** What each running container on this host saw from the inside (stage two). */
   containerProbes: ContainerProbe[];
   /** This host's part of the multicast mesh (its own stage, the last), null when none ran. */
@@ -375,6 +378,28 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
       ? new Map(parseSystemctlShowMany(systemd.stdout).map((u) => [u['Id'] ?? '', u] as const))
       : null;
   const leasesRaw = raw['leases'];
+  const firstClient = lxdClient(raw['lxc-list']);
+  const firstList = json('lxc-list', parseLxcList);
+  const otherRaw = raw['lxc-list-other'];
+  const otherList = json('lxc-list-other', parseLxcList);
+  const daemon = judgeDaemon(inv, host, {
+    first: { client: firstClient, containers: firstList },
+    ...(otherRaw && firstClient
+      ? {
+          other: {
+            client: firstClient === 'lxc' ? ('incus' as const) : ('lxc' as const),
+            containers: otherList,
+          },
+        }
+      : {}),
+    running: runningDaemons(processes),
+  });
+  const switched = otherRaw !== undefined && daemon.client !== firstClient;
+  // Stage one asks lxc for the bridge when the inventory names no daemon; Incus answers in stage two.
+  const network =
+    daemon.client === 'incus' && raw['incus-network']
+      ? json('incus-network', parseLxcNetworkShow)
+      : json('lxc-network', parseLxcNetworkShow);
   return {
     host: host.name,
     reachable: g.reachable,
@@ -403,13 +428,14 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
       ? splitHeadedFiles(leasesRaw.stdout).map((f) => ({ file: f.file, leases: parseLeases(f.content) }))
       : [],
     lxdBridgeDefaults: json('lxd-bridge-default', parseLxdBridgeDefaults),
-    lxdNetwork: json('lxc-network', parseLxcNetworkShow),
-    containers: json('lxc-list', parseLxcList),
+    lxdNetwork: network,
+    containers: switched ? otherList : firstList,
     mesh,
     meshTool: tool,
     pmtu: pmtuFacts(raw),
     dns: json('dns-probe', parseDnsProbe),
-    lxdCommand: lxdClient(raw['lxc-list']),
+    lxdCommand: daemon.how === 'named' ? (firstClient ?? null) : daemon.client,
+    daemon,
     containerProbes: Object.entries(raw)
       .filter(([name]) => name.startsWith('ct-'))
       .map(([name, r]) => parseContainerProbe(name, r))

@@ -6,6 +6,7 @@
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { redactSecrets } from '../report/redact.js';
 import { quoteArg as q } from '../transport/quote.js';
+import { configuredClient, networkShowShell } from './daemon.js';
 import { LXC_LIST_FILTER_PY, reduceLxcList } from './parsers/lxc.js';
 import type { Section } from './script.js';
 import type { PingResult } from './types.js';
@@ -345,7 +346,8 @@ export function hostSections(inv: Inventory, host: HostSpec, opts: SectionOption
   const sys = (iface: string, file: string) => q(`/sys/class/net/${iface}/${file}`);
   const units = unitsOfInterest(inv);
   const leaseFiles = LEASE_FILES.map((f) => f.replace('BRIDGE', br));
-  const lxc = inv.cluster.lxdCommand ?? 'lxc';
+  const client = configuredClient(inv, host);
+  const lxc = client ?? 'lxc';
 
   const sections: Section[] = [
     { name: 'hostname', shell: 'hostname', timeoutSeconds: 5 },
@@ -385,16 +387,19 @@ export function hostSections(inv: Inventory, host: HostSpec, opts: SectionOption
       wrapTimeout: false,
     },
     { name: 'leases', shell: catFiles(leaseFiles), timeoutSeconds: 5, wrapTimeout: false },
-    { name: 'lxd-bridge-default', shell: 'cat /etc/default/lxd-bridge', timeoutSeconds: 5 },
+    // The legacy lxd-bridge (LXD 2.x) never exists beside Incus.
+    ...(client === 'incus'
+      ? []
+      : [{ name: 'lxd-bridge-default', shell: 'cat /etc/default/lxd-bridge', timeoutSeconds: 5 }]),
     {
       name: 'lxc-network',
-      shell: `if command -v ${q(lxc)} >/dev/null 2>&1; then timeout 10 ${q(lxc)} network show ${q(br)}; else exit 127; fi`,
+      shell: networkShowShell(lxc, br),
       timeoutSeconds: 12,
       wrapTimeout: false,
     },
     {
       name: 'lxc-list',
-      shell: lxcListShell(inv.cluster.lxdCommand),
+      shell: lxcListShell(client),
       timeoutSeconds: 20,
       wrapTimeout: false,
       scrub: scrubLxcList,

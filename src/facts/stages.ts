@@ -12,6 +12,7 @@ import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
+import { daemonFollowUps, runningDaemons } from './daemon.js';
 import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
 import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
@@ -104,6 +105,11 @@ export function probeStage(o: StageOptions = {}): Stage {
     name: 'probe',
     sections(inv, host, facts) {
       const sections = containerSections(inv, host, facts, o.sample);
+      const f = facts.get(host.name);
+      if (f)
+        sections.push(
+          ...daemonFollowUps(inv, host, { client: f.lxdCommand, running: runningDaemons(f.processes) }),
+        );
       // Overlay addresses only where both ends can answer (stage one told which).
       if (overlayAddressUsable(inv, facts, host.name)) {
         const targets = meshPeers(inv, host.name)
