@@ -2,7 +2,16 @@
  * containers.*: the point of the overlay — containers on different hosts
  * behave as if on one switch — proven from inside the containers.
  */
-import { type CheckDef, factsOf, fail, type JudgeContext, pass, skip, warn } from '../engine/check.js';
+import {
+  type CheckDef,
+  factsOf,
+  fail,
+  hostSpec,
+  type JudgeContext,
+  pass,
+  skip,
+  warn,
+} from '../engine/check.js';
 import {
   CONTAINER_TOOLS,
   type ContainerProbe,
@@ -10,7 +19,7 @@ import {
   type PlacedContainer,
   placedContainers,
 } from '../facts/containers.js';
-import { clientOf, daemonLabel } from '../facts/daemon.js';
+import { clientOf, daemonInDoubt, daemonLabel, type LxdClient, runningDaemons } from '../facts/daemon.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { findDuplicateHostnames, parseDnsmasqDhcpAcks } from '../facts/parsers/dnsmasq.js';
 import type { Lease, PingResult } from '../facts/types.js';
@@ -52,6 +61,30 @@ export const containersListed: CheckDef = {
   howToFix: 'systemctl restart lxd (or snap.lxd.daemon); then `lxc list`.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
+    const first = lxdClient(f.raw['lxc-list']?.stderr) as LxdClient | undefined;
+    // Both daemons here and none named: the probe stage lists the other one too, containers.daemon judges.
+    if (
+      daemonInDoubt(
+        ctx.inventory,
+        hostSpec(ctx.inventory, s.host),
+        first ?? null,
+        runningDaemons(f.processes),
+      )
+    )
+      return warn(
+        `${s.host} has the ${first} client while ${first === 'lxc' ? 'incusd' : 'lxd'} runs there, and the inventory names no daemon: containers.daemon tells which one holds the containers`,
+        {
+          evidence: [
+            sectionEvidence(f, 'ps', {
+              excerpt: (f.processes ?? [])
+                .filter((p) => p.comm === 'lxd' || p.comm === 'incusd')
+                .map((p) => `${p.pid} ${p.comm}`)
+                .join('\n'),
+            }),
+          ],
+          hint: { fix: [`daemon: lxd   # or incus, on ${s.host} in the inventory, to choose`] },
+        },
+      );
     const section = listSection(f);
     const r = f.raw[section];
     if (!r) return unreadable(f, 'lxc-list', 'the container list');

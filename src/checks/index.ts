@@ -21,6 +21,7 @@ import {
   containersPingName,
   containersStaleLeases,
 } from './containers.js';
+import { containersDaemon } from './daemon.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
 import { meshBridge, meshOverlay, meshPmtu } from './mesh.js';
 import { multicastContainers } from './multicast.js';
@@ -66,6 +67,7 @@ export const hostChecks: CheckDef[] = [
 
 export const containerChecks: CheckDef[] = [
   containersListed,
+  containersDaemon,
   containersAddress,
   containersLease,
   containersDns,

@@ -11,6 +11,7 @@
 import type { HostSpec, Inventory, LxdDaemon } from '../inventory/types.js';
 import { redactSecrets } from '../report/redact.js';
 import { quoteArg as q } from '../transport/quote.js';
+import type { HostFacts } from './host-facts.js';
 import { LXC_LIST_FILTER_PY, reduceLxcList } from './parsers/lxc.js';
 import type { Section } from './script.js';
 import type { ContainerInfo, ProcessInfo } from './types.js';
@@ -80,7 +81,7 @@ export function daemonFollowUps(inv: Inventory, host: HostSpec, s: StageOneDaemo
   if (configuredClient(inv, host) !== undefined || s.client === null) return [];
   const out: Section[] = [];
   const other: LxdClient = s.client === 'lxc' ? 'incus' : 'lxc';
-  if (s.running.has(daemonOf(other))) {
+  if (daemonInDoubt(inv, host, s.client, s.running)) {
     out.push({
       name: 'lxc-list-other',
       shell: listShell(other),
@@ -161,4 +162,25 @@ export function judgeDaemon(inv: Inventory, host: HostSpec, e: DaemonEvidence): 
     how: 'detected',
     why: first.containers === null ? `detected: ${first.client} is installed` : `detected: ${alone}`,
   };
+}
+
+/** Whether stage two judged a host by the other daemon than stage one's list used (its probes are still to run). */
+export function daemonSwitched(f: HostFacts | undefined): boolean {
+  if (!f || f.raw['lxc-list-other'] === undefined) return false;
+  const first = /lxdcheck-client: (lxc|incus)/.exec(f.raw['lxc-list']?.stderr ?? '')?.[1];
+  return f.daemon.client !== null && f.daemon.client !== first && f.containerProbes.length === 0;
+}
+
+/**
+ * Stage one leaves the daemon open on this host: the inventory names none and
+ * the other daemon's process runs beside the client that answered first.
+ */
+export function daemonInDoubt(
+  inv: Inventory,
+  host: HostSpec,
+  client: LxdClient | null,
+  running: Set<LxdDaemon>,
+): boolean {
+  if (configuredClient(inv, host) !== undefined || client === null) return false;
+  return running.has(daemonOf(client === 'lxc' ? 'incus' : 'lxc'));
 }

@@ -12,7 +12,7 @@ import type { Stage } from '../engine/run.js';
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
-import { daemonFollowUps, runningDaemons } from './daemon.js';
+import { daemonFollowUps, daemonSwitched, runningDaemons } from './daemon.js';
 import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
 import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
@@ -149,7 +149,11 @@ export function probeStage(o: StageOptions = {}): Stage {
 /** After the probe stage (so after the DHCP discovery's window): where each DHCP server's MAC was learned. */
 export const dhcpFdbStage: Stage = {
   name: 'dhcp-fdb',
-  sections: (inv, _host, facts) => dhcpFdbSections(inv, facts),
+  sections: (inv, host, facts) => [
+    ...dhcpFdbSections(inv, facts),
+    // A host judged by the other daemon only in stage two (daemon.ts): its containers' probes run now.
+    ...(daemonSwitched(facts.get(host.name)) ? containerSections(inv, host, facts) : []),
+  ],
 };
 
 /** Stage four: the multicast mesh, every host at once. */
