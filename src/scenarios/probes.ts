@@ -6,7 +6,7 @@
  * `lxdcheck-probe-prod` has the name but not the mark).
  */
 import { randomBytes } from 'node:crypto';
-import { configuredClient, type LxdClient } from '../facts/daemon.js';
+import { clientOf, configuredClient, type LxdClient } from '../facts/daemon.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { ExecResult, Transport } from '../transport/types.js';
 
@@ -45,7 +45,8 @@ export class ProbeListError extends Error {}
 
 /** The client for a host when the inventory names its daemon (or the cluster's lxd:), else lxc. */
 export function lxcOf(inv: Inventory, host?: HostSpec): LxdClient {
-  return (host ? configuredClient(inv, host) : inv.cluster.lxdCommand) ?? 'lxc';
+  if (host) return configuredClient(inv, host) ?? 'lxc';
+  return inv.cluster.lxdCommand ?? (inv.cluster.daemon ? clientOf(inv.cluster.daemon) : 'lxc');
 }
 
 /** Prints `CLIENT COUNT` per installed client (COUNT `-` when its list fails). */
