@@ -2,8 +2,9 @@
  * The registry, in judging order: a check comes after everything it needs.
  * Display order is derived from scope (engine/plan.ts), not from this list.
  */
-import type { CheckDef } from '../engine/check.js';
+import { type CheckDef, skip } from '../engine/check.js';
 import { validateRegistry } from '../engine/plan.js';
+import { fanReason } from '../facts/fan.js';
 import {
   bridgeAddress,
   bridgeExists,
@@ -23,6 +24,10 @@ import {
 } from './containers.js';
 import { containersDaemon } from './daemon.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
+import { fanBridgeAddress } from './fan-bridge-address.js';
+import { fanReach } from './fan-reach.js';
+import { fanSlices } from './fan-slices.js';
+import { fanUnderlay } from './fan-underlay.js';
 import { meshBridge, meshOverlay, meshPmtu } from './mesh.js';
 import { multicastContainers } from './multicast.js';
 import {
@@ -38,32 +43,45 @@ import { routesCluster, routesConflict, routesDefault, routesOverlay } from './r
 import { serviceOrder } from './service-order.js';
 import { sshReachable } from './ssh.js';
 
+/**
+ * On a cluster joined by the Ubuntu Fan (a managed bridge with bridge.mode=fan) there is
+ * no L2 overlay: the checks of one skip and say so, and the fan.* checks judge the Fan.
+ */
+function unlessFan(check: CheckDef): CheckDef {
+  return {
+    ...check,
+    judge(s, ctx) {
+      const why = fanReason(ctx.hosts);
+      return why ? skip(why) : check.judge(s, ctx);
+    },
+  };
+}
+
 export const hostChecks: CheckDef[] = [
   sshReachable,
   bridgeExists,
   bridgeAddress,
-  overlayExists,
-  overlayMember,
-  overlayAddress,
-  overlayDaemon,
-  overlayPeers,
-  serviceOrder,
-  bridgeMtu,
+  ...[overlayExists, overlayMember, overlayAddress, overlayDaemon, overlayPeers, serviceOrder, bridgeMtu].map(
+    unlessFan,
+  ),
   bridgeMulticastQuerier,
   routesCluster,
-  routesOverlay,
+  unlessFan(routesOverlay),
   routesDefault,
   routesConflict,
   dnsAnswers,
   dhcpConfig,
   bridgeUniqueAddress,
-  overlayPortAddresses,
-  overlayPsk,
+  unlessFan(overlayPortAddresses),
+  unlessFan(overlayPsk),
   dhcpSingle,
   meshBridge,
-  meshOverlay,
+  unlessFan(meshOverlay),
   meshPmtu,
 ];
+
+/** The Ubuntu Fan: instances only on a cluster whose bridge is a Fan bridge. */
+export const fanChecks: CheckDef[] = [fanUnderlay, fanBridgeAddress, fanSlices, fanReach];
 
 export const containerChecks: CheckDef[] = [
   containersListed,
@@ -78,7 +96,7 @@ export const containerChecks: CheckDef[] = [
   multicastContainers,
 ];
 
-export const allChecks: CheckDef[] = [...hostChecks, ...containerChecks];
+export const allChecks: CheckDef[] = [...hostChecks, ...containerChecks, ...fanChecks];
 
 validateRegistry(allChecks);
 

@@ -9,7 +9,7 @@ import type { LxdClient } from '../facts/daemon.js';
 import { multicastContainer } from '../facts/multicast.js';
 import { parseLxcList } from '../facts/parsers/lxc.js';
 import { hostStage, probeStage } from '../facts/stages.js';
-import type { HostSpec, Inventory } from '../inventory/types.js';
+import type { HostSpec } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
 import { deleteProbes, launchArgv, lxcOf, on, probeName } from './probes.js';
 
