@@ -489,7 +489,9 @@ export const containersDns: CheckDef = {
             ? 'A stale lease or another container with the same name holds the name.'
             : 'The one dnsmasq does not answer for this name.',
           fix: holder
-            ? [`lxc move ${holder.name} ${holder.name}-2   # on ${holder.host}: rename one of the two`]
+            ? [
+                `${clientOn(ctx, holder.host)} move ${holder.name} ${holder.name}-2   # on ${holder.host}: rename one of the two`,
+              ]
             : [],
         },
       },
@@ -541,10 +543,12 @@ export const containersDuplicateName: CheckDef = {
             ? `; ${fqdn(inv, name)} resolves to ${winner.info.ipv4.join(',')} (${name}@${winner.host}), so ${losers.map((l) => `${name}@${l.host}`).join(', ')} is unreachable by name`
             : ''),
       );
-      for (const l of losers)
+      for (const l of losers) {
+        const c = clientOn(ctx, l.host);
         fix.push(
-          `on ${l.host}: lxc stop ${name} && lxc move ${name} ${name}-${l.host} && lxc start ${name}-${l.host}`,
+          `on ${l.host}: ${c} stop ${name} && ${c} move ${name} ${name}-${l.host} && ${c} start ${name}-${l.host}`,
         );
+      }
       evidence.push(
         ...cs.map((c) => ({
           host: c.host,
