@@ -5,7 +5,7 @@ import test from 'ava';
 // ink instances share React's scheduler: run these one at a time.
 import { render } from 'ink-testing-library';
 import { App } from '../../../src/cli/tui/app.js';
-import type { TuiState } from '../../../src/cli/tui/state.js';
+import type { TuiState } from '../../../src/cli/tui/model.js';
 import { FakeRunner, FIX, PLAN, plain, runEvents, startEvent, tick } from './events.js';
 
 function mount(opts: { color?: boolean; width?: number; height?: number } = {}) {

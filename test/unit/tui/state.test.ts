@@ -2,16 +2,13 @@
 import test from 'ava';
 import { allChecks } from '../../../src/checks/index.js';
 import type { PreparedRun } from '../../../src/cli/run.js';
-import { bodyLines, cellMetric, lineText, scrollWindow, verdict } from '../../../src/cli/tui/layout.js';
+import { visibleItems } from '../../../src/cli/tui/items.js';
+import { lineText } from '../../../src/cli/tui/lines.js';
+import { bodyLines, scrollWindow, verdict } from '../../../src/cli/tui/list.js';
+import { cellMetric } from '../../../src/cli/tui/matrix.js';
+import { failedCheckIds, initialState, type TuiAction, type TuiState } from '../../../src/cli/tui/model.js';
 import { restrictRun } from '../../../src/cli/tui/runner.js';
-import {
-  failedCheckIds,
-  initialState,
-  type TuiAction,
-  type TuiState,
-  tuiReducer,
-  visibleItems,
-} from '../../../src/cli/tui/state.js';
+import { tuiReducer } from '../../../src/cli/tui/state.js';
 import { diagnose } from '../../../src/diagnosis/index.js';
 import type { RunEvent } from '../../../src/model.js';
 import { MEMBER_FAIL, PLAN, result, runEvents, startEvent } from './events.js';
