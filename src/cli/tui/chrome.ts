@@ -1,6 +1,6 @@
 /** Around the list: the header (title, counts, elapsed time), the footer (keys or a message) and the help screen. */
 import { plural } from '../../report/text.js';
-import { textWidth, truncate } from '../../report/width.js';
+import { padEnd, textWidth, truncate } from '../../report/width.js';
 import { fitLine, formatMs, type LayoutOptions, type Line, type Seg, symbolFor } from './lines.js';
 import { type TuiState, tally } from './model.js';
 
@@ -53,7 +53,7 @@ export const HELP_LINES: [string, string][] = [
 export function helpLines(o: LayoutOptions): Line[] {
   const lines: Line[] = [{ segs: [{ text: 'Keys', bold: true }] }, { segs: [{ text: '' }] }];
   for (const [k, what] of HELP_LINES) {
-    lines.push({ segs: fitLine([{ text: `  ${k.padEnd(16)}`, color: 'cyan' }, { text: what }], o.width) });
+    lines.push({ segs: fitLine([{ text: `  ${padEnd(k, 16)}`, color: 'cyan' }, { text: what }], o.width) });
   }
   lines.push({ segs: [{ text: '' }] });
   lines.push({
