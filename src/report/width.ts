@@ -2,12 +2,11 @@
  * Terminal columns, for every reporter and the TUI: how wide a text is, cut to
  * a width, padded to a width, word-wrapped to a width. A column is what a
  * terminal gives a grapheme: 2 for CJK and emoji, 0 for a combining mark or an
- * ANSI escape (string-width), never a UTF-16 unit or a code point. Built on the
- * libraries ink itself uses, so what we measure is what ink draws.
+ * ANSI escape (string-width), never a UTF-16 unit or a code point. Built on
+ * string-width and cli-truncate, the versions ink itself draws with.
  */
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
-import wrapAnsi from 'wrap-ansi';
 
 /** Columns the text takes on a terminal (ANSI escapes take none). */
 export function textWidth(s: string): number {
@@ -55,17 +54,34 @@ function splitColumns(word: string, columns: number): string[] {
 
 /**
  * Word-wrap one line of plain text (ANSI already removed: see text.ts
- * cleanText) into lines of at most `columns` columns. Runs of
- * spaces collapse to one. A word wider than a line starts a line of its own and
- * is cut into full-width pieces (wrap-ansi would start it on the current line).
- * No line for empty text. Text comes out in NFC (wrap-ansi normalises it).
+ * cleanText) into lines of at most `columns` columns, greedily. Runs of spaces
+ * collapse to one. A word wider than a line starts a line of its own and is cut
+ * into full-width pieces. No line for empty text. The text's bytes are kept
+ * (a path or a name in a summary stays copyable).
+ *
+ * Not wrap-ansi: it measures with its own string-width 7, which counts some
+ * characters narrower than string-width 8 does (halfwidth katakana with a
+ * voiced mark, `ﾃﾞ`, is 2 columns on a terminal, 1 for it), so its lines can
+ * overflow; it also rewrites the text to NFC. Our input has no ANSI to carry
+ * across lines, the one thing it would add.
  */
 export function wrapWords(text: string, columns: number): string[] {
   const width = Math.max(1, columns);
-  const words = text
-    .split(' ')
-    .filter(Boolean)
-    .flatMap((w) => (stringWidth(w) > width ? splitColumns(w, width) : [w]));
-  if (words.length === 0) return [];
-  return wrapAnsi(words.join(' '), width, { hard: true, trim: true }).split('\n');
+  const lines: string[] = [];
+  let cur = '';
+  let used = 0;
+  for (const word of text.split(' ')) {
+    if (!word) continue;
+    for (const piece of stringWidth(word) > width ? splitColumns(word, width) : [word]) {
+      const w = stringWidth(piece);
+      if (cur && used + 1 + w > width) {
+        lines.push(cur);
+        cur = '';
+      }
+      used = cur ? used + 1 + w : w;
+      cur = cur ? `${cur} ${piece}` : piece;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }

@@ -68,6 +68,7 @@ test('padEnd pads to columns, not code points', (t) => {
 });
 
 test('wrapWords fills lines greedily, collapses runs of spaces, and gives no line for empty text', (t) => {
+  t.deepEqual(wrapWords('a bb ccc dddd', 6), ['a bb', 'ccc', 'dddd']);
   t.deepEqual(wrapWords('the tinc daemon is not running on lxd2', 16), [
     'the tinc daemon',
     'is not running',
@@ -76,6 +77,7 @@ test('wrapWords fills lines greedily, collapses runs of spaces, and gives no lin
   t.deepEqual(wrapWords('a  b   c', 80), ['a b c']);
   t.deepEqual(wrapWords('', 10), []);
   t.deepEqual(wrapWords('   ', 10), []);
+  t.deepEqual(wrapWords('\u0301 a', 5), ['\u0301 a'], 'a zero-width word is kept, not overwritten');
   t.deepEqual(wrapWords('exactly10c', 10), ['exactly10c']);
 });
 
@@ -89,8 +91,11 @@ test('wrapWords measures wide and combining characters in columns', (t) => {
   t.deepEqual(lines, ['网桥没有', '端口网桥', '没有']);
   for (const l of wrapWords('网桥没有端口网桥没有端口', 5)) t.true(textWidth(l) <= 5, l);
   t.deepEqual(wrapWords('网桥没有端口', 5), ['网桥', '没有', '端口']);
+  // Halfwidth katakana with a voiced mark: two columns (wrap-ansi 9 counts one and overflows).
+  const kana = wrapWords('ﾃﾞﾃﾞﾃﾞ ﾃﾞﾃﾞ', 8);
+  t.deepEqual(kana, ['ﾃﾞﾃﾞﾃﾞ', 'ﾃﾞﾃﾞ']);
   // Four columns each, though each is eight code points: two fit on a 9-column line.
-  t.is(wrapWords(`${ACCENTED} ${ACCENTED} ${ACCENTED}`, 9).length, 2);
+  t.deepEqual(wrapWords(`${ACCENTED} ${ACCENTED} ${ACCENTED}`, 9), [`${ACCENTED} ${ACCENTED}`, ACCENTED]);
   // Emoji are cut between graphemes, never inside one.
   t.deepEqual(wrapWords(`${FAMILY}${FAMILY}${FAMILY} ok`, 5), [`${FAMILY}${FAMILY}`, `${FAMILY} ok`]);
   t.deepEqual(wrapWords(`${FAMILY} ok`, 4), [FAMILY, 'ok']);
