@@ -207,7 +207,8 @@ export async function runMigration(
 
   let aborted: string | undefined;
   let where: HostSpec = a;
-  try {
+  // A step that fails returns early from steps(); cleanup, the skips and run-end follow in every case.
+  const steps = async (): Promise<void> => {
     // 1. Launch and record the identity before the move.
     let image = o.image;
     if (!image) {
@@ -224,7 +225,7 @@ export async function runMigration(
           `no local image on ${a.name} to launch a probe from; name one with --image`,
           { evidence: [ev(a, [lxc, 'image', 'list'], r)] },
         );
-        return { results };
+        return;
       }
     }
     const launch = launchArgv(lxc, image, name);
@@ -234,7 +235,7 @@ export async function runMigration(
       record('migration.launch', 'fail', `lxc launch failed on ${a.name}`, {
         evidence: [ev(a, launch, launched)],
       });
-      return { results };
+      return;
     }
     const up = await waitFor(async () => {
       const c = await info(a);
@@ -244,7 +245,7 @@ export async function runMigration(
       record('migration.launch', 'fail', `${name} got no IPv4 address on ${a.name} within 60 s`, {
         hint: { why: 'DHCP from the one dnsmasq did not answer: see dhcp.single and overlay.member.' },
       });
-      return { results };
+      return;
     }
     const before: Identity = { dns: new Map() };
     before.mac = up.value.hwaddr;
@@ -267,7 +268,7 @@ export async function runMigration(
         `could not move ${name} from ${a.name} to ${b.name}: ${moved.reason}`,
         { evidence: moved.evidence, ...(moved.hint ? { hint: moved.hint } : {}) },
       );
-      return { results };
+      return;
     }
     where = b;
     record('migration.move', 'pass', `moved with ${moved.method} in ${(moved.ms / 1000).toFixed(1)} s`, {
@@ -355,6 +356,9 @@ export async function runMigration(
         { evidence: [{ note: byName.lines.join('\n') }] },
       );
     }
+  };
+  try {
+    await steps();
   } catch (e) {
     if (e instanceof Aborted) aborted = 'interrupted';
     else throw e;
