@@ -10,23 +10,13 @@ import { parseLxcList } from '../facts/parsers/lxc.js';
 import { hostStage, probeStage } from '../facts/stages.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
-import { deleteProbes, launchArgv, lxcOf, on, probeName } from './probes.js';
+import { deleteProbes, firstImage, launchArgv, lxcOf, on, probeName } from './probes.js';
+import { sharedTransports } from './transports.js';
 
 export interface MulticastDriverOptions {
   spec: RunSpec;
   allowMutations: boolean;
   image?: string;
-}
-
-async function firstImage(t: Transport, inv: Inventory): Promise<string | undefined> {
-  const r = await on(t, [lxcOf(inv), 'image', 'list', '--format', 'json'], 30_000);
-  if (r.exitCode !== 0) return undefined;
-  try {
-    const list = JSON.parse(r.stdout) as { fingerprint: string; aliases?: { name: string }[] }[];
-    return list[0]?.aliases?.[0]?.name ?? list[0]?.fingerprint;
-  } catch {
-    return undefined;
-  }
 }
 
 async function launchProbe(
@@ -45,33 +35,6 @@ async function launchProbe(
     await new Promise((res) => setTimeout(res, 500));
   }
   return 'no IPv4 address within 30 s';
-}
-
-/**
- * One connection per host for the whole scenario: the look, the launches and
- * the run share it; the engine's own close() is a no-op until the end.
- */
-function sharedTransports(make: (h: HostSpec) => Transport) {
-  const open = new Map<string, Transport>();
-  const get = (h: HostSpec): Transport => {
-    let t = open.get(h.name);
-    if (!t) {
-      t = make(h);
-      open.set(h.name, t);
-    }
-    const real = t;
-    return {
-      host: real.host,
-      get connectionsOpened() {
-        return real.connectionsOpened;
-      },
-      connect: () => real.connect(),
-      exec: (c, opts) => real.exec(c, opts),
-      close: async () => undefined,
-    };
-  };
-  const closeAll = () => Promise.all([...open.values()].map((t) => t.close().catch(() => undefined)));
-  return { get, closeAll };
 }
 
 export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcome> {
@@ -96,7 +59,7 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
         const name = probeName();
         const t = spec.transport(h);
         await t.connect();
-        const image = o.image ?? (await firstImage(t, inv));
+        const image = o.image ?? (await firstImage(t, inv, { timeoutMs: 30_000 })).image;
         if (!image) {
           notes.push(`${h.name}: no local image to launch a probe container from (name one with --image)`);
           continue;
