@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createJsonReporter, RESULTS_SCHEMA_ID } from '../../../src/report/json.js';
-import { resultsJsonSchema, validateResultsJson } from '../../../src/report/schema.js';
+import { resultsJsonSchema } from '../../../src/report/schema.js';
+import { resultsSchemaErrors } from '../../helpers/results-schema.js';
 import { events, mixedResults, render } from './helpers.js';
 
 const json = (evs: Parameters<typeof render>[1]) =>
@@ -21,19 +22,19 @@ test('one JSON document with the v1 envelope, counts and redacted results', asyn
   t.is(doc.results[1].evidence[1].excerpt, 'networkname lab\npsk <redacted>\ninterface peervpn0\n');
   t.false('aborted' in doc);
   t.false(text.includes('hunter2'));
-  t.deepEqual(validateResultsJson(doc), []);
+  t.deepEqual(resultsSchemaErrors(doc), []);
 });
 
 test('aborted runs say why', async (t) => {
   const doc = JSON.parse(await json(events(mixedResults().slice(0, 2), { aborted: 'SIGINT' })));
   t.is(doc.aborted, 'SIGINT');
   t.is(doc.counts.total, 2);
-  t.deepEqual(validateResultsJson(doc), []);
+  t.deepEqual(resultsSchemaErrors(doc), []);
   const bailed = JSON.parse(await json(events([], { bailOut: 'inventory invalid' })));
   t.is(bailed.aborted, 'inventory invalid');
 });
 
-test('validateResultsJson finds what is wrong, with JSON pointers', async (t) => {
+test('ajv applies the published schema: what is wrong, with JSON pointers', async (t) => {
   const doc = JSON.parse(await json(events(mixedResults())));
   doc.schema = 'lxdcheck.results/v2';
   doc.counts.fail = -1;
@@ -41,18 +42,22 @@ test('validateResultsJson finds what is wrong, with JSON pointers', async (t) =>
   doc.results[0].status = 'ok';
   doc.results[1].evidence[0].exitCode = 'zero';
   doc.results[2].subject.host = 3;
-  t.deepEqual(validateResultsJson(doc), [
-    "/: missing required property 'hosts'",
-    '/schema: must be "lxdcheck.results/v2"'.replace('v2', 'v1'),
-    '/counts/fail: must be >= 0',
-    '/results/0/status: must be one of "pass", "fail", "warn", "skip", "error"',
-    '/results/1/evidence/0/exitCode: must be integer or null, got string',
-    '/results/2/subject/host: must be string, got integer',
-  ]);
-  t.deepEqual(validateResultsJson([]), ['/: must be object, got array']);
-  t.is(
-    validateResultsJson({ ...JSON.parse(await json(events([]))), extra: 'ignored' }).length,
-    0,
+  t.deepEqual(
+    resultsSchemaErrors(doc).map((e) => [e.at, e.keyword]),
+    [
+      ['', 'required'],
+      ['/schema', 'const'],
+      ['/counts/fail', 'minimum'],
+      ['/results/0/status', 'enum'],
+      ['/results/1/evidence/0/exitCode', 'type'],
+      ['/results/2/subject/host', 'type'],
+    ],
+  );
+  t.is(resultsSchemaErrors(doc)[0]!.message, "must have required property 'hosts'");
+  t.deepEqual(resultsSchemaErrors([]), [{ at: '', keyword: 'type', message: 'must be object' }]);
+  t.deepEqual(
+    resultsSchemaErrors({ ...JSON.parse(await json(events([]))), extra: 'ignored' }),
+    [],
     'additive fields are fine',
   );
 });
@@ -76,7 +81,7 @@ test('timings from run-end go into the document as `timings` and validate; absen
   if (end?.type === 'run-end') end.timings = timings;
   const doc = JSON.parse(await json(evs));
   t.deepEqual(doc.timings, timings);
-  t.deepEqual(validateResultsJson(doc), []);
-  t.deepEqual(validateResultsJson({ ...doc, timings: [{ host: 'lxd1' }] }).length > 0, true);
+  t.deepEqual(resultsSchemaErrors(doc), []);
+  t.deepEqual(resultsSchemaErrors({ ...doc, timings: [{ host: 'lxd1' }] }).length > 0, true);
   t.false('timings' in JSON.parse(await json(events(mixedResults()))));
 });
