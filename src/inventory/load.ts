@@ -1,7 +1,9 @@
 /**
- * Loading the cluster file (design.md, "The inventory"): YAML with line
- * numbers, validation that names file:line:column and the field, and the SSH
- * settings merged with ~/.ssh/config (see ssh.ts for the precedence).
+ * Loading the cluster file (README, "Inventory"): YAML with line numbers
+ * (yaml-tree.ts), the shape checked by a zod schema (schema.ts), issues told
+ * as file:line:col: field: problem (messages.ts), the cross-checks and the SSH
+ * settings merged with ~/.ssh/config (semantic.ts; ssh.ts for the precedence).
+ * Every problem in the file is reported at once, in file order.
  *
  * parseInventory is pure apart from reading the local user name and home
  * directory when they are not given; loadInventory reads the files.

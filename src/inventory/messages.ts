@@ -133,6 +133,8 @@ export class Problems {
 
   /** One InventoryError holding all of them in file order (`.all`). */
   toError(): InventoryError {
+    // Never expected (every schema issue becomes a problem), but never an empty list either.
+    if (this.errors.length === 0) this.add(null, '', 'the inventory is not valid');
     return withAll(this.errors);
   }
 }
