@@ -827,3 +827,26 @@ test('wrong types in lists and unions say what was expected', (t) => {
     [7, 8, 'expected a list of hosts (- name: ...), got a mapping'],
   );
 });
+
+test('a key that is not a plain name; a mapping reused through an x- anchor; errors through an alias point at the anchor', (t) => {
+  const e = parseError(y(...HEAD.slice(0, 2), '  1: x', ...HEAD.slice(2)));
+  t.deepEqual(
+    [e.line, e.column, e.field, e.problem],
+    [3, 3, 'cluster', 'keys must be plain names, got number 1'],
+  );
+  const overlay = [
+    'x-overlay: &o {type: tinc, network: lxd}',
+    'cluster:',
+    '  subnet: 172.16.0.0/16',
+    '  overlay: *o',
+  ];
+  const inv = parse(y(...overlay, ...HEAD.slice(5)));
+  t.deepEqual(inv.cluster.overlay, { type: 'tinc', interface: 'lxd', network: 'lxd' });
+  const bad = parseError(
+    y('x-host: &h {ssh: root@192.168.99.1}', ...HEAD.slice(0, 8), '    ssh: *h', ...HEAD.slice(9)),
+  );
+  t.deepEqual(
+    [bad.line, bad.column, bad.field, bad.problem],
+    [1, 12, 'hosts[0].ssh', 'expected a string, got a mapping'],
+  );
+});
