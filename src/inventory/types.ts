@@ -1,4 +1,4 @@
-/** The cluster file, validated. Shape from design.md. */
+/** The cluster file, validated (schema.ts checks it, load.ts builds these). */
 
 export type OverlayType = 'peervpn' | 'tinc' | 'vxlan';
 
@@ -102,6 +102,8 @@ export interface HostSpec {
   transport: 'ssh' | 'local';
   /** Optional wrapper argv for the local transport (e.g. the lab's nsenter into a host). */
   localWrapper?: string[];
+  /** Which daemon runs on this host, overriding the cluster's (detected when unset). */
+  daemon?: 'lxd' | 'incus';
 }
 
 export interface ClusterSpec {
@@ -117,6 +119,8 @@ export interface ClusterSpec {
   dhcpRange?: string;
   /** The LXD client command: lxc or incus (detected when unset). */
   lxdCommand?: 'lxc' | 'incus';
+  /** Which daemon the hosts run: LXD or Incus (detected when unset; a host may say otherwise). */
+  daemon?: 'lxd' | 'incus';
 }
 
 export interface Inventory {

@@ -8,8 +8,9 @@ import test from 'ava';
 import { type CheckResult, countResults, type RunEvent } from '../../../src/model.js';
 import { createJsonReporter, RESULTS_SCHEMA_ID, type ResultsDocument } from '../../../src/report/json.js';
 import { redactDiagnosis, redactResult } from '../../../src/report/redact.js';
-import { validateResultsJson } from '../../../src/report/schema.js';
+import { resultsJsonSchema } from '../../../src/report/schema.js';
 import { BUNDLES, replayBundle } from '../../helpers/replay.js';
+import { resultsSchemaErrors } from '../../helpers/results-schema.js';
 import { render } from './helpers.js';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -39,7 +40,7 @@ for (const name of bundles) {
   test(`${name}: one v1 document with the run's hosts, counts, results and diagnosis, valid against the schema`, async (t) => {
     const run = await replayed(name);
     const doc = await json(run.events);
-    t.deepEqual(validateResultsJson(doc), []);
+    t.deepEqual(resultsSchemaErrors(doc), []);
     t.is(doc.schema, RESULTS_SCHEMA_ID);
     t.is(doc.cluster, run.inventory.cluster.name);
     t.is(doc.scenario, 'doctor');
@@ -105,11 +106,11 @@ test('aborted runs say why and count only what was judged', async (t) => {
   t.is(doc.aborted, 'SIGINT');
   t.is(doc.counts.total, 5);
   t.is(doc.results.length, 5);
-  t.deepEqual(validateResultsJson(doc), []);
+  t.deepEqual(resultsSchemaErrors(doc), []);
   const bailed = await json(stopped(events, 0, { bailOut: 'inventory invalid' }));
   t.is(bailed.aborted, 'inventory invalid');
   t.is(bailed.counts.total, 0);
-  t.deepEqual(validateResultsJson(bailed), []);
+  t.deepEqual(resultsSchemaErrors(bailed), []);
 });
 
 test('a secret in a real evidence excerpt leaves only redacted', async (t) => {
@@ -134,7 +135,7 @@ test('a secret in a real evidence excerpt leaves only redacted', async (t) => {
   t.true(out?.evidence.some((e) => e.excerpt === `${before}psk <redacted>\n`));
 });
 
-test('validateResultsJson finds what is wrong in a real document, with JSON pointers', async (t) => {
+test('ajv applies the published schema to a real document: what is wrong, with JSON pointers', async (t) => {
   const doc = plain(await json((await replayed('nolxd-overlay-not-bridged')).events)) as unknown as Record<
     string,
     // biome-ignore lint/suspicious/noExplicitAny: the test breaks the document on purpose
@@ -150,19 +151,30 @@ test('validateResultsJson finds what is wrong in a real document, with JSON poin
   doc.results[ev].evidence[0].exitCode = 'zero';
   doc.results[host].subject.host = 3;
   t.deepEqual(
-    validateResultsJson(doc).sort(),
+    resultsSchemaErrors(doc)
+      .map((e) => `${e.at} ${e.keyword}`)
+      .sort(),
     [
-      "/: missing required property 'hosts'",
-      `/schema: must be "${RESULTS_SCHEMA_ID}"`,
-      '/counts/fail: must be >= 0',
-      '/results/0/status: must be one of "pass", "fail", "warn", "skip", "error"',
-      `/results/${ev}/evidence/0/exitCode: must be integer or null, got string`,
-      `/results/${host}/subject/host: must be string, got integer`,
+      ' required',
+      '/schema const',
+      '/counts/fail minimum',
+      '/results/0/status enum',
+      `/results/${ev}/evidence/0/exitCode type`,
+      `/results/${host}/subject/host type`,
     ].sort(),
   );
-  t.deepEqual(validateResultsJson([]), ['/: must be object, got array']);
+  t.is(
+    resultsSchemaErrors(doc).find((e) => e.keyword === 'required')?.message,
+    "must have required property 'hosts'",
+  );
+  t.deepEqual(resultsSchemaErrors([]), [{ at: '', keyword: 'type', message: 'must be object' }]);
   const fine = plain(await json((await replayed('nolxd-healthy')).events));
-  t.deepEqual(validateResultsJson({ ...fine, extra: 'ignored' }), [], 'additive fields are fine');
+  t.deepEqual(resultsSchemaErrors({ ...fine, extra: 'ignored' }), [], 'additive fields are fine');
+});
+
+test('the schema is draft 2020-12 and pins the v1 id', (t) => {
+  t.is(resultsJsonSchema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+  t.is(resultsJsonSchema.properties.schema.const, RESULTS_SCHEMA_ID);
 });
 
 test('timings from run-end go into the document as `timings` and validate; absent when not sent', async (t) => {
@@ -184,6 +196,6 @@ test('timings from run-end go into the document as `timings` and validate; absen
   edited[edited.indexOf(without)] = { ...without, timings };
   const doc = await json(edited);
   t.deepEqual(doc.timings, timings);
-  t.deepEqual(validateResultsJson(doc), []);
-  t.true(validateResultsJson({ ...doc, timings: [{ host: 'lxd1' }] }).length > 0);
+  t.deepEqual(resultsSchemaErrors(doc), []);
+  t.true(resultsSchemaErrors({ ...doc, timings: [{ host: 'lxd1' }] }).length > 0);
 });
