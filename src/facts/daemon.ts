@@ -28,18 +28,17 @@ export function namedDaemon(
   host: HostSpec,
 ): { daemon: LxdDaemon; field: string } | undefined {
   if (host.daemon) return { daemon: host.daemon, field: `${host.name}'s daemon:` };
-  if (inv.cluster.daemon)
-    return {
-      daemon: inv.cluster.daemon,
-      field: inv.cluster.lxdCommand ? `cluster.lxd: ${inv.cluster.lxdCommand}` : 'cluster.daemon',
-    };
+  if (inv.cluster.daemon) return { daemon: inv.cluster.daemon, field: 'cluster.daemon' };
+  // The older key names the client; lxc means LXD.
+  if (inv.cluster.lxdCommand)
+    return { daemon: daemonOf(inv.cluster.lxdCommand), field: `cluster.lxd: ${inv.cluster.lxdCommand}` };
   return undefined;
 }
 
 /** The client stage one uses on this host: the named one, or undefined (lxc, then incus). */
 export function configuredClient(inv: Inventory, host: HostSpec): LxdClient | undefined {
   const named = namedDaemon(inv, host);
-  return named ? clientOf(named.daemon) : inv.cluster.lxdCommand;
+  return named ? clientOf(named.daemon) : undefined;
 }
 
 /** Container daemons running on the host, from the process list (lxd; incusd). */

@@ -1,4 +1,4 @@
-/** The cluster file, validated. Shape from design.md. */
+/** The cluster file, validated (schema.ts checks it, load.ts builds these). */
 
 export type OverlayType = 'peervpn' | 'tinc' | 'vxlan';
 
@@ -102,7 +102,7 @@ export interface HostSpec {
   transport: 'ssh' | 'local';
   /** Optional wrapper argv for the local transport (e.g. the lab's nsenter into a host). */
   localWrapper?: string[];
-  /** The container daemon this host runs (overrides cluster.daemon; detected per host when both unset). */
+  /** Which daemon runs on this host, overriding the cluster's (detected when unset). */
   daemon?: LxdDaemon;
 }
 
@@ -122,7 +122,7 @@ export interface ClusterSpec {
   dhcpRange?: string;
   /** The LXD client command: lxc or incus (detected when unset). */
   lxdCommand?: 'lxc' | 'incus';
-  /** The container daemon of every host (a host's own daemon: wins); detected per host when unset. */
+  /** Which daemon the hosts run: LXD or Incus (detected when unset; a host may say otherwise). */
   daemon?: LxdDaemon;
 }
 

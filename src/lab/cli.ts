@@ -1,17 +1,18 @@
 /** `lxdcheck lab ...`: build, inspect, break and heal the local lab. */
 import { parseArgs } from 'node:util';
 import { MAX_HOSTS } from './constants.js';
-import { FAULTS, isFaultName, labBreak, labHeal } from './faults.js';
+import { FAULT_LIST, FAULT_NAMES, isFaultName } from './faults/index.js';
+import { labBreak, labHeal } from './faults.js';
 import { labInventoryYaml } from './inventory.js';
-import { FAULT_NAMES, type LabOptions, readLabState } from './state.js';
+import { type LabOptions, readLabState } from './state.js';
 import { formatLabStatus, labStatus } from './status.js';
 import { labDown, labUp } from './up.js';
 
 export function labHelp(): string {
-  const faults = FAULT_NAMES.map((f) => {
-    const info = FAULTS[f];
-    return `  ${f.padEnd(24)} (default host ${info.host})\n      ${info.summary}\n      you see: ${info.whatYouSee}`;
-  }).join('\n');
+  const faults = FAULT_LIST.map(
+    (f) =>
+      `  ${f.name.padEnd(24)} (default host ${f.host})\n      ${f.summary}\n      you see: ${f.whatYouSee}`,
+  ).join('\n');
   return `lxdcheck lab - a real multi-host LXD cluster on this machine, to try lxdcheck on (needs root)
 
 Each host lxd1..lxdN is its own network, mount, UTS and PID namespace with a real sshd on
@@ -127,9 +128,9 @@ export async function labMain(argv: string[]): Promise<number> {
       }
       case 'faults':
         noArgs(rest);
-        for (const f of FAULT_NAMES) {
+        for (const f of FAULT_LIST) {
           process.stdout.write(
-            `${f} (default host ${FAULTS[f].host}): ${FAULTS[f].summary}\n    you see: ${FAULTS[f].whatYouSee}\n`,
+            `${f.name} (default host ${f.host}): ${f.summary}\n    you see: ${f.whatYouSee}\n`,
           );
         }
         return 0;

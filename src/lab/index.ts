@@ -1,12 +1,19 @@
 /** The lab: a real multi-host overlay cluster on this machine, and its faults. */
 export { labHelp, labMain } from './cli.js';
 export { containerExec, hostExec } from './exec-api.js';
-export { FAULTS, type FaultInfo, labBreak, labHeal } from './faults.js';
+export {
+  FAULT_LIST,
+  FAULT_NAMES,
+  FAULTS,
+  type FaultDef,
+  type FaultInfo,
+  isFaultName,
+} from './faults/index.js';
+export { labBreak, labHeal } from './faults.js';
 export { labInventoryYaml } from './inventory.js';
 export { checkRoutes, defaultRoutes, labAddresses } from './safety.js';
 export {
   type AppliedFault,
-  FAULT_NAMES,
   type FaultName,
   type LabContainer,
   type LabHost,

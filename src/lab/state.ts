@@ -1,6 +1,7 @@
 /** The lab's state file: what exists, by PID and address, and which faults are applied. */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { STATE_DIR, STATE_FILE } from './constants.js';
+import type { FaultName } from './faults/index.js';
 
 export interface LabOptions {
   /** 1..30, default 3 */
@@ -15,21 +16,9 @@ export interface LabOptions {
   containers: number;
 }
 
-export const FAULT_NAMES = [
-  'service-order',
-  'peer-down',
-  'second-dhcp',
-  'dns-down',
-  'route-missing',
-  'mtu',
-  'duplicate-name',
-  'bridge-address-conflict',
-  'multicast-blocked',
-  'overlay-not-bridged',
-  'psk-mismatch',
-  'container-dhcp',
-] as const;
-export type FaultName = (typeof FAULT_NAMES)[number];
+// The fault names come from the registry (one file per fault); a type-only import, so no import cycle
+// (the faults' modules import this one at run time).
+export type { FaultName };
 
 /** A daemon on a lab host: `pid` as the root namespace sees it, `nsPid` as its host sees it. */
 export interface DaemonRef {

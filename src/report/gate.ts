@@ -7,132 +7,16 @@
  * warnings (ok + YAML `status: warn`) than maxWarnings fail; a missing version
  * line, missing plan, plan/count mismatch, non-TAP line or bail-out fails.
  * Waivers (id and host globs, a required justification, an optional expiry
- * date) excuse fail/error/skip/warn points; an expired waiver no longer
- * excuses anything and the verdict says so; an unused waiver is reported.
+ * date; read by waivers.ts) excuse fail/error/skip/warn points; an expired
+ * waiver no longer excuses anything and the verdict says so; an unused
+ * waiver is reported.
  */
 import { Parser, type Result } from 'tap-parser';
-import YAML, { isMap, isScalar, isSeq, LineCounter, type Node as YamlNode } from 'yaml';
 import type { Status } from '../model.js';
 import { oneLine, plural } from './text.js';
+import type { Waiver } from './waivers.js';
 
-export interface Waiver {
-  /** Check id or glob (`*` any run of characters, `?` one character): `overlay.peers`, `mesh.*`. */
-  id: string;
-  /** Host glob, matched against the subject's host and its full label (`lxd1->lxd2`). Absent: any host. */
-  host?: string;
-  justification: string;
-  /** Last day the waiver applies, `YYYY-MM-DD` (inclusive, UTC). */
-  expires?: string;
-  /** Where it was loaded from, for messages. */
-  source?: { file: string; line: number };
-}
-
-export class WaiverError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid waivers in ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'WaiverError';
-  }
-}
-
-const WAIVER_KEYS = new Set(['id', 'host', 'justification', 'expires']);
-
-function validDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-}
-
-/**
- * Parse a waivers file: a YAML list (or `waivers:` holding a list) of
- * `{ id, host?, justification, expires? }`. Throws WaiverError listing every
- * problem as `file:line: ...`.
- */
-export function loadWaivers(text: string, file: string): Waiver[] {
-  const lc = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (node: YamlNode | null | undefined, fallback = 1) =>
-    node?.range ? lc.linePos(node.range[0]).line : fallback;
-  const problems: string[] = [];
-  for (const err of doc.errors) {
-    const line = err.linePos?.[0]?.line ?? lc.linePos(err.pos[0]).line;
-    problems.push(`${file}:${line}: YAML: ${err.message.split('\n')[0]}`);
-  }
-  if (problems.length) throw new WaiverError(file, problems);
-
-  let list: YamlNode | null = doc.contents as YamlNode | null;
-  if (list === null || (isScalar(list) && list.value === null)) return [];
-  if (isMap(list)) {
-    const keys = list.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?'));
-    const inner = list.get('waivers', true) as YamlNode | undefined;
-    if (keys.length !== 1 || keys[0] !== 'waivers') {
-      throw new WaiverError(file, [
-        `${file}:${lineOf(list)}: expected a list of waivers (or a 'waivers:' key holding one)`,
-      ]);
-    }
-    if (inner === undefined || inner === null || (isScalar(inner) && inner.value === null)) return [];
-    list = inner;
-  }
-  if (!isSeq(list)) {
-    throw new WaiverError(file, [`${file}:${lineOf(list)}: expected a list of waivers`]);
-  }
-  const waivers: Waiver[] = [];
-  list.items.forEach((item, i) => {
-    const node = item as YamlNode;
-    const where = `${file}:${lineOf(node)}: waiver ${i + 1}`;
-    if (!isMap(node)) {
-      problems.push(`${where}: expected a mapping with id and justification`);
-      return;
-    }
-    const fields: Record<string, string> = {};
-    let ok = true;
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      const keyLine = lineOf(pair.key as YamlNode, lineOf(node));
-      if (!WAIVER_KEYS.has(key)) {
-        problems.push(
-          `${file}:${keyLine}: waiver ${i + 1}: unknown field '${key}' (allowed: id, host, justification, expires)`,
-        );
-        ok = false;
-        continue;
-      }
-      const v = pair.value as YamlNode | null;
-      if (!isScalar(v) || (typeof v.value !== 'string' && !(key === 'host' && typeof v.value === 'number'))) {
-        problems.push(`${file}:${keyLine}: waiver ${i + 1}: '${key}' must be a string`);
-        ok = false;
-        continue;
-      }
-      fields[key] = String(v.value);
-    }
-    const line = lineOf(node);
-    if (!fields.id?.trim()) {
-      if (!('id' in fields)) problems.push(`${where}: 'id' is required (a check id or glob, e.g. mesh.*)`);
-      else problems.push(`${where}: 'id' must not be empty`);
-      ok = false;
-    }
-    if (!fields.justification?.trim()) {
-      problems.push(`${where}: 'justification' is required: say why this check may fail`);
-      ok = false;
-    }
-    if (fields.expires !== undefined && !validDate(fields.expires)) {
-      problems.push(`${where}: 'expires' must be a date YYYY-MM-DD, got ${JSON.stringify(fields.expires)}`);
-      ok = false;
-    }
-    if (!ok) return;
-    const w: Waiver = {
-      id: fields.id!.trim(),
-      justification: fields.justification!.trim(),
-      source: { file, line },
-    };
-    if (fields.host !== undefined) w.host = fields.host.trim();
-    if (fields.expires !== undefined) w.expires = fields.expires;
-    waivers.push(w);
-  });
-  if (problems.length) throw new WaiverError(file, problems);
-  return waivers;
-}
+export { loadWaivers, type Waiver, WaiverError } from './waivers.js';
 
 /** `*` → any run of characters, `?` → one character; everything else literal; whole-string match. */
 export function globToRegExp(glob: string): RegExp {

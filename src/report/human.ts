@@ -19,6 +19,7 @@ import { endOfRunReporter, type RunRecord } from './record.js';
 import { redactDiagnosis, redactResult } from './redact.js';
 import { cleanText, evidenceWhere, formatSeconds, oneLine, plural, rootCauseVerdict } from './text.js';
 import type { Reporter, Sink } from './types.js';
+import { textWidth, truncate, wrapWords } from './width.js';
 
 export interface HumanReporterOptions {
   color: boolean;
@@ -38,42 +39,9 @@ const SYMBOL: Record<CheckResult['status'], string> = {
 };
 const ANSI = { red: 31, green: 32, yellow: 33, gray: 90, bold: 1 } as const;
 
-/** Display length in code points (wide characters are rare in check output; we do not measure them). */
-function len(s: string): number {
-  return Array.from(s).length;
-}
-
-export function truncate(s: string, width: number): string {
-  const chars = Array.from(s);
-  if (chars.length <= width) return s;
-  return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-}
-
-/** Word-wrap `text` into lines of at most `width` (hard-splitting words longer than a line). */
-export function wrap(text: string, width: number): string[] {
-  const w = Math.max(10, width);
-  const lines: string[] = [];
-  let cur = '';
-  for (let word of oneLine(text).split(' ')) {
-    if (!word) continue;
-    while (len(word) > w) {
-      if (cur) {
-        lines.push(cur);
-        cur = '';
-      }
-      const chars = Array.from(word);
-      lines.push(chars.slice(0, w).join(''));
-      word = chars.slice(w).join('');
-    }
-    if (!cur) cur = word;
-    else if (len(cur) + 1 + len(word) <= w) cur += ` ${word}`;
-    else {
-      lines.push(cur);
-      cur = word;
-    }
-  }
-  if (cur) lines.push(cur);
-  return lines;
+/** Word-wrap `text` as one line into lines of at most `width` columns (hard-splitting words longer than a line). */
+function wrap(text: string, width: number): string[] {
+  return wrapWords(oneLine(text), Math.max(10, width));
 }
 
 /** Split a shell command into words, keeping quoted strings whole (they must not be broken). */
@@ -103,7 +71,7 @@ function shellWords(cmd: string): string[] {
  */
 export function wrapCommand(prefix: string, cmd: string, width: number, contIndent: string): string[] {
   const one = oneLine(cmd);
-  if (len(prefix) + len(one) <= width) return [prefix + one];
+  if (textWidth(prefix) + textWidth(one) <= width) return [prefix + one];
   const words = shellWords(one);
   // A trailing `# comment` is never continued with `\`: it goes after the command, or on a line of its own.
   const hash = words.findIndex((w) => w.startsWith('#'));
@@ -114,7 +82,7 @@ export function wrapCommand(prefix: string, cmd: string, width: number, contInde
   let empty = true;
   for (const word of command) {
     const room = width - 2; // keep space for ` \`
-    if (!empty && len(cur) + 1 + len(word) > room) {
+    if (!empty && textWidth(cur) + 1 + textWidth(word) > room) {
       lines.push(`${cur} \\`);
       cur = contIndent + word;
     } else {
@@ -124,7 +92,7 @@ export function wrapCommand(prefix: string, cmd: string, width: number, contInde
   }
   if (comment) {
     if (empty) cur += comment;
-    else if (len(cur) + 3 + len(comment) <= width) cur += `   ${comment}`;
+    else if (textWidth(cur) + 3 + textWidth(comment) <= width) cur += `   ${comment}`;
     else {
       lines.push(cur);
       cur = contIndent + comment;
@@ -177,7 +145,10 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
     // A root or a consequence is told in the diagnosis above: here one line that points there.
     const pointer = diagnosisPointer(r);
     // The pointer leads, so truncating a long title never cuts it off.
-    const text = truncate(`${pointer ?? ''}${oneLine(r.title)}${about}${skipWhy}`, width - 4 - len(idTag));
+    const text = truncate(
+      `${pointer ?? ''}${oneLine(r.title)}${about}${skipWhy}`,
+      width - 4 - textWidth(idTag),
+    );
     out.push(`  ${paint(statusColor(r.status), SYMBOL[r.status])} ${text}${paint(ANSI.gray, idTag)}`);
     if (pointer !== null) return out;
     const detailed =
@@ -257,7 +228,7 @@ export function createHumanReporter(sink: Sink, opts: HumanReporterOptions): Rep
         const what = r ? `${subjectLabel(r.subject) || 'cluster'}: ${oneLine(r.title)}` : k;
         const tagK = r ? `  [${r.id}]` : '';
         out.push(
-          `${pad}  ${sym} ${truncate(what, width - pad.length - 4 - len(tagK))}${paint(ANSI.gray, tagK)}`,
+          `${pad}  ${sym} ${truncate(what, width - pad.length - 4 - textWidth(tagK))}${paint(ANSI.gray, tagK)}`,
         );
       }
       if (shown.length < c.explains.length)

@@ -1,10 +1,11 @@
 /**
- * JSON Schema (draft 2020-12) of the `lxdcheck.results/v1` document and a
- * small validator that interprets exactly the keywords this schema uses
- * (type, const, enum, required, properties, items, minimum, $ref to $defs).
- * No ajv: the validator walks the schema object, so schema and checks cannot drift.
+ * JSON Schema (draft 2020-12) of the `lxdcheck.results/v1` document, published
+ * for consumers (docs/json-schema.md). lxdcheck never validates its own output
+ * at run time; the tests apply this schema with ajv (test/helpers/results-schema.ts)
+ * to real reports of the recorded bundles.
  */
 
+/** The keywords this schema uses, so a typo in one is a type error. */
 type JsonSchema = {
   $schema?: string;
   $id?: string;
@@ -187,70 +188,3 @@ export const resultsJsonSchema = {
     },
   },
 } as const satisfies JsonSchema;
-
-function typeOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  return typeof v;
-}
-
-function typeMatches(actual: string, wanted: string): boolean {
-  return actual === wanted || (wanted === 'number' && actual === 'integer');
-}
-
-function resolveRef(root: JsonSchema, ref: string): JsonSchema {
-  const m = /^#\/\$defs\/(.+)$/.exec(ref);
-  const target = m ? root.$defs?.[m[1]!] : undefined;
-  if (!target) throw new Error(`unsupported $ref ${ref}`);
-  return target;
-}
-
-function check(root: JsonSchema, schema: JsonSchema, v: unknown, path: string, errors: string[]): void {
-  if (schema.$ref) {
-    check(root, resolveRef(root, schema.$ref), v, path, errors);
-    return;
-  }
-  const at = path || '/';
-  if ('const' in schema && v !== schema.const) {
-    errors.push(`${at}: must be ${JSON.stringify(schema.const)}`);
-    return;
-  }
-  if (schema.enum && !schema.enum.includes(v)) {
-    errors.push(`${at}: must be one of ${schema.enum.map((x) => JSON.stringify(x)).join(', ')}`);
-    return;
-  }
-  const actual = typeOf(v);
-  if (schema.type) {
-    const wanted = Array.isArray(schema.type) ? schema.type : [schema.type];
-    if (!wanted.some((w) => typeMatches(actual, w))) {
-      errors.push(`${at}: must be ${wanted.join(' or ')}, got ${actual}`);
-      return;
-    }
-  }
-  if (schema.minimum !== undefined && typeof v === 'number' && v < schema.minimum) {
-    errors.push(`${at}: must be >= ${schema.minimum}`);
-  }
-  if (actual === 'object') {
-    const obj = v as Record<string, unknown>;
-    for (const key of schema.required ?? []) {
-      if (!(key in obj)) errors.push(`${at}: missing required property '${key}'`);
-    }
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
-      if (key in obj && obj[key] !== undefined) check(root, sub, obj[key], `${path}/${key}`, errors);
-    }
-  }
-  if (actual === 'array' && schema.items) {
-    (v as unknown[]).forEach((item, i) => {
-      check(root, schema.items!, item, `${path}/${i}`, errors);
-    });
-  }
-}
-
-/** Validate a parsed results document; returns JSON-pointer-prefixed errors, empty when valid. */
-export function validateResultsJson(doc: unknown): string[] {
-  const errors: string[] = [];
-  const root = resultsJsonSchema as unknown as JsonSchema;
-  check(root, root, doc, '', errors);
-  return errors;
-}

@@ -11,23 +11,13 @@ import { parseLxcList } from '../facts/parsers/lxc.js';
 import { hostStage, probeStage } from '../facts/stages.js';
 import type { HostSpec } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
-import { deleteProbes, launchArgv, lxcOf, on, probeName } from './probes.js';
+import { deleteProbes, firstImage, launchArgv, lxcOf, on, probeName } from './probes.js';
+import { sharedTransports } from './transports.js';
 
 export interface MulticastDriverOptions {
   spec: RunSpec;
   allowMutations: boolean;
   image?: string;
-}
-
-async function firstImage(t: Transport, lxc: string): Promise<string | undefined> {
-  const r = await on(t, [lxc, 'image', 'list', '--format', 'json'], 30_000);
-  if (r.exitCode !== 0) return undefined;
-  try {
-    const list = JSON.parse(r.stdout) as { fingerprint: string; aliases?: { name: string }[] }[];
-    return list[0]?.aliases?.[0]?.name ?? list[0]?.fingerprint;
-  } catch {
-    return undefined;
-  }
 }
 
 async function launchProbe(t: Transport, lxc: string, image: string, name: string): Promise<string | null> {
@@ -41,33 +31,6 @@ async function launchProbe(t: Transport, lxc: string, image: string, name: strin
     await new Promise((res) => setTimeout(res, 500));
   }
   return 'no IPv4 address within 30 s';
-}
-
-/**
- * One connection per host for the whole scenario: the look, the launches and
- * the run share it; the engine's own close() is a no-op until the end.
- */
-function sharedTransports(make: (h: HostSpec) => Transport) {
-  const open = new Map<string, Transport>();
-  const get = (h: HostSpec): Transport => {
-    let t = open.get(h.name);
-    if (!t) {
-      t = make(h);
-      open.set(h.name, t);
-    }
-    const real = t;
-    return {
-      host: real.host,
-      get connectionsOpened() {
-        return real.connectionsOpened;
-      },
-      connect: () => real.connect(),
-      exec: (c, opts) => real.exec(c, opts),
-      close: async () => undefined,
-    };
-  };
-  const closeAll = () => Promise.all([...open.values()].map((t) => t.close().catch(() => undefined)));
-  return { get, closeAll };
 }
 
 export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcome> {
@@ -94,7 +57,7 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
         await t.connect();
         // The daemon the look judged on this host (named by the inventory, or detected there).
         const lxc = look.facts.get(h.name)?.daemon?.client ?? lxcOf(inv, h);
-        const image = o.image ?? (await firstImage(t, lxc));
+        const image = o.image ?? (await firstImage(t, inv, { timeoutMs: 30_000, client: lxc })).image;
         if (!image) {
           notes.push(`${h.name}: no local image to launch a probe container from (name one with --image)`);
           continue;

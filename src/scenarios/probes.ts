@@ -91,11 +91,41 @@ export async function on(
   }
 }
 
+/** `lxc image list` as JSON: the images a probe can be launched from. */
+export function imageListArgv(inv: Inventory, client: string = lxcOf(inv)): string[] {
+  return [client, 'image', 'list', '--format', 'json'];
+}
+
+/**
+ * The image a probe is launched from when none is named: the host's first local image (its first
+ * alias, else its fingerprint). `image` is undefined when there is none or the list cannot be read;
+ * `result` is the list command's answer, for evidence.
+ */
+export async function firstImage(
+  t: Transport,
+  inv: Inventory,
+  opts: { timeoutMs: number; signal?: AbortSignal; client?: string },
+): Promise<{ image?: string; result: ExecResult }> {
+  const result = await on(t, imageListArgv(inv, opts.client), opts.timeoutMs, opts.signal);
+  if (result.exitCode !== 0) return { result };
+  try {
+    const list = JSON.parse(result.stdout) as { fingerprint: string; aliases?: { name: string }[] }[];
+    const image = list[0]?.aliases?.[0]?.name ?? list[0]?.fingerprint;
+    return image ? { image, result } : { result };
+  } catch {
+    return { result };
+  }
+}
+
 /**
  * Names of lxdcheck's marked probe containers on a host. Throws
  * ProbeListError when the list cannot be read: "none" must mean none.
  */
-export async function listProbes(t: Transport, inv: Inventory, client = lxcOf(inv)): Promise<string[]> {
+export async function listProbes(
+  t: Transport,
+  inv: Inventory,
+  client: string = lxcOf(inv),
+): Promise<string[]> {
   const r = await on(t, [client, 'list', '--format', 'json'], 30_000);
   if (r.exitCode !== 0) {
     const why = r.timedOut
@@ -118,7 +148,7 @@ export async function deleteProbes(
   t: Transport,
   inv: Inventory,
   names: readonly string[],
-  client = lxcOf(inv),
+  client: string = lxcOf(inv),
 ): Promise<{ removed: string[]; failed: string[] }> {
   const removed: string[] = [];
   const failed: string[] = [];

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { hostExec, labBreak, labHeal } from '../../src/lab/index.js';
-import { validateResultsJson } from '../../src/report/schema.js';
 import { cli, labForFile, quietLog as log } from '../helpers/e2e.js';
+import { resultsSchemaErrors } from '../helpers/results-schema.js';
 
 const { lab, dir, inventoryFile } = await labForFile(
   test,
@@ -56,7 +56,7 @@ for (const fault of [null, 'service-order', 'second-dhcp'] as const) {
       t.is(replay.code, live.code);
       t.is(stable(replay.stdout), stable(live.stdout));
       const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: { status: string }[] };
-      t.deepEqual(validateResultsJson(doc), []);
+      t.deepEqual(resultsSchemaErrors(doc), []);
       const failed = doc.results.filter((r) => r.status === 'fail' || r.status === 'error').length;
       t.is((readFileSync(junit, 'utf8').match(/<failure /g) ?? []).length, failed);
     } finally {

@@ -3,7 +3,7 @@
  * bundle (no network) made of real captured outputs from fixtures/ — a healthy
  * three-host tinc bed where lxd2's overlay tap was taken off its bridge
  * (`brctl delif lxdbr0 peervpn0`). We press keys and read the screen as a
- * person would; one screen is kept as a text snapshot.
+ * person would; one screen is compared with a committed text snapshot.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { textWidth } from '../../src/report/width.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -259,19 +260,20 @@ tmuxTest(
     t.regex(screen, member, 'the failed check by name, selected');
     t.regex(screen, /peervpn0 is not a port of lxdbr0 on lxd2/);
     t.true(screen.includes(`fix: ${FIX}`), 'the fix line is on screen');
-    for (const line of screen.split('\n')) t.true(Array.from(line).length <= 80, `fits 80 columns: ${line}`);
+    for (const line of screen.split('\n')) t.true(textWidth(line) <= 80, `fits 80 columns: ${line}`);
 
-    // The snapshot: what a person sees once the run is done (timings normalised).
+    // The snapshot: what a person sees once the run is done (timings normalised), compared with
+    // the committed test/snapshots/doctor-failed.txt. A missing file is a failure, never written
+    // silently; UPDATE_SNAPSHOTS=1 rewrites it on purpose (then review the diff and say why).
     const normalised = normalise(screen);
-    if (process.env.UPDATE_SNAPSHOTS || !existsSync(SNAPSHOT)) {
-      mkdirSync(join(ROOT, 'test', 'snapshots'), { recursive: true });
+    if (process.env.UPDATE_SNAPSHOTS === '1') {
       writeFileSync(SNAPSHOT, normalised);
+      t.log(`wrote ${SNAPSHOT}`);
+    } else if (!existsSync(SNAPSHOT)) {
+      t.fail(`${SNAPSHOT} is missing: it is committed with the test (UPDATE_SNAPSHOTS=1 writes it)`);
+    } else {
+      t.is(normalised, readFileSync(SNAPSHOT, 'utf8'), 'matches test/snapshots/doctor-failed.txt');
     }
-    t.is(
-      normalised,
-      readFileSync(SNAPSHOT, 'utf8'),
-      'matches test/snapshots/doctor-failed.txt (UPDATE_SNAPSHOTS=1 to refresh)',
-    );
 
     // e on the root cause unfolds what it explains; e again folds it.
     tm.keys('e');

@@ -1,5 +1,6 @@
-/** `daemon: lxd | incus` at cluster and host level, and the older `cluster.lxd: lxc | incus`. */
+/** `daemon: lxd | incus` at cluster and host level, and the older `cluster.lxd: lxc | incus`, as the judge reads them. */
 import test from 'ava';
+import { configuredClient, namedDaemon } from '../../src/facts/daemon.js';
 import { InventoryError, parseInventory } from '../../src/inventory/load.js';
 
 function y(...lines: string[]): string {
@@ -41,32 +42,35 @@ function problems(text: string): string[] {
 test('no daemon named: left to per-host detection', (t) => {
   const i = parse(inv());
   t.is(i.cluster.daemon, undefined);
-  t.is(i.hosts[0]?.daemon, undefined);
+  t.is(namedDaemon(i, i.hosts[0]!), undefined);
+  t.is(configuredClient(i, i.hosts[0]!), undefined);
 });
 
-test('cluster daemon: incus applies to the cluster; a host may name its own', (t) => {
+test("cluster daemon: incus names every host's daemon; a host's own daemon: wins", (t) => {
   const i = parse(inv(['  daemon: incus'], ['    daemon: lxd']));
   t.is(i.cluster.daemon, 'incus');
-  t.is(i.hosts[0]?.daemon, 'lxd');
-  t.is(i.hosts[1]?.daemon, undefined);
+  t.deepEqual(namedDaemon(i, i.hosts[0]!), { daemon: 'lxd', field: "lxd1's daemon:" });
+  t.deepEqual(namedDaemon(i, i.hosts[1]!), { daemon: 'incus', field: 'cluster.daemon' });
+  t.is(configuredClient(i, i.hosts[0]!), 'lxc');
+  t.is(configuredClient(i, i.hosts[1]!), 'incus');
 });
 
-test('the older cluster.lxd key still works: lxc means lxd, incus means incus', (t) => {
-  t.is(parse(inv(['  lxd: lxc'])).cluster.daemon, 'lxd');
-  t.is(parse(inv(['  lxd: lxc'])).cluster.lxdCommand, 'lxc');
-  t.is(parse(inv(['  lxd: incus'])).cluster.daemon, 'incus');
-  t.is(parse(inv(['  lxd: incus', '  daemon: incus'])).cluster.daemon, 'incus');
+test('the older cluster.lxd key still names the daemon: lxc means lxd, incus means incus', (t) => {
+  const lxc = parse(inv(['  lxd: lxc']));
+  t.deepEqual(namedDaemon(lxc, lxc.hosts[0]!), { daemon: 'lxd', field: 'cluster.lxd: lxc' });
+  const incus = parse(inv(['  lxd: incus']));
+  t.deepEqual(namedDaemon(incus, incus.hosts[1]!), { daemon: 'incus', field: 'cluster.lxd: incus' });
+  t.is(configuredClient(incus, incus.hosts[1]!), 'incus');
 });
 
-test('an unknown daemon and a disagreement with cluster.lxd are errors with their field', (t) => {
+test('an unknown daemon is an error with its field', (t) => {
   const bad = problems(inv(['  daemon: docker'], ['    daemon: lxc']));
   t.true(
     bad.some((m) => /cluster\.daemon: "docker" is not a known daemon \(expected lxd or incus\)/.test(m)),
+    bad.join('\n'),
   );
-  t.true(bad.some((m) => /hosts\[0\]\.daemon: "lxc" is not a known daemon/.test(m)));
-  const clash = problems(inv(['  lxd: lxc', '  daemon: incus']));
   t.true(
-    clash.some((m) => /cluster\.daemon: "incus" disagrees with cluster\.lxd: lxc/.test(m)),
-    clash.join('\n'),
+    bad.some((m) => /hosts\[0\]\.daemon: "lxc" is not a known daemon/.test(m)),
+    bad.join('\n'),
   );
 });

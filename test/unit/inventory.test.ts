@@ -748,3 +748,105 @@ test('UserKnownHostsFile and GlobalKnownHostsFile from ~/.ssh/config are kept fo
   t.deepEqual(inv.hosts[0]!.ssh.userKnownHostsFiles, [`${HOME}/.ssh/kh_prod`, '/etc/kh_extra']);
   t.deepEqual(inv.hosts[0]!.ssh.globalKnownHostsFiles, ['/etc/ssh/corp_known_hosts']);
 });
+
+test('daemon: lxd or incus at cluster level and per host; cluster.lxd is still the client command', (t) => {
+  const inv = parse(
+    y(
+      'cluster:',
+      '  subnet: 172.16.0.0/16',
+      '  lxd: incus',
+      '  daemon: incus',
+      '  overlay: {type: peervpn}',
+      '  dhcp: lxd1',
+      'hosts:',
+      '  - name: lxd1',
+      '    ssh: root@192.168.99.1',
+      '    bridgeAddress: 172.16.0.1',
+      '    daemon: lxd',
+      '  - name: lxd2',
+      '    ssh: root@192.168.99.2',
+      '    bridgeAddress: 172.16.0.2',
+    ),
+  );
+  t.is(inv.cluster.daemon, 'incus');
+  t.is(inv.cluster.lxdCommand, 'incus');
+  t.deepEqual(
+    inv.hosts.map((h) => h.daemon),
+    ['lxd', undefined],
+  );
+  t.is(parse(y(...HEAD)).cluster.daemon, undefined);
+
+  const e = parseError(y(...HEAD.slice(0, 1), '  daemon: lxc', ...HEAD.slice(1), '    daemon: 4'));
+  t.deepEqual(
+    e.all.map((x) => [x.line, x.column, x.field, x.problem]),
+    [
+      [2, 11, 'cluster.daemon', '"lxc" is not a known daemon (expected lxd or incus)'],
+      [13, 13, 'hosts[0].daemon', "expected a string, got number 4 (quote it: '4')"],
+    ],
+  );
+  const typo = parseError(y(...HEAD, '    deamon: incus'));
+  t.is(typo.message, 'cluster.yaml:12:5: hosts[0].deamon: unknown key "deamon"; did you mean "daemon"?');
+});
+
+test('an overlay interface: with no value takes the type default, or is reported where one is needed', (t) => {
+  const peervpn = parse(y(...HEAD.slice(0, 4), '    interface:', ...HEAD.slice(4)));
+  t.deepEqual(peervpn.cluster.overlay, { type: 'peervpn', interface: 'peervpn0', subnet: '10.99.0.0/24' });
+  const e = parseError(y(...HEAD.slice(0, 3), '    type: vxlan', '    interface:', ...HEAD.slice(4)));
+  t.deepEqual(
+    e.all.map((x) => [x.line, x.column, x.field, x.problem]),
+    [
+      [
+        5,
+        5,
+        'cluster.overlay.interface',
+        'is empty; the vxlan device that is a port of the bridge, e.g. vxlan0',
+      ],
+    ],
+  );
+});
+
+test('wrong types in lists and unions say what was expected', (t) => {
+  const e = parseError(
+    y(...HEAD, '    identityFile: {a: 1}', '    transport: local', '    localWrapper: []', '    sudo: 1'),
+  );
+  t.deepEqual(
+    e.all.map((x) => [x.line, x.field, x.problem]),
+    [
+      [12, 'hosts[0].identityFile', 'expected a string or a list of strings, got a mapping'],
+      [14, 'hosts[0].localWrapper', 'is an empty list'],
+      [15, 'hosts[0].sudo', 'expected true or false, got number 1'],
+    ],
+  );
+  const number = parseError(y(...HEAD, '    identityFile: 5'));
+  t.is(number.problem, "expected a string, got number 5 (quote it: '5')");
+  const item = parseError(y(...HEAD, '    identityFile: [~/.ssh/a, 7]'));
+  t.is(item.field, 'hosts[0].identityFile[1]');
+  const hosts = parseError(y(...HEAD.slice(0, 6), 'hosts: {lxd1: 1}'));
+  t.deepEqual(
+    [hosts.line, hosts.column, hosts.problem],
+    [7, 8, 'expected a list of hosts (- name: ...), got a mapping'],
+  );
+});
+
+test('a key that is not a plain name; a mapping reused through an x- anchor; errors through an alias point at the anchor', (t) => {
+  const e = parseError(y(...HEAD.slice(0, 2), '  1: x', ...HEAD.slice(2)));
+  t.deepEqual(
+    [e.line, e.column, e.field, e.problem],
+    [3, 3, 'cluster', 'keys must be plain names, got number 1'],
+  );
+  const overlay = [
+    'x-overlay: &o {type: tinc, network: lxd}',
+    'cluster:',
+    '  subnet: 172.16.0.0/16',
+    '  overlay: *o',
+  ];
+  const inv = parse(y(...overlay, ...HEAD.slice(5)));
+  t.deepEqual(inv.cluster.overlay, { type: 'tinc', interface: 'lxd', network: 'lxd' });
+  const bad = parseError(
+    y('x-host: &h {ssh: root@192.168.99.1}', ...HEAD.slice(0, 8), '    ssh: *h', ...HEAD.slice(9)),
+  );
+  t.deepEqual(
+    [bad.line, bad.column, bad.field, bad.problem],
+    [1, 12, 'hosts[0].ssh', 'expected a string, got a mapping'],
+  );
+});

@@ -5,17 +5,14 @@
 import { Box, useApp, useInput, useStdout } from 'ink';
 import { type ReactNode, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { RunEvent } from '../../model.js';
-import {
-  bodyLines,
-  detailLines,
-  footerLine,
-  headerLines,
-  helpLines,
-  type LayoutOptions,
-  scrollWindow,
-} from './layout.js';
+import { footerLine, headerLines, helpLines } from './chrome.js';
+import { detailLines } from './detail.js';
+import { selectedRow } from './items.js';
+import type { LayoutOptions } from './lines.js';
+import { bodyLines, scrollWindow } from './list.js';
+import { failedCheckIds, initialState, type TuiState } from './model.js';
 import type { Runner } from './runner.js';
-import { failedCheckIds, initialState, selectedRow, type TuiState, tuiReducer } from './state.js';
+import { tuiReducer } from './state.js';
 import { Lines } from './view.js';
 
 export interface AppProps {

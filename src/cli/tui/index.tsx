@@ -8,8 +8,9 @@ import { App } from './app.js';
 import { engineRunner, type Runner } from './runner.js';
 
 export { App, type AppProps } from './app.js';
+export { failedCheckIds, initialState, type TuiAction, type TuiState } from './model.js';
 export { engineRunner, type Runner, type RunRequest, restrictRun } from './runner.js';
-export { failedCheckIds, initialState, type TuiAction, type TuiState, tuiReducer } from './state.js';
+export { tuiReducer } from './state.js';
 
 /** Runs the interactive doctor; resolves with the exit code of the last run (0/1, 130 when interrupted). */
 export async function runTui(prepared: PreparedRun, opts: { color: boolean }): Promise<number> {

@@ -1,6 +1,6 @@
-/** Presentational components: they draw lines computed by layout.ts, nothing else. */
+/** Presentational components: they draw lines computed by chrome, list and detail (see lines.ts), nothing else. */
 import { Box, Text } from 'ink';
-import type { Line as LineModel, Seg } from './layout.js';
+import type { Line as LineModel, Seg } from './lines.js';
 
 function SegText({ seg, color }: { seg: Seg; color: boolean }) {
   if (!color || (seg.color === undefined && !seg.bold)) return <Text>{seg.text}</Text>;

@@ -6,6 +6,7 @@
  */
 import type { CheckResult } from '../../model.js';
 import { oneLine } from '../text.js';
+import { textWidth, truncate } from '../width.js';
 import { type Html, h } from './escape.js';
 import {
   type DirectionView,
@@ -122,11 +123,6 @@ function nodeTooltip(n: NodeView, overlayType: string): string {
   return lines.join('\n');
 }
 
-function clip(s: string, chars: number): string {
-  const a = Array.from(s);
-  return a.length <= chars ? s : `${a.slice(0, chars - 1).join('')}…`;
-}
-
 function nodeClasses(n: NodeView): string {
   return [
     'node',
@@ -176,7 +172,7 @@ function renderLinks(v: MapView, pos: Point[], labelled: boolean): Html {
     const mx = (a.x + b.x) / 2;
     const my = (a.y + b.y) / 2;
     const label = linkLabel(l);
-    const lw = 12 + 7 * Array.from(label).length;
+    const lw = 12 + 7 * textWidth(label);
     const showLabel = labelled || l.state !== 'ok';
     const rootText = l.roots.length ? ` ${l.roots.map((n) => `#${n}`).join(' ')}` : '';
     return h`<g class="link l-${l.state}${l.roots.length ? ' root' : ''}" data-a="${v.nodes[l.a]!.name}" data-b="${v.nodes[l.b]!.name}" data-state="${l.state}"><title>${linkTooltip(v, l)}</title><line x1="${r1(a.x)}" y1="${r1(a.y)}" x2="${r1(b.x)}" y2="${r1(b.y)}"/>${
@@ -206,7 +202,7 @@ function renderCards(v: MapView, overlayType: string): { svg: Html; width: numbe
     const y = p.y - CARD_H / 2;
     const state = nodeStateWord(node);
     const line = (k: number, text: string, cls = '') =>
-      h`<text x="${r1(x + 10)}" y="${r1(y + 22 + 17 * k)}"${cls ? h` class="${cls}"` : ''}>${clip(text, 30)}</text>`;
+      h`<text x="${r1(x + 10)}" y="${r1(y + 22 + 17 * k)}"${cls ? h` class="${cls}"` : ''}>${truncate(text, 30)}</text>`;
     return h`<g class="${nodeClasses(node)}" data-host="${node.name}" data-state="${state || 'ok'}"><a href="#host-${node.index}"><title>${nodeTooltip(node, overlayType)}</title><rect class="card" x="${r1(x)}" y="${r1(y)}" width="${CARD_W}" height="${CARD_H}" rx="8"/>${line(0, node.name, 'name')}${
       node.dhcp
         ? h`<text class="role" x="${r1(x + CARD_W - 10)}" y="${r1(y + 22)}" text-anchor="end">DHCP+DNS</text>`
@@ -233,7 +229,7 @@ function renderDots(v: MapView, overlayType: string): { svg: Html; width: number
     const state = nodeStateWord(node);
     // The root number leads the label: a badge by the dot would sit among the converging links.
     const roots = node.roots.length ? `${node.roots.map((r) => `#${r}`).join(' ')} ` : '';
-    const label = `${roots}${clip(node.name, 16)}${node.dhcp ? ' · DHCP' : ''}`;
+    const label = `${roots}${truncate(node.name, 16)}${node.dhcp ? ' · DHCP' : ''}`;
     // The state goes on a line of its own, away from the dot, so neighbours' labels stay clear.
     const up = Math.sin(a) < -0.3;
     const stateY = up ? ly - 17 : ly + 17;
@@ -265,10 +261,10 @@ export function renderMatrix(v: MapView): Html {
   if (n < 2) return h``;
   const wide = n <= CARD_LIMIT;
   return h`<table class="matrix${wide ? '' : ' dense'}"><caption>Host pairs: row pings column (bridge, path MTU)</caption><thead><tr><th></th>${v.nodes.map(
-    (c) => h`<th scope="col" class="col"><span>${clip(c.name, 14)}</span></th>`,
+    (c) => h`<th scope="col" class="col"><span>${truncate(c.name, 14)}</span></th>`,
   )}</tr></thead><tbody>${v.nodes.map(
     (r) =>
-      h`<tr><th scope="row">${clip(r.name, 14)}</th>${v.nodes.map((c) => {
+      h`<tr><th scope="row">${truncate(r.name, 14)}</th>${v.nodes.map((c) => {
         if (c.index === r.index) return h`<td class="self"></td>`;
         const d = v.direction(r.index, c.index);
         return h`<td class="c-${d.state}" title="${directionTooltip(v, d)}">${wide ? directionLabel(d) : CELL_SYMBOL[d.state]}</td>`;

@@ -310,3 +310,22 @@ test('--max-warnings 0: no warning allowed', async (t) => {
   t.false((await gate(tap, { now: NOW, maxWarnings: 0 })).pass);
   t.true((await gate(tap, { now: NOW, maxWarnings: 1 })).pass);
 });
+
+test('loadWaivers: a wrong type is named at its key line, a number is a fine host glob', (t) => {
+  const text = [
+    'waivers:',
+    '  - id: [mesh.ping]',
+    '    justification: " "',
+    '  - id: a',
+    '    host: 10',
+    '    justification: b',
+  ];
+  const err = t.throws(() => loadWaivers(`${text.join('\n')}\n`, 'w.yaml'), { instanceOf: WaiverError });
+  t.deepEqual(err!.problems, [
+    "w.yaml:2: waiver 1: 'id' must be a string",
+    "w.yaml:2: waiver 1: 'id' is required (a check id or glob, e.g. mesh.*)",
+    "w.yaml:2: waiver 1: 'justification' is required: say why this check may fail",
+  ]);
+  const ok = loadWaivers('- id: a\n  host: 10\n  justification: b\n', 'w.yaml');
+  t.deepEqual(ok, [{ id: 'a', host: '10', justification: 'b', source: { file: 'w.yaml', line: 1 } }]);
+});

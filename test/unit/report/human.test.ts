@@ -1,5 +1,6 @@
 import test from 'ava';
 import { createHumanReporter, wrapCommand } from '../../../src/report/human.js';
+import { textWidth } from '../../../src/report/width.js';
 import { events, mixedResults, render, result } from './helpers.js';
 
 const human = (evs: Parameters<typeof render>[1], opts: { color?: boolean; verbose?: boolean } = {}) =>
@@ -26,7 +27,7 @@ test('grouped by host with symbols, remediation under problems, and the verdict'
   );
   t.true(lines.includes('Found 2 problems on 1 host and cluster-wide (1 warning, 1 skipped).'));
   t.false(out.includes('\u001b['), 'no ANSI with color: false');
-  for (const l of lines) t.true(Array.from(l).length <= 80, `over 80 columns: ${l}`);
+  for (const l of lines) t.true(textWidth(l) <= 80, `over 80 columns: ${l}`);
   t.false(out.includes('s3cr3t') || out.includes('hunter2'));
 });
 
@@ -59,7 +60,7 @@ test('verbose shows excerpts (redacted) and why; long lines fit 80 columns', asy
   });
   const out = await human(events([long]), { verbose: true });
   const lines = out.split('\n');
-  for (const l of lines) t.true(Array.from(l).length <= 80, `over 80 columns: ${JSON.stringify(l)}`);
+  for (const l of lines) t.true(textWidth(l) <= 80, `over 80 columns: ${JSON.stringify(l)}`);
   t.true(out.includes('│ psk <redacted>'));
   t.true(out.includes('why why'));
   t.true(
@@ -84,6 +85,38 @@ test('verbose shows excerpts (redacted) and why; long lines fit 80 columns', asy
     joined,
     `ip route replace default via 172.16.0.1 dev lxdbr0 metric 100 proto static onlink table main 'quoted arg with spaces'`,
   );
+});
+
+test('wide and combining characters are measured in columns: every line fits 80, nothing is lost from wrapped text', async (t) => {
+  // CJK takes two columns, a combining accent none: counted as code points, these lines overflowed.
+  const cjk = '网桥没有端口';
+  const wide = result('overlay.member', { host: 'lxd2' }, 'fail', `${cjk.repeat(8)} peervpn0`, {
+    summary: `${'端口没有加入网桥 '.repeat(14)}re\u0301seau`,
+    expected: `${cjk.repeat(10)}`,
+    evidence: [
+      {
+        host: 'lxd2',
+        command: `brctl show ${'网桥'.repeat(30)}`,
+        exitCode: 0,
+        excerpt: `${cjk.repeat(15)}\n`,
+      },
+    ],
+    hint: {
+      why: `${'请检查网桥 '.repeat(16)}`,
+      fix: [`ip link set peervpn0 master lxdbr0 # ${cjk.repeat(2)}网桥没有`],
+    },
+  });
+  for (const verbose of [false, true]) {
+    const out = await human(events([wide]), { verbose });
+    const lines = out.split('\n');
+    for (const l of lines) t.true(textWidth(l) <= 80, `${textWidth(l)} columns: ${l}`);
+    t.true(
+      lines.some((l) => l.endsWith('…')),
+      'cut lines are marked',
+    );
+    // The summary is wrapped, not cut: all 14 phrases are there.
+    t.is(out.split('端口没有加入网桥').length - 1, 14);
+  }
 });
 
 test('wrapCommand keeps short commands on one line', (t) => {

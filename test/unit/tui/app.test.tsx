@@ -5,7 +5,8 @@ import test from 'ava';
 // ink instances share React's scheduler: run these one at a time.
 import { render } from 'ink-testing-library';
 import { App } from '../../../src/cli/tui/app.js';
-import type { TuiState } from '../../../src/cli/tui/state.js';
+import type { TuiState } from '../../../src/cli/tui/model.js';
+import { textWidth } from '../../../src/report/width.js';
 import { FakeRunner, FIX, PLAN, plain, runEvents, startEvent, tick } from './events.js';
 
 function mount(opts: { color?: boolean; width?: number; height?: number } = {}) {
@@ -240,7 +241,7 @@ test.serial(
       fake.end(1);
       await tick(app);
       const lines = frame().split('\n');
-      for (const l of lines) t.true(Array.from(l).length <= width, `${width}: "${l}" fits`);
+      for (const l of lines) t.true(textWidth(l) <= width, `${width}: "${l}" fits`);
       t.is(lines.length, 29, 'one line short of the terminal so ink never clears the screen');
       t.regex(frame(), /Found 2 problems/);
       if (width === 40) t.regex(frame(), /…/, 'long lines end in an ellipsis');

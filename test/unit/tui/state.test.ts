@@ -2,19 +2,18 @@
 import test from 'ava';
 import { allChecks } from '../../../src/checks/index.js';
 import type { PreparedRun } from '../../../src/cli/run.js';
-import { bodyLines, cellMetric, lineText, scrollWindow, verdict } from '../../../src/cli/tui/layout.js';
+import { detailLines } from '../../../src/cli/tui/detail.js';
+import { visibleItems } from '../../../src/cli/tui/items.js';
+import { lineText } from '../../../src/cli/tui/lines.js';
+import { bodyLines, scrollWindow, verdict } from '../../../src/cli/tui/list.js';
+import { cellMetric } from '../../../src/cli/tui/matrix.js';
+import { failedCheckIds, initialState, type TuiAction, type TuiState } from '../../../src/cli/tui/model.js';
 import { restrictRun } from '../../../src/cli/tui/runner.js';
-import {
-  failedCheckIds,
-  initialState,
-  type TuiAction,
-  type TuiState,
-  tuiReducer,
-  visibleItems,
-} from '../../../src/cli/tui/state.js';
+import { tuiReducer } from '../../../src/cli/tui/state.js';
 import { diagnose } from '../../../src/diagnosis/index.js';
 import type { RunEvent } from '../../../src/model.js';
-import { MEMBER_FAIL, PLAN, result, runEvents, startEvent } from './events.js';
+import { textWidth } from '../../../src/report/width.js';
+import { MEMBER_FAIL, PLAN, planned, result, runEvents, startEvent } from './events.js';
 
 const fold = (events: RunEvent[], s: TuiState = initialState(), at = 10): TuiState =>
   events.reduce((st, event) => tuiReducer(st, { type: 'event', event, at }), s);
@@ -153,6 +152,35 @@ test('matrix cells read loss and RTT from the result', (t) => {
     body.some((l) => /^ {4}lxd2 +✗ 100% +·/.test(l)),
     body.join('\n'),
   );
+});
+
+test('wide and combining characters: every list and detail line fits the terminal in columns', (t) => {
+  // A title and summary a host could well send: CJK (two columns each), an emoji, combining accents.
+  const title =
+    '网桥 lxdbr0 没有端口 peervpn0 👍🏽 re\u0301seau de\u0301connecte\u0301 網橋の設定を確認してください';
+  const plan = [planned('overlay.member', title, { host: 'lxd1' })];
+  const wide = {
+    ...MEMBER_FAIL,
+    summary: `${'端口没有加入网桥 '.repeat(12)}${'x'.repeat(70)}`,
+    expected: '网桥的端口包括 peervpn0',
+  };
+  const s = fold(runEvents(false, plan), begun());
+  const row = s.rows[0]!;
+  const failed = { ...row, state: 'fail' as const, result: result(plan[0]!, 'fail', wide) };
+  for (const width of [80, 40, 23]) {
+    const o = { width, spinnerFrame: 0, now: 0 };
+    const body = bodyLines({ ...s, rows: [failed], phase: 'done' }, o).map(lineText);
+    const details = detailLines(failed, o).map(lineText);
+    for (const l of [...body, ...details]) t.true(textWidth(l) <= width, `${width}: ${textWidth(l)}: ${l}`);
+    t.true(
+      body.some((l) => l.includes('网桥')),
+      body.join('\n'),
+    );
+    // The details wrap everything, the 70-column word included, rather than cut it off.
+    const text = details.join('').replace(/\s+/g, '');
+    t.regex(text, /(?<!x)x{70}(?!x)/, details.join('\n'));
+    t.is(text.split('端口没有加入网桥').length - 1, 12, details.join('\n'));
+  }
 });
 
 test('scrollWindow keeps the selected item whole and on screen', (t) => {
