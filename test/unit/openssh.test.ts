@@ -17,14 +17,13 @@ import { parseInventory } from '../../src/inventory/load.js';
 import {
   type ConnectionSummary,
   describeConnection,
-  expandIdentityFile,
-  NoSshBinary,
   OpenSshResolver,
-  parseSshG,
   resolveInventory,
   SshConfigProblem,
 } from '../../src/inventory/openssh.js';
+import { expandIdentityFile } from '../../src/inventory/openssh-tokens.js';
 import { fillProxyCommand } from '../../src/inventory/ssh.js';
+import { NoSshBinary, parseSshG } from '../../src/inventory/ssh-g.js';
 import type { SshInventoryLayers } from '../../src/inventory/types.js';
 import { OPENSSH_DEFAULT_IDENTITIES } from '../../src/transport/ssh-auth.js';
 
