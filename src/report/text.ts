@@ -23,12 +23,6 @@ export function evidenceWhere(ev: Evidence): string {
     .join(', ');
 }
 
-/** The check family: the id up to the first dot (`dhcp.single` → `dhcp`). */
-export function family(id: string): string {
-  const dot = id.indexOf('.');
-  return dot > 0 ? id.slice(0, dot) : id;
-}
-
 const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
 
 /** Remove ANSI escapes; turn CRLF/CR into LF; replace other C0/C1 controls (except tab and LF) by U+FFFD. */

@@ -4,6 +4,7 @@
  * screen derives from the state alone (see layout.ts), so both are tested
  * without a terminal.
  */
+
 import type {
   CheckResult,
   Diagnosis,
@@ -13,6 +14,7 @@ import type {
   Status,
   Subject,
 } from '../../model.js';
+import { familyOf } from '../../model.js';
 
 export type RowState = 'waiting' | 'running' | Status;
 
@@ -139,10 +141,8 @@ export function groupOf(r: Row): GroupKey {
   return { kind: 'host', host: r.subject.host };
 }
 
-export function familyOf(id: string): string {
-  const dot = id.indexOf('.');
-  return dot > 0 ? id.slice(0, dot) : id;
-}
+// Re-exported: layout.ts takes it from here with the rest of the TUI's vocabulary.
+export { familyOf };
 
 /**
  * What can be selected, in screen order. Item keys are prefixed so a failure
