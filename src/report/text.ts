@@ -1,5 +1,6 @@
 /** Small text helpers shared by the reporters. */
 import { type CheckResult, type Evidence, type RootCause, type Subject, subjectLabel } from '../model.js';
+import { plural } from '../util/plural.js';
 
 /** `<id> <label>: <title>`, or `<id>: <title>` for cluster-wide results (no subject). */
 export function describe(id: string, subject: Subject, title: string): string {
@@ -41,9 +42,8 @@ export function oneLine(s: string): string {
     .trim();
 }
 
-export function plural(n: number, word: string, pluralWord = `${word}s`): string {
-  return `${n} ${n === 1 ? word : pluralWord}`;
-}
+// Re-exported for the reporters and the TUI, which take their text helpers from here.
+export { plural };
 
 export function formatSeconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
