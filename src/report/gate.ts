@@ -13,6 +13,7 @@
 import { Parser, type Result } from 'tap-parser';
 import YAML, { isMap, isScalar, isSeq, LineCounter, type Node as YamlNode } from 'yaml';
 import type { Status } from '../model.js';
+import { globToRegExp } from '../util/glob.js';
 import { oneLine, plural } from './text.js';
 
 export interface Waiver {
@@ -132,17 +133,6 @@ export function loadWaivers(text: string, file: string): Waiver[] {
   });
   if (problems.length) throw new WaiverError(file, problems);
   return waivers;
-}
-
-/** `*` → any run of characters, `?` → one character; everything else literal; whole-string match. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
 }
 
 export function waiverExpired(w: Waiver, now: Date): boolean {
