@@ -58,5 +58,8 @@ test('gate waivers: ? matches one character of an id or a host', async (t) => {
     ],
   });
   t.false(tooShort.pass, '? is one character, not several');
-  t.true(tooShort.reasons.some((r) => r.includes('overlay.peers')), tooShort.reasons.join('; '));
+  t.true(
+    tooShort.reasons.some((r) => r.includes('overlay.peers')),
+    tooShort.reasons.join('; '),
+  );
 });
