@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { fixture } from '../helpers/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -19,8 +20,6 @@ const FIX = 'ip link set peervpn0 master lxdbr0';
 
 const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 const tmuxTest = hasTmux ? test.serial : test.serial.skip;
-
-const fixture = (p: string) => readFileSync(join(ROOT, 'fixtures', p), 'utf8');
 
 interface Raw {
   command: string;

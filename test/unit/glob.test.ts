@@ -4,12 +4,12 @@
  * character in both (the engine once treated it literally, the gate as a
  * wildcard).
  */
-import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { allChecks } from '../../src/checks/index.js';
 import { selectChecks } from '../../src/engine/plan.js';
 import { gate } from '../../src/report/gate.js';
 import { globToRegExp } from '../../src/util/glob.js';
+import { fixture } from '../helpers/fixtures.js';
 
 test('* is any run of characters, dots included; the whole string must match', (t) => {
   t.true(globToRegExp('mesh.*').test('mesh.ping'));
@@ -40,7 +40,7 @@ test('--only and --skip: ? matches one character of a check id', (t) => {
 });
 
 test('gate waivers: ? matches one character of an id or a host', async (t) => {
-  const tap = readFileSync(new URL('../../fixtures/tap/fail.tap', import.meta.url), 'utf8');
+  const tap = fixture('tap/fail.tap');
   const now = new Date('2026-06-01T12:00:00Z');
   const waived = await gate(tap, {
     now,
