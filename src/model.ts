@@ -90,6 +90,12 @@ export function subjectLabel(s: Subject): string {
   return left;
 }
 
+/** The check family: the id up to the first dot (`dhcp.single` → `dhcp`). */
+export function familyOf(id: string): string {
+  const dot = id.indexOf('.');
+  return dot > 0 ? id.slice(0, dot) : id;
+}
+
 /** Counts by status, for summaries and exit codes. */
 export type Counts = Record<Status, number> & { total: number };
 

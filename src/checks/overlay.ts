@@ -14,13 +14,13 @@ import type { HostFacts } from '../facts/host-facts.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence, ResultRef } from '../model.js';
+import { plural } from '../util/plural.js';
 import { peervpnExcessVerdict, peervpnPeersVerdict, peervpnRunState } from './peervpn.js';
 import {
   bridgePorts,
   ipv4Of,
   link,
   otherHosts,
-  plural,
   sectionEvidence,
   unreadable,
   vpnRestartCommand,

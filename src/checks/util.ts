@@ -84,10 +84,6 @@ export function otherHosts(inv: Inventory, name: string | undefined) {
   return inv.hosts.filter((h) => h.name !== name);
 }
 
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
-
 /** How the VPN is restarted, for fix lines. */
 export function vpnRestartCommand(inv: Inventory): string {
   const o = inv.cluster.overlay;

@@ -1,6 +1,6 @@
 /** `lxdcheck list` and `lxdcheck explain ID`: what each check proves, why it fails, how to fix it. */
 import { allChecks, findCheck } from '../checks/index.js';
-import { familyOf } from '../engine/check.js';
+import { familyOf } from '../model.js';
 import { UsageError } from './args.js';
 
 const SCOPE_TEXT = {

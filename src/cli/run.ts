@@ -71,6 +71,7 @@ Options:
   -s, --scenario NAME      ${scenarios.map((s) => s.name).join(' | ')} (default doctor)
       --only GLOB          run only matching checks (and what they need); repeatable: --only 'overlay.*'
       --skip GLOB          leave matching checks out; repeatable
+                           (GLOB: * any run of characters, ? one character, the rest literal)
   -r, --reporter KIND[:FILE]  tap | json | junit | human | github | html:FILE; repeatable, one to
                            stdout at most: --reporter tap --reporter junit:out.xml --reporter json:out.json
                            (html:FILE is a self-contained page: cluster map, diagnosis, every check)

@@ -90,10 +90,6 @@ export interface CheckDef {
   diagnosis?: DiagnosisRole;
 }
 
-export function familyOf(id: string): string {
-  return id.split('.')[0] ?? id;
-}
-
 export function hostSpec(inv: Inventory, name: string | undefined): HostSpec {
   const h = inv.hosts.find((x) => x.name === name);
   if (!h) throw new Error(`no host ${name} in the inventory`);

@@ -6,7 +6,11 @@ import { meshPeers } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { CheckResult, PlannedCheck, Subject } from '../model.js';
 import { subjectLabel } from '../model.js';
+import { globToRegExp } from '../util/glob.js';
 import type { CheckDef, JudgeContext, Scope } from './check.js';
+
+// Re-exported for the scenarios and the diagnosis, which select checks with it.
+export { globToRegExp };
 
 export interface Instance {
   key: string;
@@ -200,12 +204,4 @@ export function selectChecks(
     }
   }
   return checks.filter((c) => wanted.has(c.id));
-}
-
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('*')
-    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
 }

@@ -2,7 +2,6 @@
  * Build HostFacts from real captured outputs, the same way a live run does:
  * raw sections → buildHostFacts. Only the framing is assembled here.
  */
-import { readFileSync } from 'node:fs';
 import type { CheckDef, JudgeContext } from '../../src/engine/check.js';
 import type { GatherResult } from '../../src/engine/gather.js';
 import { buildHostFacts, type HostFacts } from '../../src/facts/host-facts.js';
@@ -10,10 +9,10 @@ import type { RawOutput } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import type { Subject } from '../../src/model.js';
+import { fixture } from './fixtures.js';
 
-export function fixture(path: string): string {
-  return readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
-}
+// Re-exported: the check tests take it from here with the facts builders.
+export { fixture };
 
 /** A section that ran: stdout from a fixture file (or literal text with `text:`), exit code as captured. */
 export function section(source: string, exitCode = 0, stderr = ''): RawOutput {
