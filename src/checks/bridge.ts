@@ -1,5 +1,5 @@
 /** bridge.*: the bridge each host puts its containers and its VPN tap on. */
-import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from './check.js';
 import { bridgePorts, inSubnet, ipv4Of, link, prefixOf, sectionEvidence, unreadable } from './util.js';
 
 export const bridgeExists: CheckDef = {

@@ -2,7 +2,7 @@
  * containers.*: the point of the overlay — containers on different hosts
  * behave as if on one switch — proven from inside the containers.
  */
-import { type CheckDef, factsOf, fail, type JudgeContext, pass, skip, warn } from '../engine/check.js';
+
 import {
   CONTAINER_TOOLS,
   type ContainerProbe,
@@ -14,6 +14,7 @@ import type { HostFacts } from '../facts/host-facts.js';
 import { findDuplicateHostnames, parseDnsmasqDhcpAcks } from '../facts/parsers/dnsmasq.js';
 import type { Lease, PingResult } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
+import { type CheckDef, factsOf, fail, type JudgeContext, pass, skip, warn } from './check.js';
 import { inSubnet, pingMetrics, sectionEvidence, unreadable } from './util.js';
 
 function lxdError(f: HostFacts): string {

@@ -1,16 +1,6 @@
 /** dhcp.* and dns.*: exactly one dnsmasq on the whole L2, and it answers for the domain from everywhere. */
 import { Netmask } from 'netmask';
 import {
-  type CheckDef,
-  factsOf,
-  fail,
-  hostSpec,
-  type JudgeContext,
-  pass,
-  skip,
-  warn,
-} from '../engine/check.js';
-import {
   DHCP_DISCOVER_SECTION,
   type DhcpReply,
   type DhcpServerOwner,
@@ -24,6 +14,7 @@ import type { DnsmasqInstance } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import { quoteArg } from '../transport/quote.js';
+import { type CheckDef, factsOf, fail, hostSpec, type JudgeContext, pass, skip, warn } from './check.js';
 import { sectionEvidence, unreadable } from './util.js';
 
 /** A dnsmasq that serves DHCP on the cluster bridge (or on every interface). */

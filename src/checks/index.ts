@@ -2,8 +2,6 @@
  * The registry, in judging order: a check comes after everything it needs.
  * Display order is derived from scope (engine/plan.ts), not from this list.
  */
-import type { CheckDef } from '../engine/check.js';
-import { validateRegistry } from '../engine/plan.js';
 import {
   bridgeAddress,
   bridgeExists,
@@ -11,6 +9,7 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
+import { type CheckDef, validateRegistry } from './check.js';
 import {
   containersAddress,
   containersDns,

@@ -1,20 +1,12 @@
 /** mesh.*: every host reaches every other host across the overlay (active, harmless pings). */
-import {
-  type CheckDef,
-  factsOf,
-  fail,
-  hostSpec,
-  type JudgeContext,
-  pass,
-  skip,
-  warn,
-} from '../engine/check.js';
+
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
 import { meshPeers } from '../facts/sections.js';
 import type { PingResult } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Metrics, Subject } from '../model.js';
+import { type CheckDef, factsOf, fail, hostSpec, type JudgeContext, pass, skip, warn } from './check.js';
 import { localCause } from './overlay.js';
 import { pingMetrics, sectionEvidence } from './util.js';
 

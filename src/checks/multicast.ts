@@ -1,9 +1,10 @@
 /** multicast.*: group traffic crosses the overlay between containers on different hosts. */
-import { type CheckDef, fail, type JudgeContext, pass, skip, warn } from '../engine/check.js';
+
 import { CONTAINER_TOOLS, placedContainers } from '../facts/containers.js';
 import { multicastContainer } from '../facts/multicast.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Subject } from '../model.js';
+import { type CheckDef, fail, type JudgeContext, pass, skip, warn } from './check.js';
 import { sectionEvidence } from './util.js';
 
 function multicastFix(host: string | null, inv: Inventory): string[] {

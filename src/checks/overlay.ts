@@ -1,4 +1,9 @@
 /** overlay.*: the L2 VPN device, its daemon, its place in the bridge, and its peers. */
+
+import type { HostFacts } from '../facts/host-facts.js';
+import { unitsOfInterest } from '../facts/sections.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Evidence, ResultRef } from '../model.js';
 import {
   type CheckDef,
   factsOf,
@@ -9,11 +14,7 @@ import {
   skip,
   type Verdict,
   warn,
-} from '../engine/check.js';
-import type { HostFacts } from '../facts/host-facts.js';
-import { unitsOfInterest } from '../facts/sections.js';
-import type { Inventory } from '../inventory/types.js';
-import type { Evidence, ResultRef } from '../model.js';
+} from './check.js';
 import { peervpnExcessVerdict, peervpnPeersVerdict, peervpnRunState } from './peervpn.js';
 import {
   bridgePorts,

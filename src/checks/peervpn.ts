@@ -5,12 +5,13 @@
  * fingerprints and the other hosts' own view are read together here; the
  * overlay checks ask these helpers only when the overlay is peervpn.
  */
-import { fail, type JudgeContext, pass, type Verdict, warn } from '../engine/check.js';
+
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PeervpnLog } from '../facts/parsers/peervpn.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
+import { fail, type JudgeContext, pass, type Verdict, warn } from './check.js';
 import { otherHosts, sectionEvidence, vpnRestartCommand } from './util.js';
 
 /**

@@ -1,7 +1,7 @@
 /** routes.*: the kernel sends cluster and overlay traffic where it belongs. */
 import { Netmask } from 'netmask';
-import { type CheckDef, factsOf, fail, pass, skip, warn } from '../engine/check.js';
 import type { RouteInfo } from '../facts/types.js';
+import { type CheckDef, factsOf, fail, pass, skip, warn } from './check.js';
 import { sectionEvidence, unreadable } from './util.js';
 
 function overlaps(a: string, b: string): boolean {

@@ -3,11 +3,12 @@
  * to the bridge once, at start; if the bridge did not exist yet, the tap
  * stays out for good while the VPN happily reports its peers.
  */
-import { type CheckDef, factsOf, fail, pass, skip, warn } from '../engine/check.js';
+
 import type { HostFacts } from '../facts/host-facts.js';
 import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
+import { type CheckDef, factsOf, fail, pass, skip, warn } from './check.js';
 import { serviceOrderEvidence } from './overlay.js';
 import { bridgePorts, sectionEvidence } from './util.js';
 

@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
 import { gatherTargets, type InitGatherOptions } from '../init/gather.js';
 import { infer } from '../init/infer.js';
 import { type HostRecord, observe } from '../init/observe.js';
 import { renderInventory } from '../init/render.js';
 import { formatInventoryError, InventoryError, parseInventory, parseSshTarget } from '../inventory/load.js';
-import { parseDuration, UsageError } from './args.js';
+import { parseDuration } from './args.js';
 
 export const INIT_HELP = `lxdcheck init TARGET... [-o cluster.yaml] [options]
 

@@ -14,8 +14,7 @@
  * of its own: no failure is ever hidden.
  */
 
-import type { DiagnosisRole } from '../engine/check.js';
-import { globToRegExp, instanceKey } from '../engine/plan.js';
+import { type DiagnosisRole, globToRegExp, instanceKey } from '../checks/check.js';
 import type { CheckResult, Diagnosis, Layer, RootCause, Subject } from '../model.js';
 
 export interface DiagnoseContext {

@@ -3,7 +3,7 @@
  * pure function from the raw section outputs, so live runs, recordings and
  * tests all go through the same code.
  */
-import type { GatherResult } from '../engine/gather.js';
+
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { type ContainerProbe, parseContainerProbe } from './containers.js';
 import { type DhcpDiscovery, dhcpDiscoveryFacts } from './dhcp-discovery.js';
@@ -38,6 +38,7 @@ import type {
   BrctlBridge,
   ContainerInfo,
   DnsmasqInstance,
+  GatherResult,
   Lease,
   LinkInfo,
   LxdBridgeDefaults,

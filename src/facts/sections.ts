@@ -4,7 +4,7 @@
  * node list to its own log). Every variable part goes through quoteArg.
  */
 import type { HostSpec, Inventory } from '../inventory/types.js';
-import { redactSecrets } from '../report/redact.js';
+import { redactSecrets } from '../redact.js';
 import { quoteArg as q } from '../transport/quote.js';
 import { LXC_LIST_FILTER_PY, reduceLxcList } from './parsers/lxc.js';
 import type { Section } from './script.js';

@@ -8,8 +8,7 @@
  * multicast mesh, which needs to know which containers have python3.
  */
 import { randomBytes } from 'node:crypto';
-import type { Stage } from '../engine/run.js';
-import type { Inventory } from '../inventory/types.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
 import { quoteArg } from '../transport/quote.js';
 import { containerSections } from './containers.js';
 import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
@@ -17,7 +16,16 @@ import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
 import { overlayAddressUsable } from './overlay-address.js';
+import type { Section } from './script.js';
 import { hostSections, meshPeers, pingSection } from './sections.js';
+
+/** A gather stage: sections per host, computed from the inventory and the facts so far. */
+export interface Stage {
+  name: string;
+  /** A floor for this stage's bound (the multicast window may be longer than --timeout). */
+  minTimeoutMs?: number;
+  sections(inv: Inventory, host: HostSpec, facts: ReadonlyMap<string, HostFacts>): Section[];
+}
 
 /** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
 export function absentName(inv: Inventory): string {

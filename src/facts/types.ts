@@ -211,3 +211,25 @@ export interface PeervpnConfig {
   ifconfig4?: string;
   hasPsk: boolean;
 }
+
+/** One host's gather (all stages merged): what a run judges and a bundle records. */
+export interface GatherResult {
+  host: string;
+  reachable: boolean;
+  /** Why the host could not be reached (connect error, host key problem, ...). */
+  connectError?: string;
+  connectErrorKind?: string;
+  raw: Record<string, RawOutput>;
+  /** Set when the compound command itself failed or was killed. */
+  execError?: string;
+  durationMs: number;
+  /** Each stage's compound command(s) as the runner timed them; absent in old bundles. */
+  stages?: StageTiming[];
+}
+
+export interface StageTiming {
+  name: string;
+  durationMs: number;
+  /** The sections this stage ran. */
+  sections: string[];
+}

@@ -19,7 +19,8 @@
  */
 import YAML, { isScalar } from 'yaml';
 import { type CheckResult, countResults, type Diagnosis, type RunEvent } from '../model.js';
-import { redactResult, redactSecrets } from './redact.js';
+import { redactSecrets } from '../redact.js';
+import { redactResult } from './redact.js';
 import { cleanText, describeResult, formatSeconds, oneLine } from './text.js';
 import type { Reporter, Sink } from './types.js';
 

@@ -3,10 +3,9 @@
  * raw sections → buildHostFacts. Only the framing is assembled here.
  */
 import { readFileSync } from 'node:fs';
-import type { CheckDef, JudgeContext } from '../../src/engine/check.js';
-import type { GatherResult } from '../../src/engine/gather.js';
+import type { CheckDef, JudgeContext } from '../../src/checks/check.js';
 import { buildHostFacts, type HostFacts } from '../../src/facts/host-facts.js';
-import type { RawOutput } from '../../src/facts/types.js';
+import type { GatherResult, RawOutput } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import type { Subject } from '../../src/model.js';

@@ -39,7 +39,7 @@ import {
   parseTincNodes,
   reduceLxcList,
 } from '../../../src/facts/parsers/index.js';
-import { redactSecrets } from '../../../src/report/redact.js';
+import { redactSecrets } from '../../../src/redact.js';
 import { parseKnownHosts } from '../../../src/transport/known-hosts.js';
 
 const ROOT = new URL('../../../fixtures/', import.meta.url).pathname;
