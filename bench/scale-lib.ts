@@ -7,7 +7,7 @@
  * pings to and from it fail on both rounds.
  */
 
-import { meshTargets } from '../src/facts/sections.js';
+import { meshTargets } from '../src/facts/host/mesh.js';
 import type { GatherResult, RawOutput } from '../src/facts/types.js';
 import { parseInventory } from '../src/inventory/load.js';
 import type { Inventory } from '../src/inventory/types.js';

@@ -3,16 +3,10 @@
  * behave as if on one switch — proven from inside the containers.
  */
 
-import {
-  CONTAINER_TOOLS,
-  type ContainerProbe,
-  fqdn,
-  type PlacedContainer,
-  placedContainers,
-} from '../facts/containers.js';
+import { CONTAINER_TOOLS, fqdn, type PlacedContainer, placedContainers } from '../facts/containers.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { findDuplicateHostnames, parseDnsmasqDhcpAcks } from '../facts/parsers/dnsmasq.js';
-import type { Lease, PingResult } from '../facts/types.js';
+import type { ContainerProbe, Lease, PingResult } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
 import { type CheckDef, factsOf, fail, type JudgeContext, pass, skip, warn } from './check.js';
 import { inSubnet, pingMetrics, sectionEvidence, unreadable } from './util.js';

@@ -2,15 +2,14 @@
 import { Netmask } from 'netmask';
 import {
   DHCP_DISCOVER_SECTION,
-  type DhcpReply,
   type DhcpServerOwner,
   type DhcpServerSeen,
   ownerOf,
   serversSeen,
 } from '../facts/dhcp-discovery.js';
+import { absentName } from '../facts/host/dns.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
-import { absentName } from '../facts/stages.js';
-import type { DnsmasqInstance } from '../facts/types.js';
+import type { DhcpReply, DnsmasqInstance } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import { quoteArg } from '../transport/quote.js';

@@ -1,8 +1,8 @@
 /** mesh.*: every host reaches every other host across the overlay (active, harmless pings). */
 
+import { meshPeers } from '../facts/host/mesh.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
-import { meshPeers } from '../facts/sections.js';
 import type { PingResult } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Metrics, Subject } from '../model.js';

@@ -1,7 +1,7 @@
 /** overlay.*: the L2 VPN device, its daemon, its place in the bridge, and its peers. */
 
+import { unitsOfInterest } from '../facts/host/services.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence, ResultRef } from '../model.js';
 import {

@@ -6,9 +6,9 @@
  * overlay checks ask these helpers only when the overlay is peervpn.
  */
 
+import { unitsOfInterest } from '../facts/host/services.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { PeervpnLog } from '../facts/parsers/peervpn.js';
-import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import { fail, type JudgeContext, pass, type Verdict, warn } from './check.js';

@@ -4,8 +4,8 @@
  * stays out for good while the VPN happily reports its peers.
  */
 
+import { unitsOfInterest } from '../facts/host/services.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import { type CheckDef, factsOf, fail, pass, skip, warn } from './check.js';

@@ -11,7 +11,7 @@ import {
   parseNeed,
   type Scope,
 } from '../checks/check.js';
-import { meshPeers } from '../facts/sections.js';
+import { meshPeers } from '../facts/host/mesh.js';
 import type { Inventory } from '../inventory/types.js';
 import { type CheckResult, type PlannedCheck, type Subject, subjectLabel } from '../model.js';
 

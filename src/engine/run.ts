@@ -7,7 +7,8 @@
 import { basename } from 'node:path';
 import type { CheckDef, JudgeContext } from '../checks/check.js';
 import { diagnoseRun } from '../diagnosis/index.js';
-import { buildHostFacts, type HostFacts } from '../facts/host-facts.js';
+import { buildHostFacts } from '../facts/build.js';
+import type { HostFacts } from '../facts/host-facts.js';
 import type { Stage } from '../facts/stages.js';
 import type { GatherResult } from '../facts/types.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';

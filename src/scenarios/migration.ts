@@ -5,7 +5,7 @@
  * method that works, verify every property again, and always delete it —
  * on success, failure, timeout and Ctrl-C.
  */
-import { dnsProbeShell, parseDnsProbe } from '../facts/dns.js';
+import { dnsProbeShell, parseDnsProbe } from '../facts/host/dns.js';
 import { splitHeadedFiles } from '../facts/host-facts.js';
 import { parseLeases } from '../facts/parsers/dnsmasq.js';
 import { parseLxcList } from '../facts/parsers/lxc.js';

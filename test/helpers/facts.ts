@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CheckDef, JudgeContext } from '../../src/checks/check.js';
-import { buildHostFacts, type HostFacts } from '../../src/facts/host-facts.js';
+import { buildHostFacts } from '../../src/facts/build.js';
+import type { HostFacts } from '../../src/facts/host-facts.js';
 import type { GatherResult, RawOutput } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';

@@ -13,7 +13,7 @@ import { allChecks } from '../../src/checks/index.js';
 import { overlayPeers } from '../../src/checks/overlay.js';
 import { overlayPsk } from '../../src/checks/overlay-psk.js';
 import { runSections } from '../../src/engine/gather.js';
-import { buildHostFacts } from '../../src/facts/host-facts.js';
+import { buildHostFacts } from '../../src/facts/build.js';
 import { hostSections } from '../../src/facts/sections.js';
 import { newRunKey } from '../../src/facts/stages.js';
 import type { GatherResult } from '../../src/facts/types.js';

@@ -9,8 +9,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { parseDnsProbe } from '../../../src/facts/dns.js';
 import { parseFanOut } from '../../../src/facts/fanout.js';
+import { parseDnsProbe } from '../../../src/facts/host/dns.js';
 import {
   findDnsmasqInstances,
   parseBrctlShow,
