@@ -10,14 +10,12 @@ import {
   bridgeUniqueAddress,
 } from './bridge.js';
 import { type CheckDef, validateRegistry } from './check.js';
+import { containersDns, containersPingIp, containersPingName } from './container-probes.js';
 import {
   containersAddress,
-  containersDns,
   containersDuplicateName,
   containersLease,
   containersListed,
-  containersPingIp,
-  containersPingName,
   containersStaleLeases,
 } from './containers.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
@@ -28,9 +26,9 @@ import {
   overlayDaemon,
   overlayExists,
   overlayMember,
-  overlayPeers,
   overlayPortAddresses,
 } from './overlay.js';
+import { overlayPeers } from './overlay-peers.js';
 import { overlayPsk } from './overlay-psk.js';
 import { routesCluster, routesConflict, routesDefault, routesOverlay } from './routes.js';
 import { serviceOrder } from './service-order.js';

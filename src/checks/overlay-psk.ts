@@ -14,7 +14,7 @@ import {
   pskEvidence,
   pskGroups,
   type ValueGroups,
-} from './peervpn.js';
+} from './peervpn-config.js';
 
 function describe(g: ValueGroups, show: (value: string) => string): string {
   return [...g.groups.entries()].map(([v, hosts]) => `${hosts.join(', ')}: ${show(v)}`).join('; ');

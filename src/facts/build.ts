@@ -62,11 +62,14 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     pmtu: mesh.pmtu,
     ...dnsFacts(raw),
     lxdCommand: lxd.lxdCommand,
+    lxdListError: lxd.lxdListError,
+    lxdNotRunning: lxd.lxdNotRunning,
     containerProbes: Object.entries(raw)
       .filter(([name]) => name.startsWith(CONTAINER_PROBE_PREFIX))
       .map(([name, r]) => parseContainerProbe(name, r))
       .filter((p): p is ContainerProbe => p !== null),
     dnsmasqLog: dhcp.dnsmasqLog,
+    dhcpAcks: dhcp.dhcpAcks,
     multicast: parseMulticast(raw[MULTICAST]),
     load: system.load,
     dhcpDiscovery: dhcpDiscoveryFacts(raw[DHCP_DISCOVER_SECTION]),

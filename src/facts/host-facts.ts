@@ -5,6 +5,7 @@
  * it, and facts/build.ts assembles a HostFacts from their parsers, so no
  * feature and this file import each other.
  */
+import type { DhcpAck } from './parsers/dnsmasq.js';
 import type { PeervpnLog, PskFingerprint } from './parsers/peervpn.js';
 import type { FdbEntry } from './parsers/vxlan.js';
 import type {
@@ -102,12 +103,18 @@ export interface HostFacts {
   pmtu: PmtuResult[] | null;
   /** The LXD client the host has (lxc or incus), when one answered. */
   lxdCommand: 'lxc' | 'incus' | null;
+  /** The first line `lxc list` printed besides the client announcement ('' when none): its error when it failed. */
+  lxdListError: string;
+  /** That error says LXD's unix socket is missing: LXD is not running (or not installed) here. */
+  lxdNotRunning: boolean;
   /** What each running container on this host saw from the inside (stage two). */
   containerProbes: ContainerProbe[];
   /** This host's part of the multicast mesh (its own stage, the last), null when none ran. */
   multicast: MulticastResult | null;
   /** The one dnsmasq's log (DHCP host only, stage two), for duplicate names. */
   dnsmasqLog: string | null;
+  /** The DHCPACKs in that log (which MAC got which name), [] without a log. */
+  dhcpAcks: DhcpAck[];
   /** Answers of the one dnsmasq to queries sent from this host (stage two). */
   dns: DnsAnswer[] | null;
   /** Every DHCP server that answered a DHCPDISCOVER sent on the bridge from here (stage two, one host). */

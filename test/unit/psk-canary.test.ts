@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { BUNDLE_FORMAT, writeBundle } from '../../src/bundle/index.js';
 import { allChecks } from '../../src/checks/index.js';
-import { overlayPeers } from '../../src/checks/overlay.js';
+import { overlayPeers } from '../../src/checks/overlay-peers.js';
 import { overlayPsk } from '../../src/checks/overlay-psk.js';
 import { runSections } from '../../src/engine/gather.js';
 import { buildHostFacts } from '../../src/facts/build.js';

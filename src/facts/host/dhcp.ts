@@ -7,7 +7,7 @@ import type { HostSpec, Inventory } from '../../inventory/types.js';
 import { quoteArg as q } from '../../transport/quote.js';
 import type { HostFacts } from '../host-facts.js';
 import { okOutput, splitHeadedFiles } from '../host-facts.js';
-import { parseLeases } from '../parsers/dnsmasq.js';
+import { parseDnsmasqDhcpAcks, parseLeases } from '../parsers/dnsmasq.js';
 import type { Section } from '../script.js';
 import type { RawOutput } from '../types.js';
 
@@ -82,12 +82,16 @@ export function dnsmasqLogSections(
   ];
 }
 
-export function dhcpFacts(raw: Record<string, RawOutput>): Pick<HostFacts, 'leases' | 'dnsmasqLog'> {
+export function dhcpFacts(
+  raw: Record<string, RawOutput>,
+): Pick<HostFacts, 'leases' | 'dnsmasqLog' | 'dhcpAcks'> {
   const leases = raw[LEASES];
+  const log = okOutput(raw, DNSMASQ_LOG);
   return {
     leases: leases
       ? splitHeadedFiles(leases.stdout).map((f) => ({ file: f.file, leases: parseLeases(f.content) }))
       : [],
-    dnsmasqLog: okOutput(raw, DNSMASQ_LOG),
+    dnsmasqLog: log,
+    dhcpAcks: log ? parseDnsmasqDhcpAcks(log) : [],
   };
 }

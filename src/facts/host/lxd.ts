@@ -68,16 +68,30 @@ function lxdClient(r: RawOutput | undefined): 'lxc' | 'incus' | null {
   return m ? (m[1] as 'lxc' | 'incus') : null;
 }
 
+/** The first line `lxc list` printed besides the client announcement: its error when it failed. */
+function lxdListError(r: RawOutput | undefined): string {
+  return (
+    (r?.stderr || r?.stdout || '').split('\n').filter((l) => l && !l.startsWith('lxdcheck-client:'))[0] ?? ''
+  );
+}
+
 export function lxdFacts(
   raw: Record<string, RawOutput>,
-): Pick<HostFacts, 'lxdBridgeDefaults' | 'lxdNetwork' | 'containers' | 'lxdCommand'> {
+): Pick<
+  HostFacts,
+  'lxdBridgeDefaults' | 'lxdNetwork' | 'containers' | 'lxdCommand' | 'lxdListError' | 'lxdNotRunning'
+> {
   const defaults = okOutput(raw, LXD_BRIDGE_DEFAULT);
   const network = okOutput(raw, LXC_NETWORK);
   const list = okOutput(raw, LXC_LIST);
+  const error = lxdListError(raw[LXC_LIST]);
   return {
     lxdBridgeDefaults: defaults !== null ? parseLxdBridgeDefaults(defaults) : null,
     lxdNetwork: network !== null ? parseLxcNetworkShow(network) : null,
     containers: list !== null ? parseLxcList(list) : null,
     lxdCommand: lxdClient(raw[LXC_LIST]),
+    lxdListError: error,
+    // No socket at all: LXD is not running (or not installed) here, which some hosts legitimately are.
+    lxdNotRunning: /unix\.socket.*no such file|connect: no such file/i.test(error),
   };
 }

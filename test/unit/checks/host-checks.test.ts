@@ -13,9 +13,9 @@ import {
   overlayDaemon,
   overlayExists,
   overlayMember,
-  overlayPeers,
   overlayPortAddresses,
 } from '../../../src/checks/overlay.js';
+import { overlayPeers } from '../../../src/checks/overlay-peers.js';
 import { routesCluster, routesConflict, routesOverlay } from '../../../src/checks/routes.js';
 import { serviceOrder } from '../../../src/checks/service-order.js';
 import { sshReachable } from '../../../src/checks/ssh.js';

@@ -7,7 +7,8 @@
 import { createHmac } from 'node:crypto';
 import test from 'ava';
 import type { Verdict } from '../../../src/checks/check.js';
-import { overlayDaemon, overlayPeers } from '../../../src/checks/overlay.js';
+import { overlayDaemon } from '../../../src/checks/overlay.js';
+import { overlayPeers } from '../../../src/checks/overlay-peers.js';
 import { overlayPsk } from '../../../src/checks/overlay-psk.js';
 import { serviceOrder } from '../../../src/checks/service-order.js';
 import type { RawOutput } from '../../../src/facts/types.js';
