@@ -18,7 +18,7 @@ import { configCause, peervpnConfPath, pskEvidence } from './peervpn-config.js';
 import { otherHosts, sectionEvidence, vpnRestartCommand } from './util.js';
 /**
  * A restarted peer's old session stays in the survivors' count until it
- * times out: ~100 s, printed at the next check ~11 s later (formats.md,
+ * times out: ~100 s, printed at the next check ~11 s later (docs/peervpn.md,
  * faultB: killed at 461 s, counted until 572 s). With margin.
  */
 export const RESTART_WINDOW_SECONDS = 130;

@@ -23,7 +23,7 @@ export interface Instance {
   order: [number, number, number, number];
 }
 
-/** Phases follow design.md: cluster inputs, per host, cluster-wide, host pairs, containers. */
+/** Display phases: cluster inputs, per host, cluster-wide, host pairs, containers. */
 function phaseOf(check: CheckDef): number {
   if (check.scope === 'cluster' && check.id.startsWith('inventory.')) return 0;
   if (check.late && check.scope === 'host') return 2;

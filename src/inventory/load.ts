@@ -1,5 +1,5 @@
 /**
- * Loading the cluster file (design.md, "The inventory"): YAML with line
+ * Loading the cluster file (README "Inventory"): YAML with line
  * numbers, validation that names file:line:column and the field, and the SSH
  * settings merged with ~/.ssh/config (see ssh.ts for the precedence).
  *

@@ -1,4 +1,4 @@
-/** The cluster file, validated. Shape from design.md. */
+/** The cluster file, validated. Its shape is documented in README "Inventory". */
 
 export type OverlayType = 'peervpn' | 'tinc' | 'vxlan';
 

@@ -1,5 +1,5 @@
 /**
- * TAP 14 reporter (formats.md, design.md "TAP").
+ * TAP 14 reporter (README "TAP consumers").
  *
  * `TAP version 14` at run-start, progress comments as they come, and the test
  * points when the run ends, because only then does each failure know its root
