@@ -3,6 +3,8 @@
  * raw sections → buildHostFacts. Only the framing is assembled here.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBundle } from '../../src/bundle/index.js';
 import type { CheckDef, JudgeContext } from '../../src/checks/check.js';
 import { buildHostFacts } from '../../src/facts/build.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
@@ -59,4 +61,25 @@ export function context(inv: Inventory, facts: HostFacts[]): JudgeContext {
 
 export function judge(check: CheckDef, ctx: JudgeContext, subject: Subject) {
   return check.judge(subject, ctx);
+}
+
+/**
+ * Every host's facts of a recorded lab bundle (fixtures/bundles/NAME, real
+ * captures), built as a replay builds them; `editInventory` changes the
+ * bundle's inventory text first (the hosts' outputs stay as recorded).
+ */
+export function bundleContext(
+  name: string,
+  editInventory: (text: string) => string = (t) => t,
+): JudgeContext {
+  const dir = join(import.meta.dirname, '../../fixtures/bundles', name);
+  const b = readBundle(dir);
+  const inv = parseInventory(editInventory(b.inventoryText), join(dir, 'inventory.yaml'), {
+    sshConfigText: '',
+  });
+  const facts = inv.hosts.flatMap((h) => {
+    const g = b.gathers.get(h.name);
+    return g ? [buildHostFacts(inv, h, g)] : [];
+  });
+  return context(inv, facts);
 }
