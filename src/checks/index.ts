@@ -9,6 +9,7 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
+import { bridgeStp } from './bridge-stp.js';
 import { type CheckDef, validateRegistry } from './check.js';
 import { containersDns, containersPingIp, containersPingName } from './container-probes.js';
 import {
@@ -46,6 +47,7 @@ export const hostChecks: CheckDef[] = [
   serviceOrder,
   bridgeMtu,
   bridgeMulticastQuerier,
+  bridgeStp,
   routesCluster,
   routesOverlay,
   routesDefault,
