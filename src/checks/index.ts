@@ -9,7 +9,6 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
-import { bridgeStp } from './bridge-stp.js';
 import { type CheckDef, validateRegistry } from './check.js';
 import { containersDns, containersPingIp, containersPingName } from './container-probes.js';
 import {
@@ -47,7 +46,6 @@ export const hostChecks: CheckDef[] = [
   serviceOrder,
   bridgeMtu,
   bridgeMulticastQuerier,
-  bridgeStp,
   routesCluster,
   routesOverlay,
   routesDefault,
