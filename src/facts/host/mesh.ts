@@ -82,7 +82,7 @@ export function meshSections(inv: Inventory, host: HostSpec): Section[] {
   return [
     pingSection(MESH_PING, targets),
     // Its own channel: the path-MTU probes wait in parallel with the mesh pings, not after them.
-    { name: PMTU, shell: pmtuProbe(targets), timeoutSeconds: 6, wrapTimeout: false, group: 'pmtu' },
+    { name: PMTU, shell: pmtuProbe(targets), timeoutSeconds: 6, wrapTimeout: false, group: PMTU },
   ];
 }
 
