@@ -77,6 +77,20 @@ module.exports = {
       to: { path: '^src/cli/tui/' },
     },
     {
+      name: 'diagnosis-from-engine-and-reporters',
+      comment: 'The diagnosis runs once in the engine after judging; reporters only read its keys.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(diagnosis|engine|report|cli)/'] },
+      to: { path: '^src/diagnosis/' },
+    },
+    {
+      name: 'scenarios-only-from-cli',
+      comment: 'Scenarios act on a live cluster (probes, migrations): only a command starts one.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(scenarios|cli)/'] },
+      to: { path: '^src/scenarios/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},
