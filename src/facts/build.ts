@@ -28,13 +28,7 @@ const CONTAINER_PROBE_PREFIX = 'ct-';
 
 export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult): HostFacts {
   const raw = g.raw;
-  const overlay = overlayFacts(inv, host, raw);
-  const system = systemFacts(raw);
-  const dhcp = dhcpFacts(raw);
-  const lxd = lxdFacts(raw);
-  const mesh = meshFacts(raw);
   const fdb = raw[DHCP_FDB_SECTION];
-  // Keys in the order HostFacts has always had them.
   return {
     host: host.name,
     reachable: g.reachable,
@@ -42,36 +36,24 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     ...(g.connectErrorKind ? { connectErrorKind: g.connectErrorKind } : {}),
     ...(g.execError ? { execError: g.execError } : {}),
     raw,
-    hostname: system.hostname,
-    uptimeSeconds: system.uptimeSeconds,
+    // Each feature's part of HostFacts (host/*.ts): a field a feature adds needs no line here.
+    ...systemFacts(raw),
     ...linkFacts(raw),
     ...routeFacts(raw),
     ...bridgeFacts(raw),
     ...processFacts(raw),
-    overlayPeers: overlay.peers,
-    vpnLog: overlay.log,
-    peervpnConfig: overlay.config,
-    peervpn: overlay.peervpn ?? null,
+    ...overlayFacts(inv, host, raw),
     ...serviceFacts(raw),
-    leases: dhcp.leases,
-    lxdBridgeDefaults: lxd.lxdBridgeDefaults,
-    lxdNetwork: lxd.lxdNetwork,
-    containers: lxd.containers,
-    mesh: mesh.mesh,
-    meshTool: mesh.meshTool,
-    pmtu: mesh.pmtu,
+    ...dhcpFacts(raw),
+    ...lxdFacts(raw),
+    ...meshFacts(raw),
     ...dnsFacts(raw),
-    lxdCommand: lxd.lxdCommand,
-    lxdListError: lxd.lxdListError,
-    lxdNotRunning: lxd.lxdNotRunning,
+    // Stage two and later, whose features (containers.ts, multicast.ts, dhcp-discovery.ts) parse their own.
     containerProbes: Object.entries(raw)
       .filter(([name]) => name.startsWith(CONTAINER_PROBE_PREFIX))
       .map(([name, r]) => parseContainerProbe(name, r))
       .filter((p): p is ContainerProbe => p !== null),
-    dnsmasqLog: dhcp.dnsmasqLog,
-    dhcpAcks: dhcp.dhcpAcks,
     multicast: parseMulticast(raw[MULTICAST]),
-    load: system.load,
     dhcpDiscovery: dhcpDiscoveryFacts(raw[DHCP_DISCOVER_SECTION]),
     dhcpFdb: fdb?.exitCode === 0 ? parseBridgeFdb(fdb.stdout) : null,
   };

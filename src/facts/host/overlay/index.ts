@@ -1,5 +1,6 @@
 /** overlay: the sections and facts of the inventory's overlay type (one file per type beside this one). */
 import type { HostSpec, Inventory } from '../../../inventory/types.js';
+import type { HostFacts } from '../../host-facts.js';
 import type { Section, SectionOptions } from '../../script.js';
 import type { RawOutput } from '../../types.js';
 import type { OverlayFacts } from './common.js';
@@ -18,7 +19,17 @@ export function overlaySections(inv: Inventory, opts: SectionOptions = {}): Sect
   }
 }
 
-export function overlayFacts(inv: Inventory, host: HostSpec, raw: Record<string, RawOutput>): OverlayFacts {
+/** The overlay part of HostFacts, from the type's own parser. */
+export function overlayFacts(
+  inv: Inventory,
+  host: HostSpec,
+  raw: Record<string, RawOutput>,
+): Pick<HostFacts, 'overlayPeers' | 'vpnLog' | 'peervpnConfig' | 'peervpn'> {
+  const o = byType(inv, host, raw);
+  return { overlayPeers: o.peers, vpnLog: o.log, peervpnConfig: o.config, peervpn: o.peervpn ?? null };
+}
+
+function byType(inv: Inventory, host: HostSpec, raw: Record<string, RawOutput>): OverlayFacts {
   switch (inv.cluster.overlay.type) {
     case 'peervpn':
       return peervpnFacts(raw);
