@@ -2,8 +2,6 @@
  * The registry, in judging order: a check comes after everything it needs.
  * Display order is derived from scope (engine/plan.ts), not from this list.
  */
-import type { CheckDef } from '../engine/check.js';
-import { validateRegistry } from '../engine/plan.js';
 import {
   bridgeAddress,
   bridgeExists,
@@ -11,14 +9,13 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
+import { type CheckDef, validateRegistry } from './check.js';
+import { containersDns, containersPingIp, containersPingName } from './container-probes.js';
 import {
   containersAddress,
-  containersDns,
   containersDuplicateName,
   containersLease,
   containersListed,
-  containersPingIp,
-  containersPingName,
   containersStaleLeases,
 } from './containers.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
@@ -29,9 +26,9 @@ import {
   overlayDaemon,
   overlayExists,
   overlayMember,
-  overlayPeers,
   overlayPortAddresses,
 } from './overlay.js';
+import { overlayPeers } from './overlay-peers.js';
 import { overlayPsk } from './overlay-psk.js';
 import { routesCluster, routesConflict, routesDefault, routesOverlay } from './routes.js';
 import { serviceOrder } from './service-order.js';

@@ -4,8 +4,9 @@
  * this run's random key (sections.ts peervpnPskSection): the psk itself
  * never leaves its host, and a fingerprint is worthless outside the run.
  */
-import { type CheckDef, fail, pass, skip } from '../engine/check.js';
+
 import type { Evidence } from '../model.js';
+import { type CheckDef, fail, pass, skip } from './check.js';
 import {
   copyFix,
   networknameGroups,
@@ -13,7 +14,7 @@ import {
   pskEvidence,
   pskGroups,
   type ValueGroups,
-} from './peervpn.js';
+} from './peervpn-config.js';
 
 function describe(g: ValueGroups, show: (value: string) => string): string {
   return [...g.groups.entries()].map(([v, hosts]) => `${hosts.join(', ')}: ${show(v)}`).join('; ');

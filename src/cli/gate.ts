@@ -1,8 +1,8 @@
 /** `lxdcheck gate`: CI policy over a TAP stream (file or stdin). */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
 import { gate, loadWaivers, WaiverError } from '../report/gate.js';
-import { UsageError } from './args.js';
 
 const HELP = `lxdcheck gate RESULTS.tap|- [--waivers FILE] [--allow-skip] [--max-warnings N]
 
