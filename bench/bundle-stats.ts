@@ -7,7 +7,8 @@
  * sections the bundle holds.
  */
 import { readBundle } from '../src/bundle/index.js';
-import { buildHostFacts, type HostFacts } from '../src/facts/host-facts.js';
+import { buildHostFacts } from '../src/facts/build.js';
+import type { HostFacts } from '../src/facts/host-facts.js';
 import { readOnlyStages } from '../src/facts/stages.js';
 import { parseInventory } from '../src/inventory/load.js';
 

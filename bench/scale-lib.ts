@@ -6,9 +6,9 @@
  * one injected fault: one host's tap is not a port of its bridge, so the
  * pings to and from it fail on both rounds.
  */
-import type { GatherResult } from '../src/engine/gather.js';
-import { meshTargets } from '../src/facts/sections.js';
-import type { RawOutput } from '../src/facts/types.js';
+
+import { meshTargets } from '../src/facts/host/mesh.js';
+import type { GatherResult, RawOutput } from '../src/facts/types.js';
 import { parseInventory } from '../src/inventory/load.js';
 import type { Inventory } from '../src/inventory/types.js';
 

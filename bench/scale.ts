@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_FORMAT, readBundle, writeBundle } from '../src/bundle/index.js';
-import { MESH_FULL_LIMIT } from '../src/facts/sections.js';
+import { MESH_FULL_LIMIT } from '../src/facts/host/mesh.js';
 import { multiplyBundle } from './scale-lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

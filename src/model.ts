@@ -90,6 +90,12 @@ export function subjectLabel(s: Subject): string {
   return left;
 }
 
+/** The check family: the id up to the first dot (`dhcp.single` → `dhcp`). */
+export function familyOf(id: string): string {
+  const dot = id.indexOf('.');
+  return dot > 0 ? id.slice(0, dot) : id;
+}
+
 /** Counts by status, for summaries and exit codes. */
 export type Counts = Record<Status, number> & { total: number };
 
@@ -102,7 +108,7 @@ export function countResults(results: readonly CheckResult[]): Counts {
   return counts;
 }
 
-/** Exit code policy from design.md: 0 all passed (warnings allowed unless strict), 1 a check failed or errored. */
+/** Exit code policy (README "Usage"): 0 all passed (warnings allowed unless strict), 1 a check failed or errored. */
 export function exitCodeFor(results: readonly CheckResult[], strict: boolean): 0 | 1 {
   const c = countResults(results);
   if (c.fail > 0 || c.error > 0) return 1;

@@ -7,9 +7,8 @@
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GatherResult } from '../engine/gather.js';
-import type { RawOutput } from '../facts/types.js';
-import { redactSecrets } from '../report/redact.js';
+import type { GatherResult, RawOutput } from '../facts/types.js';
+import { redactSecrets } from '../redact.js';
 
 export const BUNDLE_FORMAT = 'lxdcheck.bundle/v1';
 

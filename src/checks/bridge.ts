@@ -1,5 +1,8 @@
 /** bridge.*: the bridge each host puts its containers and its VPN tap on. */
-import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from '../engine/check.js';
+
+import { SYSFS } from '../facts/host/bridge.js';
+import { ADDRS, LINKS } from '../facts/host/links.js';
+import { type CheckDef, factsOf, fail, hostSpec, pass, skip, warn } from './check.js';
 import { bridgePorts, inSubnet, ipv4Of, link, prefixOf, sectionEvidence, unreadable } from './util.js';
 
 export const bridgeExists: CheckDef = {
@@ -18,14 +21,14 @@ export const bridgeExists: CheckDef = {
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const br = ctx.inventory.cluster.bridge;
-    if (!f.links) return unreadable(f, 'links', 'the network links');
+    if (!f.links) return unreadable(f, LINKS, 'the network links');
     const l = link(f, br);
     const names = f.links.map((x) => x.ifname).join(', ');
     if (!l) {
       return fail(`${br} does not exist on ${s.host}`, {
         expected: `a bridge named ${br}`,
         actual: `links: ${names}`,
-        evidence: [sectionEvidence(f, 'links', { excerpt: names })],
+        evidence: [sectionEvidence(f, LINKS, { excerpt: names })],
         hint: {
           why: 'Containers and the VPN tap attach to this bridge; without it nothing on this host reaches the cluster.',
           fix: ['systemctl restart lxd   # or lxd-bridge on LXD 2.x', `lxc network show ${br}`],
@@ -36,7 +39,7 @@ export const bridgeExists: CheckDef = {
       return fail(`${br} exists on ${s.host} but is a ${l.kind}, not a bridge`, {
         expected: 'kind bridge',
         actual: `kind ${l.kind}`,
-        evidence: [sectionEvidence(f, 'links', { excerpt: `${br}: kind ${l.kind}` })],
+        evidence: [sectionEvidence(f, LINKS, { excerpt: `${br}: kind ${l.kind}` })],
       });
     }
     if (!l.up) {
@@ -44,7 +47,7 @@ export const bridgeExists: CheckDef = {
         expected: 'UP',
         actual: `flags ${l.flags.join(',')}, operstate ${l.operstate}`,
         evidence: [
-          sectionEvidence(f, 'links', { excerpt: `${br}: <${l.flags.join(',')}> state ${l.operstate}` }),
+          sectionEvidence(f, LINKS, { excerpt: `${br}: <${l.flags.join(',')}> state ${l.operstate}` }),
         ],
         hint: { fix: [`ip link set ${br} up`] },
       });
@@ -70,10 +73,10 @@ export const bridgeAddress: CheckDef = {
     const br = inv.cluster.bridge;
     const want = hostSpec(inv, s.host).bridgeAddress;
     const prefix = prefixOf(inv.cluster.subnet);
-    if (!f.addresses) return unreadable(f, 'addrs', 'the addresses');
+    if (!f.addresses) return unreadable(f, ADDRS, 'the addresses');
     const have = ipv4Of(f, br);
     const shown = have.map((a) => `${a.local}/${a.prefixlen}`).join(', ') || 'no IPv4 address';
-    const ev = [sectionEvidence(f, 'addrs', { excerpt: `${br}: ${shown}` })];
+    const ev = [sectionEvidence(f, ADDRS, { excerpt: `${br}: ${shown}` })];
     const exact = have.find((a) => a.local === want);
     if (!exact) {
       const foreign = have.filter((a) => a.local !== want);
@@ -185,6 +188,8 @@ export const bridgeUniqueAddress: CheckDef = {
 /** The bridge runs at the smallest MTU of its ports; an overlay below the containers' MTU drops full-size frames. */
 export const bridgeMtu: CheckDef = {
   id: 'bridge.mtu',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { breaks: ['mtu'], rank: 70 },
   scope: 'host',
   needs: ['bridge.exists'],
@@ -198,7 +203,7 @@ export const bridgeMtu: CheckDef = {
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const { bridge, overlay } = ctx.inventory.cluster;
-    if (!f.links) return unreadable(f, 'links', 'the network links');
+    if (!f.links) return unreadable(f, LINKS, 'the network links');
     const ov = link(f, overlay.interface);
     const br = link(f, bridge);
     if (!ov) return pass(`${overlay.interface} is absent (see overlay.exists); nothing to compare`);
@@ -213,7 +218,7 @@ export const bridgeMtu: CheckDef = {
           expected: `${overlay.interface} mtu >= ${needed}`,
           actual: shown,
           metrics: { mtu: ov.mtu, neededMtu: needed },
-          evidence: [sectionEvidence(f, 'links', { excerpt: shown })],
+          evidence: [sectionEvidence(f, LINKS, { excerpt: shown })],
           hint: {
             why: 'Small packets (ping, DNS) pass while anything that fills a frame (TLS, package downloads, migrations) stalls.',
             fix: [`ip link set ${overlay.interface} mtu ${needed}`],
@@ -257,7 +262,7 @@ export const bridgeMulticastQuerier: CheckDef = {
         expected: 'multicast_querier=1 on one host, or multicast_snooping=0 everywhere',
         actual: `snooping on ${shown}; querier nowhere`,
         evidence: snooping.map((f) =>
-          sectionEvidence(f, 'sysfs', {
+          sectionEvidence(f, SYSFS, {
             excerpt: `multicast_snooping=1 multicast_querier=${f.sysfs[path('multicast_querier')] ?? '?'}`,
           }),
         ),

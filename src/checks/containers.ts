@@ -1,55 +1,18 @@
 /**
  * containers.*: the point of the overlay — containers on different hosts
- * behave as if on one switch — proven from inside the containers.
+ * behave as if on one switch. This file: which containers exist where, their
+ * addresses and leases, and who holds each name (from `lxc list` and the one
+ * dnsmasq); container-probes.ts: what the containers saw from the inside.
  */
-import {
-  type CheckDef,
-  factsOf,
-  fail,
-  hostSpec,
-  type JudgeContext,
-  pass,
-  skip,
-  warn,
-} from '../engine/check.js';
-import {
-  CONTAINER_TOOLS,
-  type ContainerProbe,
-  fqdn,
-  type PlacedContainer,
-  placedContainers,
-} from '../facts/containers.js';
-import { clientOf, daemonInDoubt, daemonLabel, type LxdClient, runningDaemons } from '../facts/daemon.js';
-import type { HostFacts } from '../facts/host-facts.js';
-import { findDuplicateHostnames, parseDnsmasqDhcpAcks } from '../facts/parsers/dnsmasq.js';
-import type { Lease, PingResult } from '../facts/types.js';
+
+import { fqdn, type PlacedContainer, placedContainers } from '../facts/containers.js';
+import { clientOf, daemonInDoubt, daemonLabel, runningDaemons } from '../facts/daemon.js';
+import { LXC_LIST } from '../facts/host/lxd.js';
+import { findDuplicateHostnames } from '../facts/parsers/dnsmasq.js';
+import type { Lease, LxdClient } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
-import { inSubnet, pingMetrics, sectionEvidence, unreadable } from './util.js';
-
-/** The section that holds the judged daemon's list: stage two's, when the other daemon holds the containers. */
-function listSection(f: HostFacts): 'lxc-list' | 'lxc-list-other' {
-  return f.raw['lxc-list-other'] &&
-    f.daemon?.client &&
-    f.daemon.client !== lxdClient(f.raw['lxc-list']?.stderr)
-    ? 'lxc-list-other'
-    : 'lxc-list';
-}
-
-function lxdClient(stderr: string | undefined): string | undefined {
-  return /lxdcheck-client: (lxc|incus)/.exec(stderr ?? '')?.[1];
-}
-
-/** The client to name in a fix for this host (lxc for LXD, incus for Incus). */
-export function clientOn(ctx: JudgeContext, host: string): string {
-  return ctx.hosts.get(host)?.daemon?.client ?? 'lxc';
-}
-
-function lxdError(f: HostFacts): string {
-  const r = f.raw[listSection(f)];
-  return (
-    (r?.stderr || r?.stdout || '').split('\n').filter((l) => l && !l.startsWith('lxdcheck-client:'))[0] ?? ''
-  );
-}
+import { type CheckDef, factsOf, fail, hostSpec, type JudgeContext, pass, skip, warn } from './check.js';
+import { inSubnet, sectionEvidence, unreadable } from './util.js';
 
 export const containersListed: CheckDef = {
   id: 'containers.listed',
@@ -61,7 +24,7 @@ export const containersListed: CheckDef = {
   howToFix: 'systemctl restart lxd (or snap.lxd.daemon); then `lxc list`.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
-    const first = lxdClient(f.raw['lxc-list']?.stderr) as LxdClient | undefined;
+    const first = f.raw[LXC_LIST]?.stderr.match(/lxdcheck-client: (lxc|incus)/)?.[1] as LxdClient | undefined;
     // Both daemons here and none named: the probe stage lists the other one too, containers.daemon judges.
     if (
       daemonInDoubt(
@@ -85,9 +48,8 @@ export const containersListed: CheckDef = {
           hint: { fix: [`daemon: lxd   # or incus, on ${s.host} in the inventory, to choose`] },
         },
       );
-    const section = listSection(f);
-    const r = f.raw[section];
-    if (!r) return unreadable(f, 'lxc-list', 'the container list');
+    const r = f.raw[LXC_LIST];
+    if (!r) return unreadable(f, LXC_LIST, 'the container list');
     const d = f.daemon;
     const named = d?.how === 'named' && d.daemon ? d.daemon : undefined;
     if (r.exitCode === 127)
@@ -100,13 +62,13 @@ export const containersListed: CheckDef = {
     const daemon = d?.daemon ?? 'lxd';
     const unit = daemon === 'incus' ? 'incus' : 'lxd';
     if (f.containers === null) {
-      const err = lxdError(f);
+      const err = f.lxdListError;
       // No socket at all: the daemon is not running (or not installed) here, which some hosts legitimately are.
-      if (/unix\.socket.*no such file|connect: no such file/i.test(err)) {
+      if (f.lxdNotRunning) {
         return warn(
           `${daemonLabel(daemon)} is not running on ${s.host} (no unix socket): its containers are not checked`,
           {
-            evidence: [sectionEvidence(f, section)],
+            evidence: [sectionEvidence(f, LXC_LIST)],
             hint: {
               fix: [
                 daemon === 'incus' ? 'systemctl start incus' : 'systemctl start lxd   # or snap start lxd',
@@ -118,7 +80,7 @@ export const containersListed: CheckDef = {
       return fail(
         `${client} list failed on ${s.host}: ${err || (r.timedOut ? 'timed out' : `exit ${r.exitCode}`)}`,
         {
-          evidence: [sectionEvidence(f, section)],
+          evidence: [sectionEvidence(f, LXC_LIST)],
           hint: {
             why: `A hung or stopped ${daemonLabel(daemon)} hides every container on this host.`,
             fix: [`systemctl restart ${unit}`],
@@ -134,13 +96,18 @@ export const containersListed: CheckDef = {
   },
 };
 
-function containerSubjects(ctx: JudgeContext, runningOnly: boolean): Subject[] {
+/** The client to name in a fix for this host (lxc for LXD, incus for Incus). */
+export function clientOn(ctx: JudgeContext, host: string): string {
+  return ctx.hosts.get(host)?.daemon?.client ?? 'lxc';
+}
+
+export function containerSubjects(ctx: JudgeContext, runningOnly: boolean): Subject[] {
   return placedContainers(ctx.inventory, ctx.hosts)
     .filter((c) => !runningOnly || c.info.running)
     .map((c) => ({ host: c.host, container: c.name }));
 }
 
-function placed(ctx: JudgeContext, s: Subject): PlacedContainer | undefined {
+export function placed(ctx: JudgeContext, s: Subject): PlacedContainer | undefined {
   return placedContainers(ctx.inventory, ctx.hosts).find((c) => c.name === s.container && c.host === s.host);
 }
 
@@ -186,7 +153,7 @@ export const containersAddress: CheckDef = {
       return fail(`${c.name} on ${c.host} has ${shown}, none inside ${ctx.inventory.cluster.subnet}`, {
         expected: `an IPv4 in ${ctx.inventory.cluster.subnet}`,
         actual: shown,
-        evidence: [sectionEvidence(factsOf(ctx, c.host), 'lxc-list', { excerpt: `${c.name}: ${shown}` })],
+        evidence: [sectionEvidence(factsOf(ctx, c.host), LXC_LIST, { excerpt: `${c.name}: ${shown}` })],
         hint: {
           why: 'Without a lease from the one dnsmasq the container is not on the cluster network.',
           fix: [restart],
@@ -199,7 +166,7 @@ export const containersAddress: CheckDef = {
         `${c.name} holds ${ip}, outside the DHCP range ${range[0]}-${range[1]} (static, or from another DHCP server)`,
         {
           cause: STRAY_DHCP,
-          evidence: [sectionEvidence(factsOf(ctx, c.host), 'lxc-list', { excerpt: `${c.name}: ${shown}` })],
+          evidence: [sectionEvidence(factsOf(ctx, c.host), LXC_LIST, { excerpt: `${c.name}: ${shown}` })],
         },
       );
     }
@@ -283,222 +250,6 @@ export const containersStaleLeases: CheckDef = {
   },
 };
 
-/** Container pairs the probes covered (source probe → each target it pinged). */
-function pairSubjects(ctx: JudgeContext): Subject[] {
-  const all = placedContainers(ctx.inventory, ctx.hosts);
-  const out: Subject[] = [];
-  for (const src of all.filter((c) => c.info.running)) {
-    const probe = probeOf(ctx, src.host, src.name);
-    if (!probe) continue;
-    for (const t of all) {
-      if (t === src || !t.info.running) continue;
-      const ip = t.info.ipv4[0];
-      if ((ip && probe.byIp.has(ip)) || probe.byName.has(fqdn(ctx.inventory, t.name)) || probe.error) {
-        out.push({ host: src.host, container: src.name, peer: t.host, peerContainer: t.name });
-      }
-    }
-  }
-  return out;
-}
-
-function probeOf(
-  ctx: JudgeContext,
-  host: string | undefined,
-  name: string | undefined,
-): ContainerProbe | undefined {
-  return ctx.hosts.get(host ?? '')?.containerProbes.find((p) => p.container === name);
-}
-
-function pingText(r: PingResult): string {
-  return `${r.sent} sent, ${r.received} received${r.rttAvgMs !== undefined ? `, avg ${r.rttAvgMs} ms` : ''}${r.error ? ` (${r.error})` : ''}`;
-}
-
-/** A probe that could not run, or lacks the tool: a SKIP with the reason and the package, never a pass. */
-function probeUnusable(ctx: JudgeContext, s: Subject, tool: string) {
-  const p = probeOf(ctx, s.host, s.container);
-  if (!p) return skip(`no probe ran in ${s.container}`);
-  if (p.error)
-    return {
-      status: 'error' as const,
-      summary: p.error,
-      evidence: [sectionEvidence(factsOf(ctx, s.host), p.section)],
-    };
-  if (p.tools && !p.tools.includes(tool)) {
-    return skip(`${s.container} has no ${tool} (install ${CONTAINER_TOOLS[tool] ?? tool} in the container)`);
-  }
-  return null;
-}
-
-export const containersPingIp: CheckDef = {
-  id: 'containers.ping-ip',
-  diagnosis: { needs: ['l2'], pattern: { breaks: ['l2'] } },
-  scope: 'container-pair',
-  needs: ['containers.address'],
-  subjects: pairSubjects,
-  title: (s) => `${s.container} pings ${s.peerContainer} by address`,
-  proves: 'Frames cross from one container to the other, through both bridges and the overlay.',
-  whyItFails:
-    'The overlay between the two hosts is broken (tap not bridged, peer down, MTU), or a firewall in between.',
-  howToFix: 'Look at overlay.member, overlay.peers and mesh.bridge for the two hosts.',
-  judge(s, ctx) {
-    const bad = probeUnusable(ctx, s, 'ping');
-    if (bad) return bad;
-    const target = placed(ctx, { host: s.peer, container: s.peerContainer });
-    const ip = target?.info.ipv4[0];
-    if (!ip) return skip(`${s.peerContainer} has no IPv4 to ping`);
-    const r = probeOf(ctx, s.host, s.container)?.byIp.get(ip);
-    if (!r) return skip(`${s.peerContainer} was not in ${s.container}'s sample`);
-    const ev = [
-      sectionEvidence(factsOf(ctx, s.host), probeOf(ctx, s.host, s.container)!.section, {
-        excerpt: `ping ${ip}: ${pingText(r)}`,
-      }),
-    ];
-    const metrics = pingMetrics(r);
-    if (r.received === 0) {
-      const cross = s.host !== s.peer;
-      return fail(
-        `${s.container}@${s.host} cannot reach ${s.peerContainer}@${s.peer} at ${ip}: ${pingText(r)}`,
-        {
-          expected: 'replies',
-          actual: pingText(r),
-          evidence: ev,
-          metrics,
-          hint: {
-            why: cross
-              ? 'The two hosts’ bridges are not joined: check the overlay between them.'
-              : 'Same-host containers cannot talk: check the bridge and the containers’ firewalls.',
-            fix: [`lxdcheck run -i INVENTORY --only 'overlay.*' --only 'mesh.*'`],
-          },
-        },
-      );
-    }
-    if (r.received < r.sent) return warn(`${ip}: ${pingText(r)}`, { evidence: ev, metrics });
-    return pass(`${ip}: ${pingText(r)}`, { metrics });
-  },
-};
-
-export const containersPingName: CheckDef = {
-  id: 'containers.ping-name',
-  diagnosis: { needs: ['l2', 'dns'], usesDhcpHost: true, pattern: { breaks: ['l2'] } },
-  scope: 'container-pair',
-  needs: ['containers.address'],
-  subjects: pairSubjects,
-  title: (s, inv) =>
-    `${s.container} pings ${s.peerContainer} by name ${s.peerContainer}.${inv.cluster.domain}`,
-  proves: 'The name resolves through the one dnsmasq, to this container, and it answers.',
-  whyItFails:
-    'dnsmasq is down or unreachable, the name belongs to another container (duplicate names), or the overlay is broken.',
-  howToFix: 'Look at dns.answers, containers.duplicate-name and containers.ping-ip.',
-  judge(s, ctx) {
-    const bad = probeUnusable(ctx, s, 'ping');
-    if (bad) return bad;
-    const name = fqdn(ctx.inventory, s.peerContainer ?? '');
-    const probe = probeOf(ctx, s.host, s.container)!;
-    const r = probe.byName.get(name);
-    if (!r) return skip(`${name} was not in ${s.container}'s sample`);
-    const target = placed(ctx, { host: s.peer, container: s.peerContainer });
-    const resolved = probe.dns.get(name)?.addresses ?? [];
-    const ev = [
-      sectionEvidence(factsOf(ctx, s.host), probe.section, {
-        excerpt: `ping ${name}: ${pingText(r)}\ngetent ahostsv4 ${name}: ${resolved.join(' ') || '(no answer)'}`,
-      }),
-    ];
-    const own = target?.info.ipv4 ?? [];
-    if (r.received > 0 && resolved.length > 0 && !resolved.some((a) => own.includes(a))) {
-      return fail(
-        `${name} answers, but at ${resolved.join(', ')}, not at ${s.peerContainer}@${s.peer}'s ${own.join(', ') || '(no address)'}`,
-        {
-          evidence: ev,
-          metrics: pingMetrics(r),
-          cause: { check: 'containers.duplicate-name', subject: {} },
-          hint: {
-            why: 'Another container holds the name (see containers.duplicate-name): traffic by name reaches the wrong one.',
-          },
-        },
-      );
-    }
-    if (r.received === 0) {
-      const why =
-        r.error && /resolution|not known/i.test(r.error)
-          ? `${name} does not resolve (${r.error})`
-          : pingText(r);
-      return fail(`${s.container}@${s.host} cannot reach ${name}: ${why}`, {
-        metrics: pingMetrics(r),
-        expected: `replies from ${own.join(', ')}`,
-        actual: why,
-        evidence: ev,
-        hint: { why: 'Names fail while addresses may still work: look at dns.answers and dhcp.single.' },
-      });
-    }
-    return pass(`${name} → ${resolved.join(', ') || '?'}: ${pingText(r)}`, { metrics: pingMetrics(r) });
-  },
-};
-
-export const containersDns: CheckDef = {
-  id: 'containers.dns',
-  diagnosis: { needs: ['l2', 'dns'], usesDhcpHost: true },
-  scope: 'container',
-  needs: ['containers.listed'],
-  subjects: (ctx) => containerSubjects(ctx, true),
-  title: (s, inv) =>
-    `${s.container}.${inv.cluster.domain} resolves to ${s.container}'s address from every host`,
-  proves:
-    'What the name resolves to, asked from inside a container on every host, is the address LXD reports.',
-  whyItFails: 'A stale lease, a duplicate name (the newest holder wins), or dnsmasq down.',
-  howToFix: 'Rename one of a duplicate pair (`lxc move old new`), or renew the stale lease.',
-  judge(s, ctx) {
-    const c = placed(ctx, s);
-    if (!c) return skip('container vanished between list and judge');
-    const name = fqdn(ctx.inventory, c.name);
-    const own = c.info.ipv4;
-    const answers: { from: string; addresses: string[] }[] = [];
-    for (const h of ctx.inventory.hosts) {
-      const probe = ctx.hosts
-        .get(h.name)
-        ?.containerProbes.find((p) => !p.error && p.tools?.includes('getent') && p.dns.has(name));
-      if (probe)
-        answers.push({
-          from: `${probe.container}@${h.name}`,
-          addresses: probe.dns.get(name)?.addresses ?? [],
-        });
-    }
-    if (answers.length === 0) return skip(`no container with getent asked for ${name}`);
-    const shown = answers.map((a) => `${a.from}: ${a.addresses.join(',') || 'no answer'}`).join('; ');
-    const wrong = answers.filter((a) => !a.addresses.some((x) => own.includes(x)));
-    if (wrong.length === 0) return pass(`${name} → ${own.join(', ')} from ${answers.length} host(s)`);
-    const foreign = [...new Set(wrong.flatMap((w) => w.addresses))];
-    const holder = placedContainers(ctx.inventory, ctx.hosts).find(
-      (x) => x !== c && x.info.ipv4.some((a) => foreign.includes(a)),
-    );
-    return fail(
-      foreign.length
-        ? `${name} resolves to ${foreign.join(', ')}${holder ? ` (${holder.name}@${holder.host})` : ''}, but ${c.name}@${c.host} has ${own.join(', ') || 'no address'}`
-        : `${name} does not resolve from ${wrong.map((w) => w.from).join(', ')}`,
-      {
-        expected: own.join(', '),
-        involves: [...new Set(wrong.map((w) => w.from.split('@')[1] ?? ''))].filter(Boolean),
-        ...(holder ? { cause: { check: 'containers.duplicate-name', subject: {} } } : {}),
-        actual: shown,
-        evidence: answers.map((a) => ({
-          host: a.from.split('@')[1],
-          command: `getent ahostsv4 ${name}`,
-          excerpt: a.addresses.join(' ') || '(no answer)',
-        })),
-        hint: {
-          why: foreign.length
-            ? 'A stale lease or another container with the same name holds the name.'
-            : 'The one dnsmasq does not answer for this name.',
-          fix: holder
-            ? [
-                `${clientOn(ctx, holder.host)} move ${holder.name} ${holder.name}-2   # on ${holder.host}: rename one of the two`,
-              ]
-            : [],
-        },
-      },
-    );
-  },
-};
-
 export const containersDuplicateName: CheckDef = {
   id: 'containers.duplicate-name',
   scope: 'cluster',
@@ -513,9 +264,8 @@ export const containersDuplicateName: CheckDef = {
     const byName = new Map<string, PlacedContainer[]>();
     for (const c of all) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
     const dupNames = [...byName.entries()].filter(([, cs]) => new Set(cs.map((c) => c.host)).size > 1);
-    const dhcp = ctx.hosts.get(inv.cluster.dhcp);
     const leases = dhcpLeases(ctx)?.leases ?? [];
-    const acks = dhcp?.dnsmasqLog ? parseDnsmasqDhcpAcks(dhcp.dnsmasqLog) : [];
+    const acks = ctx.hosts.get(inv.cluster.dhcp)?.dhcpAcks ?? [];
     // A lease for a MAC no container has is stale (containers.stale-leases), not a second holder of the name.
     const listed = inv.hosts.every((h) => Array.isArray(ctx.hosts.get(h.name)?.containers));
     const macs = new Set(
@@ -573,15 +323,14 @@ export const containersDuplicateName: CheckDef = {
       // A host whose `lxc list` was not read (timed out, lost with its gather) could hold the duplicate.
       const unread = inv.hosts.filter((h) => {
         const f = ctx.hosts.get(h.name);
-        const r = f?.raw['lxc-list'];
+        const r = f?.raw[LXC_LIST];
         // No client, or no LXD socket (LXD not running): that host has no containers to compare.
-        const noLxd =
-          r?.exitCode === 127 || (f && /unix\.socket.*no such file|connect: no such file/i.test(lxdError(f)));
+        const noLxd = r?.exitCode === 127 || f?.lxdNotRunning;
         return !f?.reachable || (f.containers === null && !noLxd);
       });
       if (unread.length > 0) {
         const why = unread.map((h) => {
-          const r = ctx.hosts.get(h.name)?.raw['lxc-list'];
+          const r = ctx.hosts.get(h.name)?.raw[LXC_LIST];
           return `${h.name} (${!ctx.hosts.get(h.name)?.reachable ? 'unreachable' : !r ? 'not run' : r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`;
         });
         return skip(

@@ -4,8 +4,9 @@
  * containers), once the probe stage has listed both. Elsewhere
  * containers.listed states the daemon and why.
  */
-import { type CheckDef, factsOf, fail, pass } from '../engine/check.js';
+
 import { daemonLabel } from '../facts/daemon.js';
+import { type CheckDef, factsOf, fail, pass } from './check.js';
 import { sectionEvidence } from './util.js';
 
 export const containersDaemon: CheckDef = {

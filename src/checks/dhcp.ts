@@ -1,29 +1,20 @@
 /** dhcp.* and dns.*: exactly one dnsmasq on the whole L2, and it answers for the domain from everywhere. */
 import { Netmask } from 'netmask';
 import {
-  type CheckDef,
-  factsOf,
-  fail,
-  hostSpec,
-  type JudgeContext,
-  pass,
-  skip,
-  warn,
-} from '../engine/check.js';
-import {
   DHCP_DISCOVER_SECTION,
-  type DhcpReply,
   type DhcpServerOwner,
   type DhcpServerSeen,
   ownerOf,
   serversSeen,
 } from '../facts/dhcp-discovery.js';
+import { absentName, DNS_PROBE } from '../facts/host/dns.js';
+import { PS } from '../facts/host/processes.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
-import { absentName } from '../facts/stages.js';
-import type { DnsmasqInstance } from '../facts/types.js';
+import type { DhcpReply, DnsmasqInstance } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import { quoteArg } from '../transport/quote.js';
+import { type CheckDef, factsOf, fail, hostSpec, type JudgeContext, pass, skip, warn } from './check.js';
 import { sectionEvidence, unreadable } from './util.js';
 
 /** A dnsmasq that serves DHCP on the cluster bridge (or on every interface). */
@@ -232,7 +223,7 @@ export const dhcpSingle: CheckDef = {
       const serves = servers.length > 0 || listeners.length > 0;
       if (servers.length || listeners.length) {
         evidence.push(
-          sectionEvidence(f, 'ps', {
+          sectionEvidence(f, PS, {
             excerpt: [...servers.map((d) => `${d.pid} ${d.args}`), ...listeners.map((l) => `udp ${l}`)].join(
               '\n',
             ),
@@ -244,7 +235,7 @@ export const dhcpSingle: CheckDef = {
           designatedSilent = true;
           problems.push(`no DHCP server runs on ${h.name}, the designated DHCP host`);
           evidence.push(
-            sectionEvidence(f, 'ps', { excerpt: '(no dnsmasq with a dhcp-range, nothing on udp/67)' }),
+            sectionEvidence(f, PS, { excerpt: '(no dnsmasq with a dhcp-range, nothing on udp/67)' }),
           );
           fix.push(
             `on ${h.name}: systemctl restart lxd   # or lxd-bridge / the dnsmasq unit that serves ${br}`,
@@ -332,7 +323,7 @@ export const dhcpConfig: CheckDef = {
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const inv = ctx.inventory;
-    if (!f.processes) return unreadable(f, 'ps', 'the process list');
+    if (!f.processes) return unreadable(f, PS, 'the process list');
     const d = dhcpServersOnBridge(f, inv.cluster.bridge)[0];
     if (!d) return skip(`no DHCP-serving dnsmasq on ${s.host} (see dhcp.single)`);
     const problems: string[] = [];
@@ -359,7 +350,7 @@ export const dhcpConfig: CheckDef = {
     if (d.domain !== undefined && d.domain !== inv.cluster.domain) {
       problems.push(`domain is ${d.domain}, the inventory says ${inv.cluster.domain}`);
     }
-    const ev = [sectionEvidence(f, 'ps', { excerpt: `${d.pid} ${d.args}` })];
+    const ev = [sectionEvidence(f, PS, { excerpt: `${d.pid} ${d.args}` })];
     if (problems.length) {
       return fail(problems.join('; '), {
         expected: `--domain=${inv.cluster.domain}, a --dhcp-range inside ${inv.cluster.subnet}`,
@@ -402,15 +393,15 @@ export const dnsAnswers: CheckDef = {
     const inv = ctx.inventory;
     const server = hostSpec(inv, inv.cluster.dhcp).bridgeAddress;
     if (!f.dns) {
-      const r = f.raw['dns-probe'];
+      const r = f.raw[DNS_PROBE];
       if (r?.exitCode === 127)
         return skip(
           `${s.host} has neither python3 nor dig to send a DNS query (install python3 or dnsutils)`,
         );
-      return unreadable(f, 'dns-probe', 'the DNS answers');
+      return unreadable(f, DNS_PROBE, 'the DNS answers');
     }
     const busy = overloadNote(f);
-    const ev = [sectionEvidence(f, 'dns-probe', busy ? { note: busy } : {})];
+    const ev = [sectionEvidence(f, DNS_PROBE, busy ? { note: busy } : {})];
     const dead = f.dns.filter((a) => ['TIMEOUT', 'ERROR', 'REFUSED', 'SERVFAIL'].includes(a.status));
     const metrics = { asked: f.dns.length, answered: f.dns.length - dead.length };
     if (dead.length === f.dns.length) {

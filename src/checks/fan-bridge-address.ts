@@ -1,6 +1,7 @@
 /** fan.bridge-address: the Fan bridge holds the address the Fan mapping gives this host. */
-import { type CheckDef, factsOf, fail, pass, skip } from '../engine/check.js';
+
 import { clusterFan, fanSlice, isFanConfig, underlayAddress } from '../facts/fan.js';
+import { type CheckDef, factsOf, fail, pass, skip } from './check.js';
 import { sectionEvidence } from './util.js';
 
 export const fanBridgeAddress: CheckDef = {

@@ -1,7 +1,8 @@
 /** fan.reach: on a Fan cluster, containers reach containers on the other hosts (through the Fan's routes). */
-import { type CheckDef, fail, pass, skip } from '../engine/check.js';
+
 import { placedContainers } from '../facts/containers.js';
 import { clusterFan } from '../facts/fan.js';
+import { type CheckDef, fail, pass, skip } from './check.js';
 
 export const fanReach: CheckDef = {
   id: 'fan.reach',

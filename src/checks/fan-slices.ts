@@ -1,5 +1,5 @@
 /** fan.slices: on a Fan cluster, every host maps to its own overlay slice with the same Fan settings. */
-import { type CheckDef, fail, pass } from '../engine/check.js';
+
 import {
   clusterFan,
   fanReason,
@@ -10,6 +10,7 @@ import {
   parseCidr,
   underlayAddress,
 } from '../facts/fan.js';
+import { type CheckDef, fail, pass } from './check.js';
 
 export const fanSlices: CheckDef = {
   id: 'fan.slices',

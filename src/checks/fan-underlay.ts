@@ -1,6 +1,7 @@
 /** fan.underlay: on a Fan cluster, each host has its underlay address inside fan.underlay_subnet. */
-import { type CheckDef, factsOf, fail, pass } from '../engine/check.js';
+
 import { clusterFan, isFanConfig, underlayAddress } from '../facts/fan.js';
+import { type CheckDef, factsOf, fail, pass } from './check.js';
 import { sectionEvidence } from './util.js';
 
 export const fanUnderlay: CheckDef = {

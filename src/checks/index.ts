@@ -2,9 +2,7 @@
  * The registry, in judging order: a check comes after everything it needs.
  * Display order is derived from scope (engine/plan.ts), not from this list.
  */
-import { type CheckDef, skip } from '../engine/check.js';
-import { validateRegistry } from '../engine/plan.js';
-import { fanReason } from '../facts/fan.js';
+
 import {
   bridgeAddress,
   bridgeExists,
@@ -12,14 +10,13 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
+import { type CheckDef, validateRegistry } from './check.js';
+import { containersDns, containersPingIp, containersPingName } from './container-probes.js';
 import {
   containersAddress,
-  containersDns,
   containersDuplicateName,
   containersLease,
   containersListed,
-  containersPingIp,
-  containersPingName,
   containersStaleLeases,
 } from './containers.js';
 import { containersDaemon } from './daemon.js';
@@ -35,48 +32,38 @@ import {
   overlayDaemon,
   overlayExists,
   overlayMember,
-  overlayPeers,
   overlayPortAddresses,
 } from './overlay.js';
+import { overlayPeers } from './overlay-peers.js';
 import { overlayPsk } from './overlay-psk.js';
 import { routesCluster, routesConflict, routesDefault, routesOverlay } from './routes.js';
 import { serviceOrder } from './service-order.js';
 import { sshReachable } from './ssh.js';
 
-/**
- * On a cluster joined by the Ubuntu Fan (a managed bridge with bridge.mode=fan) there is
- * no L2 overlay: the checks of one skip and say so, and the fan.* checks judge the Fan.
- */
-function unlessFan(check: CheckDef): CheckDef {
-  return {
-    ...check,
-    judge(s, ctx) {
-      const why = fanReason(ctx.hosts);
-      return why ? skip(why) : check.judge(s, ctx);
-    },
-  };
-}
-
 export const hostChecks: CheckDef[] = [
   sshReachable,
   bridgeExists,
   bridgeAddress,
-  ...[overlayExists, overlayMember, overlayAddress, overlayDaemon, overlayPeers, serviceOrder, bridgeMtu].map(
-    unlessFan,
-  ),
+  overlayExists,
+  overlayMember,
+  overlayAddress,
+  overlayDaemon,
+  overlayPeers,
+  serviceOrder,
+  bridgeMtu,
   bridgeMulticastQuerier,
   routesCluster,
-  unlessFan(routesOverlay),
+  routesOverlay,
   routesDefault,
   routesConflict,
   dnsAnswers,
   dhcpConfig,
   bridgeUniqueAddress,
-  unlessFan(overlayPortAddresses),
-  unlessFan(overlayPsk),
+  overlayPortAddresses,
+  overlayPsk,
   dhcpSingle,
   meshBridge,
-  unlessFan(meshOverlay),
+  meshOverlay,
   meshPmtu,
 ];
 

@@ -1,21 +1,13 @@
 /** mesh.*: every host reaches every other host across the overlay (active, harmless pings). */
-import {
-  type CheckDef,
-  factsOf,
-  fail,
-  hostSpec,
-  type JudgeContext,
-  pass,
-  skip,
-  warn,
-} from '../engine/check.js';
+
+import { MESH_OVERLAY_PING, MESH_PING, meshPeers, PMTU } from '../facts/host/mesh.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
 import { overlayAddressUsable } from '../facts/overlay-address.js';
-import { meshPeers } from '../facts/sections.js';
 import type { PingResult } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Metrics, Subject } from '../model.js';
-import { localCause } from './overlay.js';
+import { type CheckDef, factsOf, fail, hostSpec, type JudgeContext, pass, skip, warn } from './check.js';
+import { localCause } from './overlay-peers.js';
 import { pingMetrics, sectionEvidence } from './util.js';
 
 function describe(r: PingResult): string {
@@ -58,7 +50,7 @@ function pingVerdict(
   s: Subject,
   target: string,
   what: string,
-  section = 'mesh-ping',
+  section = MESH_PING,
 ) {
   if (!f.mesh) {
     const r = f.raw[section];
@@ -134,6 +126,8 @@ export const meshBridge: CheckDef = {
 
 export const meshOverlay: CheckDef = {
   id: 'mesh.overlay',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { needs: ['l2'], pattern: { breaks: ['l2'], fix: cutOffFix } },
   scope: 'pair',
   needs: ['ssh.reachable@host'],
@@ -157,7 +151,7 @@ export const meshOverlay: CheckDef = {
   judge(s, ctx) {
     const target = hostSpec(ctx.inventory, s.peer).overlayAddress;
     if (!target) return skip('no overlay address in the inventory');
-    return pingVerdict(ctx, factsOf(ctx, s.host), s, target, 'overlay address', 'mesh-overlay-ping');
+    return pingVerdict(ctx, factsOf(ctx, s.host), s, target, 'overlay address', MESH_OVERLAY_PING);
   },
 };
 
@@ -176,7 +170,7 @@ export const meshPmtu: CheckDef = {
     const f = factsOf(ctx, s.host);
     const target = hostSpec(ctx.inventory, s.peer).bridgeAddress;
     const r = f.pmtu?.find((p) => p.target === target);
-    const ev = [sectionEvidence(f, 'pmtu', { note: `ping -M do -s <mtu-28> ${target}` })];
+    const ev = [sectionEvidence(f, PMTU, { note: `ping -M do -s <mtu-28> ${target}` })];
     if (!r) return { status: 'error', summary: `no path-MTU probe result for ${target}`, evidence: ev };
     const largest = r.largestOk;
     const metrics: Metrics = { mtu: r.fullOk ? 1500 : (largest ?? 0) };
@@ -195,7 +189,7 @@ export const meshPmtu: CheckDef = {
           metrics,
           actual: `ip route get ${target}: ${r.routeGet?.replace(/\s+/g, ' ').trim() ?? ''}`,
           evidence: [
-            sectionEvidence(f, 'pmtu', {
+            sectionEvidence(f, PMTU, {
               excerpt: r.routeGet ?? '',
               note: `largest passing MTU ${largest ?? 'none'}`,
             }),

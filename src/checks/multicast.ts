@@ -1,9 +1,10 @@
 /** multicast.*: group traffic crosses the overlay between containers on different hosts. */
-import { type CheckDef, fail, type JudgeContext, pass, skip, warn } from '../engine/check.js';
+
 import { CONTAINER_TOOLS, placedContainers } from '../facts/containers.js';
-import { multicastContainer } from '../facts/multicast.js';
+import { MULTICAST, multicastContainer } from '../facts/multicast.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Subject } from '../model.js';
+import { type CheckDef, fail, type JudgeContext, pass, skip, warn } from './check.js';
 import { sectionEvidence } from './util.js';
 
 function multicastFix(host: string | null, inv: Inventory): string[] {
@@ -73,7 +74,7 @@ export const multicastContainers: CheckDef = {
       return {
         status: 'error',
         summary: `the multicast probe did not run on ${which}`,
-        evidence: f ? [sectionEvidence(f, 'multicast')] : [],
+        evidence: f ? [sectionEvidence(f, MULTICAST)] : [],
       };
     }
     const got = rx.received.get(tx.container) ?? 0;
@@ -81,7 +82,7 @@ export const multicastContainers: CheckDef = {
     const text = `${tx.sent} sent, ${got} received, ${loss}% loss`;
     const metrics = { sent: tx.sent, received: got, lossPercent: loss };
     const evidence = [
-      sectionEvidence(receiver!, 'multicast', {
+      sectionEvidence(receiver!, MULTICAST, {
         note: `${s.peerContainer} listening on the group while every host sent`,
       }),
     ];

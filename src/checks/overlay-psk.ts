@@ -4,8 +4,9 @@
  * this run's random key (sections.ts peervpnPskSection): the psk itself
  * never leaves its host, and a fingerprint is worthless outside the run.
  */
-import { type CheckDef, fail, pass, skip } from '../engine/check.js';
+
 import type { Evidence } from '../model.js';
+import { type CheckDef, fail, pass, skip } from './check.js';
 import {
   copyFix,
   networknameGroups,
@@ -13,7 +14,7 @@ import {
   pskEvidence,
   pskGroups,
   type ValueGroups,
-} from './peervpn.js';
+} from './peervpn-config.js';
 
 function describe(g: ValueGroups, show: (value: string) => string): string {
   return [...g.groups.entries()].map(([v, hosts]) => `${hosts.join(', ')}: ${show(v)}`).join('; ');
@@ -21,6 +22,8 @@ function describe(g: ValueGroups, show: (value: string) => string): string {
 
 export const overlayPsk: CheckDef = {
   id: 'overlay.psk',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   scope: 'cluster',
   // A host with another psk is cut off from the L2: every pair and peer count touching it follows.
   diagnosis: { breaks: ['l2'], rank: 25, explains: ['overlay.peers'] },

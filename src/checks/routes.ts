@@ -1,7 +1,8 @@
 /** routes.*: the kernel sends cluster and overlay traffic where it belongs. */
 import { Netmask } from 'netmask';
-import { type CheckDef, factsOf, fail, pass, skip, warn } from '../engine/check.js';
+import { ROUTES } from '../facts/host/routes.js';
 import type { RouteInfo } from '../facts/types.js';
+import { type CheckDef, factsOf, fail, pass, skip, warn } from './check.js';
 import { sectionEvidence, unreadable } from './util.js';
 
 function overlaps(a: string, b: string): boolean {
@@ -47,7 +48,7 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
       const subnet = which === 'cluster' ? inv.cluster.subnet : inv.cluster.overlay.subnet;
       const dev = which === 'cluster' ? inv.cluster.bridge : inv.cluster.overlay.interface;
       if (!subnet) return skip('the inventory gives no overlay subnet');
-      if (!f.routes) return unreadable(f, 'routes', 'the routing table');
+      if (!f.routes) return unreadable(f, ROUTES, 'the routing table');
       const net = new Netmask(subnet);
       const exact = f.routes.find((r) => r.dst === `${net.base}/${net.bitmask}`);
       const all = f.routes.map(show).join('\n');
@@ -55,7 +56,7 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
         return fail(`${s.host} has no route to ${subnet}`, {
           expected: `${subnet} dev ${dev}`,
           actual: 'no such route',
-          evidence: [sectionEvidence(f, 'routes', { excerpt: all })],
+          evidence: [sectionEvidence(f, ROUTES, { excerpt: all })],
           hint: {
             why: `Traffic to ${subnet} follows the default route instead of staying on the L2.`,
             fix: [`ip route replace ${subnet} dev ${dev}`],
@@ -66,7 +67,7 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
         return fail(`${s.host} routes ${subnet} as \`${show(exact)}\`, not on-link via ${dev}`, {
           expected: `${subnet} dev ${dev}`,
           actual: show(exact),
-          evidence: [sectionEvidence(f, 'routes', { excerpt: all })],
+          evidence: [sectionEvidence(f, ROUTES, { excerpt: all })],
           hint: { fix: [`ip route replace ${subnet} dev ${dev}`] },
         });
       }
@@ -76,7 +77,11 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
 }
 
 export const routesCluster = subnetRoute('routes.cluster', 'cluster');
-export const routesOverlay = subnetRoute('routes.overlay', 'overlay');
+export const routesOverlay: CheckDef = {
+  ...subnetRoute('routes.overlay', 'overlay'),
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
+};
 
 export const routesDefault: CheckDef = {
   id: 'routes.default',
@@ -88,11 +93,11 @@ export const routesDefault: CheckDef = {
   howToFix: 'ip route add default via <gateway>',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
-    if (!f.routes) return unreadable(f, 'routes', 'the routing table');
+    if (!f.routes) return unreadable(f, ROUTES, 'the routing table');
     const d = f.routes.find((r) => r.dst === 'default');
     if (!d) {
       return warn(`${s.host} has no default route`, {
-        evidence: [sectionEvidence(f, 'routes', { excerpt: f.routes.map(show).join('\n') })],
+        evidence: [sectionEvidence(f, ROUTES, { excerpt: f.routes.map(show).join('\n') })],
         hint: {
           why: 'The cluster works without it, but image downloads and updates do not.',
           fix: ['ip route add default via <gateway>'],
@@ -116,7 +121,7 @@ export const routesConflict: CheckDef = {
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const inv = ctx.inventory;
-    if (!f.routes) return unreadable(f, 'routes', 'the routing table');
+    if (!f.routes) return unreadable(f, ROUTES, 'the routing table');
     const mine: [string, string][] = [[inv.cluster.subnet, inv.cluster.bridge]];
     if (inv.cluster.overlay.subnet) mine.push([inv.cluster.overlay.subnet, inv.cluster.overlay.interface]);
     const bad = f.routes.filter(
@@ -126,7 +131,7 @@ export const routesConflict: CheckDef = {
     return fail(`${s.host} routes part of the cluster ranges elsewhere: ${bad.map(show).join('; ')}`, {
       expected: mine.map(([n, d]) => `${n} only via ${d}`).join(', '),
       actual: bad.map(show).join('; '),
-      evidence: [sectionEvidence(f, 'routes', { excerpt: f.routes.map(show).join('\n') })],
+      evidence: [sectionEvidence(f, ROUTES, { excerpt: f.routes.map(show).join('\n') })],
       hint: {
         why: 'The most specific route wins: these addresses never reach the bridge.',
         fix: bad.map(

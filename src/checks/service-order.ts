@@ -3,11 +3,12 @@
  * to the bridge once, at start; if the bridge did not exist yet, the tap
  * stays out for good while the VPN happily reports its peers.
  */
-import { type CheckDef, factsOf, fail, pass, skip, warn } from '../engine/check.js';
+
+import { SYSTEMD, unitsOfInterest } from '../facts/host/services.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { unitsOfInterest } from '../facts/sections.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
+import { type CheckDef, factsOf, fail, pass, skip, warn } from './check.js';
 import { serviceOrderEvidence } from './overlay.js';
 import { bridgePorts, sectionEvidence } from './util.js';
 
@@ -74,6 +75,8 @@ function orderFacts(f: HostFacts, inv: Inventory): OrderFacts {
 
 export const serviceOrder: CheckDef = {
   id: 'service-order.vpn-after-bridge',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { breaks: ['l2'], rank: 35, explains: ['overlay.member'] },
   scope: 'host',
   needs: ['bridge.exists', 'overlay.exists'],
@@ -91,7 +94,7 @@ export const serviceOrder: CheckDef = {
     const o = orderFacts(f, inv);
     const logEvidence = serviceOrderEvidence(f);
     const evidence: Evidence[] = [...logEvidence];
-    if (f.units) evidence.push(sectionEvidence(f, 'systemd', { excerpt: o.notes.join('\n') || undefined }));
+    if (f.units) evidence.push(sectionEvidence(f, SYSTEMD, { excerpt: o.notes.join('\n') || undefined }));
     const uptime = f.uptimeSeconds !== null ? ` (host up ${Math.round(f.uptimeSeconds)} s)` : '';
     const fixNow = `ip link set ${overlay.interface} master ${bridge}`;
     const fixForGood = f.lxdNetwork?.managed
@@ -101,7 +104,7 @@ export const serviceOrder: CheckDef = {
         : dropInFor(inv, o.vpnUnit, o.bridgeUnit ?? 'lxd.service');
     // systemctl show that hung (killed at its bound), failed or never ran is not "no systemd" (exit 3):
     // the order is unknown, so this check cannot pass on it.
-    const sys = f.raw['systemd'];
+    const sys = f.raw[SYSTEMD];
     const unread =
       !sys || (sys.exitCode !== 0 && sys.exitCode !== 3)
         ? `systemctl show was not read on ${s.host} (${!sys ? 'not run' : sys.timedOut ? 'timed out' : `exit ${sys.exitCode}`})`

@@ -1,5 +1,5 @@
-import { type CheckDef, factsOf, fail, pass, warn } from '../engine/check.js';
 import { strictHostKeyNote } from '../inventory/ssh.js';
+import { type CheckDef, factsOf, fail, pass, warn } from './check.js';
 
 const HOSTKEY_HINT: Record<string, string[]> = {
   'hostkey-unknown': [

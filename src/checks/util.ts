@@ -1,10 +1,10 @@
 /** Small pure helpers the check families share. */
 import { Netmask } from 'netmask';
-import type { Verdict } from '../engine/check.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { AddressInfo, LinkInfo, PingResult } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence, Metrics } from '../model.js';
+import type { Verdict } from './check.js';
 
 const MAX_EXCERPT_LINES = 20;
 
@@ -82,10 +82,6 @@ export function bridgePorts(f: HostFacts, bridge: string): string[] | null {
 
 export function otherHosts(inv: Inventory, name: string | undefined) {
   return inv.hosts.filter((h) => h.name !== name);
-}
-
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
 }
 
 /** How the VPN is restarted, for fix lines. */

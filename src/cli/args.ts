@@ -1,7 +1,5 @@
 /** Argument helpers shared by the subcommands. */
-import { UsageError } from '../report/spec.js';
-
-export { UsageError };
+import { UsageError } from '../errors.js';
 
 const MAX_TIMER_MS = 24 * 24 * 3600 * 1000;
 

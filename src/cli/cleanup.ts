@@ -1,7 +1,7 @@
 /** `lxdcheck cleanup`: remove probe containers a crashed or killed run left behind, on every host. */
 import { mapLimit } from '../engine/limit.js';
+import { UsageError } from '../errors.js';
 import { clientFor, deleteProbes, listProbes, PROBE_MARK, PROBE_PREFIX } from '../scenarios/probes.js';
-import { UsageError } from './args.js';
 import { parseRunArgs, prepareRun } from './run.js';
 
 const HELP = `lxdcheck cleanup -i CLUSTER.yaml [--allow-mutations] [ssh options of lxdcheck run]

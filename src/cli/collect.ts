@@ -8,8 +8,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { UsageError } from '../errors.js';
 import { createReporters } from '../report/spec.js';
-import { UsageError } from './args.js';
 import { executeRun, parseRunArgs, prepareRun } from './run.js';
 
 const HELP = `lxdcheck collect -i CLUSTER.yaml -o BUNDLE.tar.gz [run options]

@@ -7,10 +7,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
 import type { FaultName } from '../lab/index.js';
 import { labBreak, labDown, labHeal, labInventoryYaml, labUp } from '../lab/index.js';
 import { createReporters } from '../report/spec.js';
-import { UsageError, wantColor } from './args.js';
+import { wantColor } from './args.js';
 import { executeRun, parseRunArgs, prepareRun } from './run.js';
 
 const HELP = `lxdcheck demo [--no-lxd] [--hosts N] [--overlay peervpn|tinc|vxlan] [--fault NAME] [--keep]

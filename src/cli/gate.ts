@@ -1,15 +1,16 @@
 /** `lxdcheck gate`: CI policy over a TAP stream (file or stdin). */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
 import { gate, loadWaivers, WaiverError } from '../report/gate.js';
-import { UsageError } from './args.js';
 
 const HELP = `lxdcheck gate RESULTS.tap|- [--waivers FILE] [--allow-skip] [--max-warnings N]
 
 Read a TAP stream written by lxdcheck run (a file, or - for stdin), apply the
 policy and exit 0 (pass) or 1 (fail), with a short verdict.
 
-  --waivers FILE     YAML list of {id, host?, justification, expires?}; ids and hosts take globs
+  --waivers FILE     YAML list of {id, host?, justification, expires?}; ids and hosts take
+                     globs: * any run of characters, ? one character (lxd?), the rest literal
   --allow-skip       skipped checks do not fail the gate
   --max-warnings N   more than N warnings fail the gate (0: none allowed; default: any number)
 

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import {
   type ConnectionSummary,
@@ -14,8 +15,7 @@ import {
   resolveInventory,
   strictHostKeyNote,
 } from '../inventory/openssh.js';
-
-import { parseDuration, UsageError } from './args.js';
+import { parseDuration } from './args.js';
 
 export const HOSTS_HELP = `lxdcheck hosts -i CLUSTER.yaml [--json]
 

@@ -1,14 +1,18 @@
 /** `lxdcheck init TARGET...`: the inventory written from what the hosts show. */
+
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { ADDRS } from '../facts/host/links.js';
+import { HOSTNAME } from '../facts/host/system.js';
 import { gatherTargets, type InitGatherOptions } from '../init/gather.js';
 import { infer } from '../init/infer.js';
 import { type HostRecord, observe } from '../init/observe.js';
 import { renderInventory } from '../init/render.js';
 import { formatInventoryError, InventoryError, parseInventory, parseSshTarget } from '../inventory/load.js';
-import { parseDuration, UsageError } from './args.js';
+import { parseDuration } from './args.js';
 
 export const INIT_HELP = `lxdcheck init TARGET... [-o cluster.yaml] [options]
 
@@ -101,7 +105,7 @@ function parseInitArgs(argv: string[]): { v: InitValues; targets: string[] } {
 
 /** Whether the section outputs show a host that was actually read. */
 function wasRead(r: HostRecord): boolean {
-  return r.raw['hostname']?.exitCode === 0 || r.raw['addrs']?.exitCode === 0;
+  return r.raw[HOSTNAME]?.exitCode === 0 || r.raw[ADDRS]?.exitCode === 0;
 }
 
 function safeFileName(text: string): string {
@@ -150,7 +154,7 @@ export async function initCommand(argv: string[]): Promise<number> {
   if (v.record) {
     mkdirSync(v.record, { recursive: true });
     for (const r of records) {
-      const host = r.raw['hostname']?.stdout.trim() || r.target;
+      const host = r.raw[HOSTNAME]?.stdout.trim() || r.target;
       writeFileSync(join(v.record, `${safeFileName(host)}.json`), `${JSON.stringify(r, null, 2)}\n`);
     }
   }

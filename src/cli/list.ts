@@ -1,7 +1,8 @@
 /** `lxdcheck list` and `lxdcheck explain ID`: what each check proves, why it fails, how to fix it. */
+
 import { allChecks, findCheck } from '../checks/index.js';
-import { familyOf } from '../engine/check.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../errors.js';
+import { familyOf } from '../model.js';
 
 const SCOPE_TEXT = {
   cluster: 'the cluster',

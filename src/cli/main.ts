@@ -3,7 +3,7 @@
  * The lxdcheck command. Subcommands load their modules on demand, so
  * `--version`, `--help` and `list` never pay for SSH, YAML or the TUI.
  */
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 const HELP = `lxdcheck ${VERSION} — doctor for multi-host LXD clusters on a layer-2 overlay
 
@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
 /** Errors the user can fix print without a stack trace and exit 2. */
 async function userError(e: unknown): Promise<number | null> {
   const [{ UsageError }, { InventoryError, formatInventoryError }] = await Promise.all([
-    import('../report/spec.js'),
+    import('../errors.js'),
     import('../inventory/load.js'),
   ]);
   if (e instanceof InventoryError) {

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { parseArgs } from 'node:util';
 import { BUNDLE_FORMAT, readBundle, writeBundle } from '../bundle/index.js';
-import type { CheckDef } from '../engine/check.js';
-import type { GatherResult } from '../engine/gather.js';
+import type { CheckDef } from '../checks/check.js';
 import { acquireLock, lockPathFor } from '../engine/lock.js';
 import { selectChecks } from '../engine/plan.js';
 import { type RunOutcome, type RunSpec, runChecks } from '../engine/run.js';
+import { UsageError } from '../errors.js';
 import { DEFAULT_MULTICAST } from '../facts/multicast.js';
+import type { GatherResult } from '../facts/types.js';
 import { loadInventory, parseInventory } from '../inventory/load.js';
 import { createHostResolver } from '../inventory/openssh.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
@@ -26,8 +27,8 @@ import {
   scenarios,
 } from '../scenarios/index.js';
 import { createTransport } from '../transport/index.js';
-import { parseDuration, parsePositiveInt, UsageError, wantColor } from './args.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
+import { parseDuration, parsePositiveInt, wantColor } from './args.js';
 
 export const RUN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   inventory: { type: 'string', short: 'i' },
@@ -71,6 +72,7 @@ Options:
   -s, --scenario NAME      ${scenarios.map((s) => s.name).join(' | ')} (default doctor)
       --only GLOB          run only matching checks (and what they need); repeatable: --only 'overlay.*'
       --skip GLOB          leave matching checks out; repeatable
+                           (GLOB: * any run of characters, ? one character, the rest literal)
   -r, --reporter KIND[:FILE]  tap | json | junit | human | github | html:FILE; repeatable, one to
                            stdout at most: --reporter tap --reporter junit:out.xml --reporter json:out.json
                            (html:FILE is a self-contained page: cluster map, diagnosis, every check)

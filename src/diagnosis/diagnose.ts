@@ -14,9 +14,9 @@
  * of its own: no failure is ever hidden.
  */
 
-import type { DiagnosisRole } from '../engine/check.js';
-import { globToRegExp, instanceKey } from '../engine/plan.js';
+import { type DiagnosisRole, instanceKey } from '../checks/check.js';
 import type { CheckResult, Diagnosis, Layer, RootCause, Subject } from '../model.js';
+import { globToRegExp } from '../util/glob.js';
 
 export interface DiagnoseContext {
   /** The one DHCP/DNS host. */

@@ -1,5 +1,5 @@
 /** The diagnosis of a run, with the context taken from the checks' declared roles. */
-import type { CheckDef } from '../engine/check.js';
+import type { CheckDef } from '../checks/check.js';
 import type { Inventory } from '../inventory/types.js';
 import type { CheckResult } from '../model.js';
 import { type DiagnoseOutcome, diagnose } from './diagnose.js';

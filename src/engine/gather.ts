@@ -4,31 +4,10 @@
  * facts that say so.
  */
 import { buildScript, newMarker, type Section, scriptInput, splitSections } from '../facts/script.js';
-import type { RawOutput } from '../facts/types.js';
+import type { GatherResult, RawOutput } from '../facts/types.js';
 import type { HostTimings } from '../model.js';
-import { redactSecrets } from '../report/redact.js';
+import { redactSecrets } from '../redact.js';
 import { type Transport, TransportError } from '../transport/types.js';
-
-export interface GatherResult {
-  host: string;
-  reachable: boolean;
-  /** Why the host could not be reached (connect error, host key problem, ...). */
-  connectError?: string;
-  connectErrorKind?: string;
-  raw: Record<string, RawOutput>;
-  /** Set when the compound command itself failed or was killed. */
-  execError?: string;
-  durationMs: number;
-  /** Each stage's compound command(s) as the runner timed them; absent in old bundles. */
-  stages?: StageTiming[];
-}
-
-export interface StageTiming {
-  name: string;
-  durationMs: number;
-  /** The sections this stage ran. */
-  sections: string[];
-}
 
 /** Where a host's gather time went, slowest sections first (from the host-side section times). */
 export function hostTimings(g: GatherResult): HostTimings {

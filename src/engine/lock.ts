@@ -1,23 +1,13 @@
 /**
  * One run per inventory at a time, so two runs do not trample each other's
- * probes. The lock file holds the owner's pid; a lock whose owner is gone is
- * taken over.
+ * probes: a PID lock (util/pid-lock.ts) named after the inventory file.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { releasePidLock, tryPidLock } from '../util/pid-lock.js';
 
 export class LockBusyError extends Error {}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function lockPathFor(inventoryFile: string, dir = tmpdir()): string {
   const h = createHash('sha256').update(inventoryFile).digest('hex').slice(0, 16);
@@ -26,29 +16,16 @@ export function lockPathFor(inventoryFile: string, dir = tmpdir()): string {
 
 /** Take the lock or throw LockBusyError naming the holder; returns a release function. */
 export function acquireLock(path: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new LockBusyError(`another lxdcheck run (pid ${pid}) holds ${path} for this inventory`);
-      }
-      unlinkSync(path);
-    }
+  const got = tryPidLock(path);
+  if (!got.ok) {
+    const who =
+      got.holder === undefined ? 'another lxdcheck run' : `another lxdcheck run (pid ${got.holder})`;
+    throw new LockBusyError(`${who} holds ${path} for this inventory`);
   }
-  throw new LockBusyError(`could not take ${path}`);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    releasePidLock(path);
+  };
 }

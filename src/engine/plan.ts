@@ -2,11 +2,12 @@
  * Instances, stable order and prerequisites. Pure: the runner feeds it
  * checks, the inventory and (for container scopes) gathered facts.
  */
-import { meshPeers } from '../facts/sections.js';
+
+import { type CheckDef, instanceKey, type JudgeContext, parseNeed, type Scope } from '../checks/check.js';
+import { meshPeers } from '../facts/host/mesh.js';
 import type { Inventory } from '../inventory/types.js';
-import type { CheckResult, PlannedCheck, Subject } from '../model.js';
-import { subjectLabel } from '../model.js';
-import type { CheckDef, JudgeContext, Scope } from './check.js';
+import { type CheckResult, type PlannedCheck, type Subject, subjectLabel } from '../model.js';
+import { globToRegExp } from '../util/glob.js';
 
 export interface Instance {
   key: string;
@@ -16,12 +17,7 @@ export interface Instance {
   order: [number, number, number, number];
 }
 
-export function instanceKey(id: string, subject: Subject): string {
-  const label = subjectLabel(subject);
-  return label ? `${id} ${label}` : id;
-}
-
-/** Phases follow design.md: cluster inputs, per host, cluster-wide, host pairs, containers. */
+/** Display phases: cluster inputs, per host, cluster-wide, host pairs, containers. */
 function phaseOf(check: CheckDef): number {
   if (check.scope === 'cluster' && check.id.startsWith('inventory.')) return 0;
   if (check.late && check.scope === 'host') return 2;
@@ -154,27 +150,6 @@ export function unmetPrerequisite(
   return null;
 }
 
-/**
- * A prerequisite is a check id, about every host the subject involves;
- * `id@host` limits it to the subject's own host (a ping from A to B needs
- * SSH to A only: B may be down, which is what the ping is there to say).
- */
-export function parseNeed(need: string): { id: string; hostOnly: boolean } {
-  return need.endsWith('@host') ? { id: need.slice(0, -5), hostOnly: true } : { id: need, hostOnly: false };
-}
-
-/** Reject registries whose checks need later (or unknown) checks: judging runs in registry order. */
-export function validateRegistry(checks: readonly CheckDef[]): void {
-  const seen = new Set<string>();
-  for (const c of checks) {
-    if (seen.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
-    for (const n of (c.needs ?? []).map((x) => parseNeed(x).id)) {
-      if (!seen.has(n)) throw new Error(`check ${c.id} needs ${n}, which is not registered before it`);
-    }
-    seen.add(c.id);
-  }
-}
-
 /** Keep the checks that match --only/--skip globs, plus everything they need. */
 export function selectChecks(
   checks: readonly CheckDef[],
@@ -200,12 +175,4 @@ export function selectChecks(
     }
   }
   return checks.filter((c) => wanted.has(c.id));
-}
-
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('*')
-    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
 }

@@ -5,14 +5,16 @@
  */
 
 import { basename } from 'node:path';
+import { type CheckDef, type JudgeContext, judgeCheck } from '../checks/check.js';
 import { diagnoseRun } from '../diagnosis/index.js';
-import { buildHostFacts, type HostFacts } from '../facts/host-facts.js';
-import type { Section } from '../facts/script.js';
+import { buildHostFacts } from '../facts/build.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import type { Stage } from '../facts/stages.js';
+import type { GatherResult } from '../facts/types.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { CheckResult, Diagnosis, RunEvent } from '../model.js';
 import type { Transport } from '../transport/types.js';
-import type { CheckDef, JudgeContext } from './check.js';
-import { connectHost, type GatherResult, hostTimings, runSections } from './gather.js';
+import { connectHost, hostTimings, runSections } from './gather.js';
 import { mapLimit } from './limit.js';
 import {
   compareInstances,
@@ -22,14 +24,6 @@ import {
   toPlanned,
   unmetPrerequisite,
 } from './plan.js';
-
-/** A gather stage: sections per host, computed from the inventory and the facts so far. */
-export interface Stage {
-  name: string;
-  /** A floor for this stage's bound (the multicast window may be longer than --timeout). */
-  minTimeoutMs?: number;
-  sections(inv: Inventory, host: HostSpec, facts: ReadonlyMap<string, HostFacts>): Section[];
-}
 
 export interface RunSpec {
   inventory: Inventory;
@@ -99,7 +93,7 @@ function judgeInstance(
     return { ...base, status: 'skip', summary: `needs ${unmet}`, evidence: [], durationMs: 0 };
   }
   try {
-    const v = inst.check.judge(inst.subject, ctx);
+    const v = judgeCheck(inst.check, inst.subject, ctx);
     return {
       ...base,
       status: v.status,

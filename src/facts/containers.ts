@@ -10,9 +10,9 @@ import { quoteArg as q } from '../transport/quote.js';
 import { parseFanOut } from './fanout.js';
 import type { HostFacts } from './host-facts.js';
 import { parsePing } from './parsers/ping.js';
+import { withConfirmRound } from './ping.js';
 import type { Section } from './script.js';
-import { withConfirmRound } from './sections.js';
-import type { ContainerInfo, PingResult, RawOutput } from './types.js';
+import type { ContainerInfo, ContainerProbe, PingResult, RawOutput } from './types.js';
 
 /** Tools lxdcheck looks for inside containers, and the Debian package that brings each. */
 export const CONTAINER_TOOLS: Record<string, string> = {
@@ -148,19 +148,6 @@ export function containerSections(
         timeoutSeconds: 20,
       };
     });
-}
-
-export interface ContainerProbe {
-  container: string;
-  /** Tools found inside; null when the exec itself failed. */
-  tools: string[] | null;
-  byIp: Map<string, PingResult>;
-  byName: Map<string, PingResult>;
-  /** fqdn -> IPv4 addresses getent returned ([] when it failed), with getent's exit code. */
-  dns: Map<string, { addresses: string[]; exitCode: number | null; output: string }>;
-  /** Why the probe could not run (lxc exec failed, timed out). */
-  error?: string;
-  section: string;
 }
 
 export function parseContainerProbe(section: string, raw: RawOutput): ContainerProbe | null {

@@ -9,14 +9,18 @@
  * the one that holds the containers is judged.
  */
 import type { HostSpec, Inventory, LxdDaemon } from '../inventory/types.js';
-import { redactSecrets } from '../report/redact.js';
+import { redactSecrets } from '../redact.js';
 import { quoteArg as q } from '../transport/quote.js';
 import type { HostFacts } from './host-facts.js';
 import { LXC_LIST_FILTER_PY, reduceLxcList } from './parsers/lxc.js';
 import type { Section } from './script.js';
-import type { ContainerInfo, ProcessInfo } from './types.js';
+import type { ContainerInfo, DaemonJudgement, LxdClient, ProcessInfo } from './types.js';
 
-export type LxdClient = 'lxc' | 'incus';
+export type { DaemonJudgement, LxdClient };
+
+/** Stage two's sections: the other daemon's list, and Incus's view of the bridge. */
+export const LXC_LIST_OTHER = 'lxc-list-other';
+export const INCUS_NETWORK = 'incus-network';
 
 export const clientOf = (d: LxdDaemon): LxdClient => (d === 'incus' ? 'incus' : 'lxc');
 export const daemonOf = (c: LxdClient): LxdDaemon => (c === 'incus' ? 'incus' : 'lxd');
@@ -64,25 +68,19 @@ export function networkShowShell(client: LxdClient, bridge: string): string {
   return `if command -v ${q(client)} >/dev/null 2>&1; then timeout 10 ${q(client)} network show ${q(bridge)}; else exit 127; fi`;
 }
 
-/** What stage one told about the daemon, as stage two needs it. */
-export interface StageOneDaemon {
-  /** The client stage one's list ran with (announced on its stderr). */
-  client: LxdClient | null;
-  running: Set<LxdDaemon>;
-}
-
 /**
  * Stage two's follow-ups for a host whose daemon the inventory leaves open:
- * the other daemon's list when it runs too (or the first client did not
- * answer), and `incus network show` when Incus answered (stage one asked lxc).
+ * the other daemon's list when its process runs too, and `incus network show`
+ * when Incus is the one (stage one asked lxc for the bridge).
  */
-export function daemonFollowUps(inv: Inventory, host: HostSpec, s: StageOneDaemon): Section[] {
-  if (configuredClient(inv, host) !== undefined || s.client === null) return [];
+export function daemonFollowUps(inv: Inventory, host: HostSpec, f: HostFacts | undefined): Section[] {
+  const client = f?.lxdCommand ?? null;
+  if (!f || configuredClient(inv, host) !== undefined || client === null) return [];
   const out: Section[] = [];
-  const other: LxdClient = s.client === 'lxc' ? 'incus' : 'lxc';
-  if (daemonInDoubt(inv, host, s.client, s.running)) {
+  const other: LxdClient = client === 'lxc' ? 'incus' : 'lxc';
+  if (daemonInDoubt(inv, host, client, runningDaemons(f.processes))) {
     out.push({
-      name: 'lxc-list-other',
+      name: LXC_LIST_OTHER,
       shell: listShell(other),
       timeoutSeconds: 20,
       wrapTimeout: false,
@@ -90,7 +88,7 @@ export function daemonFollowUps(inv: Inventory, host: HostSpec, s: StageOneDaemo
       scrub: (text, stream) => (stream === 'stdout' ? reduceLxcList(text) : redactSecrets(text)),
     });
     if (other === 'incus') out.push(networkFollowUp(inv));
-  } else if (s.client === 'incus') {
+  } else if (client === 'incus') {
     out.push(networkFollowUp(inv));
   }
   return out;
@@ -98,20 +96,11 @@ export function daemonFollowUps(inv: Inventory, host: HostSpec, s: StageOneDaemo
 
 function networkFollowUp(inv: Inventory): Section {
   return {
-    name: 'incus-network',
+    name: INCUS_NETWORK,
     shell: networkShowShell('incus', inv.cluster.bridge),
     timeoutSeconds: 12,
     wrapTimeout: false,
   };
-}
-
-/** The verdict on a host's daemon, stated in the report. */
-export interface DaemonJudgement {
-  daemon: LxdDaemon | null;
-  client: LxdClient | null;
-  how: 'named' | 'detected';
-  /** Why, in words: "named by cluster.daemon", "detected: incus answered, lxc is not installed". */
-  why: string;
 }
 
 export interface DaemonEvidence {
@@ -165,7 +154,7 @@ export function judgeDaemon(inv: Inventory, host: HostSpec, e: DaemonEvidence): 
 
 /** Whether stage two judged a host by the other daemon than stage one's list used (its probes are still to run). */
 export function daemonSwitched(f: HostFacts | undefined): boolean {
-  if (!f || f.raw['lxc-list-other'] === undefined) return false;
+  if (!f || f.raw[LXC_LIST_OTHER] === undefined) return false;
   const first = /lxdcheck-client: (lxc|incus)/.exec(f.raw['lxc-list']?.stderr ?? '')?.[1];
   return f.daemon.client !== null && f.daemon.client !== first && f.containerProbes.length === 0;
 }

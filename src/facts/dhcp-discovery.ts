@@ -23,7 +23,7 @@ import { quoteArg as q } from '../transport/quote.js';
 import { placedContainers } from './containers.js';
 import type { HostFacts } from './host-facts.js';
 import type { Section } from './script.js';
-import type { RawOutput } from './types.js';
+import type { DhcpDiscovery, DhcpReply, RawOutput } from './types.js';
 
 /**
  * How long to listen for offers. Unknown servers may answer, so there is no
@@ -194,43 +194,6 @@ export function dhcpProber(inv: Inventory, facts: ReadonlyMap<string, HostFacts>
   if (reaches) return reaches.name;
   if (others[0]) return others[0].name;
   return inv.hosts.length === 1 && answered[0] ? answered[0].name : null;
-}
-
-/** One answer to the DHCPDISCOVER, as the frame arrived. */
-export interface DhcpReply {
-  /** DHCP message type: OFFER normally (NAK, ACK ... when a server misbehaves; BOOTP when none). */
-  type: string;
-  /** Ethernet source of the frame. */
-  srcMac: string;
-  /** IP source of the frame. */
-  srcIp: string;
-  /** Option 54, the address the server names itself by. */
-  serverId?: string;
-  /** The address offered. */
-  yiaddr: string;
-  /** Set when a relay agent forwarded the answer. */
-  giaddr?: string;
-  mask?: string;
-  routers?: string[];
-  dns?: string[];
-  domain?: string;
-  leaseSeconds?: number;
-  /** Milliseconds after the DISCOVER went out. */
-  atMs?: number;
-}
-
-export interface DhcpDiscovery {
-  /** done: the window passed; skipped: it could not run here (reason says why). */
-  status: 'done' | 'skipped';
-  skipReason?: string;
-  iface?: string;
-  xid?: string;
-  /** The random client MAC the DISCOVER carried. */
-  chaddr?: string;
-  /** The Ethernet source it was sent from (the bridge's own MAC). */
-  srcMac?: string;
-  windowSeconds?: number;
-  replies: DhcpReply[];
 }
 
 /** Parse the probe's JSON lines; lines that are not the probe's own are ignored. */

@@ -8,7 +8,10 @@ import type { HostSpec, Inventory } from '../inventory/types.js';
 import { quoteArg as q } from '../transport/quote.js';
 import type { HostFacts } from './host-facts.js';
 import type { Section } from './script.js';
-import type { RawOutput } from './types.js';
+import type { MulticastResult, RawOutput } from './types.js';
+
+/** The multicast mesh's one section per host. */
+export const MULTICAST = 'multicast';
 
 export interface MulticastOptions {
   group: string;
@@ -93,15 +96,8 @@ export function multicastSections(
     String(o.count),
   ];
   return [
-    { name: 'multicast', shell: argv.map(q).join(' '), timeoutSeconds: Math.ceil(o.durationSeconds) + 15 },
+    { name: MULTICAST, shell: argv.map(q).join(' '), timeoutSeconds: Math.ceil(o.durationSeconds) + 15 },
   ];
-}
-
-export interface MulticastResult {
-  container: string;
-  sent: number;
-  /** sender container name -> packets received from it */
-  received: Map<string, number>;
 }
 
 export function parseMulticast(raw: RawOutput | undefined): MulticastResult | null {

@@ -42,6 +42,16 @@ export interface Section {
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
+/** Options of one run that shape the sections (never I/O). */
+export interface SectionOptions {
+  /**
+   * The run's random key (hex) for keyed fingerprints of secrets: the same on
+   * every host of one run, fresh for every run, never printed. Without it no
+   * fingerprint is taken.
+   */
+  runKey?: string;
+}
+
 /** `lxdcheck_t SECONDS CMD...`: CMD bounded by timeout(1) where it exists. Also defined inside `sh -c` sections. */
 const BOUNDED =
   'if command -v timeout >/dev/null 2>&1; then lxdcheck_t() { s=$1; shift; timeout -k 2 "$s" "$@"; }; else lxdcheck_t() { shift; "$@"; }; fi';

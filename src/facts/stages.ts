@@ -8,70 +8,24 @@
  * multicast mesh, which needs to know which containers have python3.
  */
 import { randomBytes } from 'node:crypto';
-import type { Stage } from '../engine/run.js';
-import type { Inventory } from '../inventory/types.js';
-import { quoteArg } from '../transport/quote.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
 import { containerSections } from './containers.js';
-import { daemonFollowUps, daemonSwitched, runningDaemons } from './daemon.js';
+import { daemonFollowUps, daemonSwitched } from './daemon.js';
 import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
-import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
+import { dnsmasqLogSections } from './host/dhcp.js';
+import { dnsProbeSections } from './host/dns.js';
+import { meshOverlaySections } from './host/mesh.js';
 import type { HostFacts } from './host-facts.js';
 import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
-import { overlayAddressUsable } from './overlay-address.js';
-import { hostSections, meshPeers, pingSection } from './sections.js';
+import type { Section } from './script.js';
+import { hostSections } from './sections.js';
 
-/** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
-export function absentName(inv: Inventory): string {
-  return `lxdcheck-absent-probe.${inv.cluster.domain}`;
-}
-
-/** Up to three names the one dnsmasq has leased, to query from every host. */
-export function knownNames(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
-  const dhcp = facts.get(inv.cluster.dhcp);
-  const names = new Set<string>();
-  for (const file of dhcp?.leases ?? []) {
-    // A lease hostname is whatever a DHCP client sent: only plain DNS labels become query operands.
-    for (const l of file.leases)
-      if (l.hostname && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l.hostname))
-        names.add(`${l.hostname}.${inv.cluster.domain}`);
-  }
-  return [...names].sort().slice(0, 3);
-}
-
-/** Where a dnsmasq log may be read from: log folders only, never an arbitrary file. */
-const LOG_PATH = /^\/var\/(?:log|snap\/lxd\/common\/lxd\/logs)\/(?:[A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]+$/;
-
-/** Folders a dnsmasq executable is installed in (a copy elsewhere is not trusted with a file read). */
-const SYSTEM_EXE =
-  /^\/(?:usr\/(?:local\/)?s?bin|s?bin|snap\/lxd\/[^/]+\/bin|snap\/incus\/[^/]+\/bin)\/dnsmasq(?: \(deleted\))?$/;
-
-/**
- * The one dnsmasq's log file, from its command line (--log-facility=FILE),
- * when it logs to a file: only for a process whose executable is a system
- * dnsmasq, and only a plain path in a log folder (no `..`). The host checks
- * again before reading (dnsmasqLogShell).
- */
-export function dnsmasqLogFile(facts: HostFacts | undefined): { pid: number; path: string } | null {
-  for (const d of facts?.dnsmasq ?? []) {
-    if (d.exe !== undefined && !SYSTEM_EXE.test(d.exe)) continue;
-    const m = /(?:^|\s)--log-facility[= ](\/\S+)/.exec(d.args);
-    const path = m?.[1];
-    if (path && LOG_PATH.test(path) && !path.split('/').includes('..')) return { pid: d.pid, path };
-  }
-  return null;
-}
-
-/**
- * Read the dnsmasq log only if PID still runs a dnsmasq executable and PATH is
- * a regular file that is not a symlink and resolves to itself.
- */
-export function dnsmasqLogShell(pid: number, path: string): string {
-  const l = quoteArg(path);
-  return [
-    `e=$(readlink /proc/${Math.trunc(pid)}/exe 2>/dev/null)`,
-    `case "$e" in */dnsmasq|*/dnsmasq' (deleted)') ;; *) echo "lxdcheck: pid ${Math.trunc(pid)} is not a dnsmasq executable (\${e:-unreadable}); its log is not read" >&2; exit 3 ;; esac`,
-    `if [ -f ${l} ] && [ ! -L ${l} ] && [ "$(readlink -f -- ${l})" = ${l} ]; then tail -n 20000 -- ${l}; else echo "lxdcheck: "${l}" is not a regular log file; not read" >&2; exit 3; fi`,
-  ].join('; ');
+/** A gather stage: sections per host, computed from the inventory and the facts so far. */
+export interface Stage {
+  name: string;
+  /** A floor for this stage's bound (the multicast window may be longer than --timeout). */
+  minTimeoutMs?: number;
+  sections(inv: Inventory, host: HostSpec, facts: ReadonlyMap<string, HostFacts>): Section[];
 }
 
 export interface StageOptions {
@@ -103,46 +57,16 @@ export function hostStage(o: StageOptions = {}): Stage {
 export function probeStage(o: StageOptions = {}): Stage {
   return {
     name: 'probe',
-    sections(inv, host, facts) {
-      const sections = containerSections(inv, host, facts, o.sample);
-      const f = facts.get(host.name);
-      if (f)
-        sections.push(
-          ...daemonFollowUps(inv, host, { client: f.lxdCommand, running: runningDaemons(f.processes) }),
-        );
-      // Overlay addresses only where both ends can answer (stage one told which).
-      if (overlayAddressUsable(inv, facts, host.name)) {
-        const targets = meshPeers(inv, host.name)
-          .filter((h) => h.overlayAddress && overlayAddressUsable(inv, facts, h.name))
-          .map((h) => h.overlayAddress as string);
-        if (targets.length > 0) sections.push(pingSection('mesh-overlay-ping', targets));
-      }
-      const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
-      if (server) {
-        const names = [...knownNames(inv, facts), absentName(inv)];
-        // Stage one's mesh pings (two rounds) already tell whether the server's address answers from here:
-        // when it did not, the query only needs to confirm the silence, not wait out a slow server.
-        const toServer = facts.get(host.name)?.mesh?.find((m) => m.target === server);
-        const dead = toServer !== undefined && toServer.received === 0 && toServer.confirmRound !== undefined;
-        sections.push({
-          name: 'dns-probe',
-          shell: dnsProbeShell(server, names, dead ? DNS_DEAD_SERVER_SECONDS : DNS_DEADLINE_SECONDS),
-          timeoutSeconds: 10,
-          wrapTimeout: false,
-        });
-      }
-      const log = host.name === inv.cluster.dhcp ? dnsmasqLogFile(facts.get(host.name)) : null;
-      if (log)
-        sections.push({
-          name: 'dnsmasq-log',
-          shell: dnsmasqLogShell(log.pid, log.path),
-          timeoutSeconds: 10,
-          wrapTimeout: false,
-        });
+    sections: (inv, host, facts) => [
+      ...containerSections(inv, host, facts, o.sample),
+      // LXD or Incus: the other daemon's list when stage one left a doubt (facts/daemon.ts).
+      ...daemonFollowUps(inv, host, facts.get(host.name)),
+      ...meshOverlaySections(inv, host, facts),
+      ...dnsProbeSections(inv, host, facts),
+      ...dnsmasqLogSections(inv, host, facts),
       // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can).
-      if (o.dhcpDiscovery !== false) sections.push(...dhcpDiscoverySections(inv, host.name, facts));
-      return sections;
-    },
+      ...(o.dhcpDiscovery !== false ? dhcpDiscoverySections(inv, host.name, facts) : []),
+    ],
   };
 }
 

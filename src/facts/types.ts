@@ -211,3 +211,102 @@ export interface PeervpnConfig {
   ifconfig4?: string;
   hasPsk: boolean;
 }
+
+/** One host's gather (all stages merged): what a run judges and a bundle records. */
+export interface GatherResult {
+  host: string;
+  reachable: boolean;
+  /** Why the host could not be reached (connect error, host key problem, ...). */
+  connectError?: string;
+  connectErrorKind?: string;
+  raw: Record<string, RawOutput>;
+  /** Set when the compound command itself failed or was killed. */
+  execError?: string;
+  durationMs: number;
+  /** Each stage's compound command(s) as the runner timed them; absent in old bundles. */
+  stages?: StageTiming[];
+}
+
+export interface StageTiming {
+  name: string;
+  durationMs: number;
+  /** The sections this stage ran. */
+  sections: string[];
+}
+
+export interface ContainerProbe {
+  container: string;
+  /** Tools found inside; null when the exec itself failed. */
+  tools: string[] | null;
+  byIp: Map<string, PingResult>;
+  byName: Map<string, PingResult>;
+  /** fqdn -> IPv4 addresses getent returned ([] when it failed), with getent's exit code. */
+  dns: Map<string, { addresses: string[]; exitCode: number | null; output: string }>;
+  /** Why the probe could not run (lxc exec failed, timed out). */
+  error?: string;
+  section: string;
+}
+
+export interface MulticastResult {
+  container: string;
+  sent: number;
+  /** sender container name -> packets received from it */
+  received: Map<string, number>;
+}
+
+/** One answer to the DHCPDISCOVER, as the frame arrived. */
+export interface DhcpReply {
+  /** DHCP message type: OFFER normally (NAK, ACK ... when a server misbehaves; BOOTP when none). */
+  type: string;
+  /** Ethernet source of the frame. */
+  srcMac: string;
+  /** IP source of the frame. */
+  srcIp: string;
+  /** Option 54, the address the server names itself by. */
+  serverId?: string;
+  /** The address offered. */
+  yiaddr: string;
+  /** Set when a relay agent forwarded the answer. */
+  giaddr?: string;
+  mask?: string;
+  routers?: string[];
+  dns?: string[];
+  domain?: string;
+  leaseSeconds?: number;
+  /** Milliseconds after the DISCOVER went out. */
+  atMs?: number;
+}
+
+export interface DhcpDiscovery {
+  /** done: the window passed; skipped: it could not run here (reason says why). */
+  status: 'done' | 'skipped';
+  skipReason?: string;
+  iface?: string;
+  xid?: string;
+  /** The random client MAC the DISCOVER carried. */
+  chaddr?: string;
+  /** The Ethernet source it was sent from (the bridge's own MAC). */
+  srcMac?: string;
+  windowSeconds?: number;
+  replies: DhcpReply[];
+}
+
+export interface DnsAnswer {
+  name: string;
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT, ERROR, ... */
+  status: string;
+  addresses: string[];
+  error?: string;
+}
+
+/** A container client: `lxc` (LXD) or `incus` (Incus). */
+export type LxdClient = 'lxc' | 'incus';
+
+/** Which container daemon a host is judged by, and why (facts/daemon.ts). */
+export interface DaemonJudgement {
+  daemon: 'lxd' | 'incus' | null;
+  client: LxdClient | null;
+  how: 'named' | 'detected';
+  /** Why, in words: "named by cluster.daemon", "detected: lxc answered". */
+  why: string;
+}

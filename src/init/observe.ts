@@ -4,6 +4,10 @@
  * adds the few small ones init needs (tinc.conf, `ip -d link` as text,
  * `lxc network list`, `systemctl list-units`, `==> file <==` blocks).
  */
+import { ADDRS, LINKS } from '../facts/host/links.js';
+import { LXD_BRIDGE_DEFAULT } from '../facts/host/lxd.js';
+import { PS, SS_UDP } from '../facts/host/processes.js';
+import { HOSTNAME } from '../facts/host/system.js';
 import {
   findDnsmasqInstances,
   parseIpAddrJson,
@@ -229,7 +233,7 @@ export function observe(record: HostRecord): Observation {
     lxdNetworks: [],
     vpnStdout: [],
   };
-  const hostname = text('hostname')?.trim();
+  const hostname = text(HOSTNAME)?.trim();
   if (hostname) obs.hostname = hostname;
   for (const line of splitLines(raw['whoami']?.stdout ?? '')) {
     const uid = /^uid (\d+)$/.exec(line.trim());
@@ -237,23 +241,23 @@ export function observe(record: HostRecord): Observation {
     const sudo = /^sudo (yes|no)$/.exec(line.trim());
     if (sudo) obs.sudoWorks = sudo[1] === 'yes';
   }
-  const linksText = text('links') ?? '';
+  const linksText = text(LINKS) ?? '';
   const asJson = parseIpLinkJson(linksText);
   const links = asJson.length > 0 ? asJson : parseIpLinkText(linksText);
-  const addrsText = text('addrs') ?? '';
+  const addrsText = text(ADDRS) ?? '';
   // `ip -j addr` names each address's link and its master too: fills gaps in a partial link list.
   obs.links = mergeLinks(links, parseIpLinkJson(addrsText));
   obs.addrs = parseIpAddrJson(addrsText);
-  obs.processes = parseProcesses(text('ps') ?? '');
+  obs.processes = parseProcesses(text(PS) ?? '');
   obs.dnsmasq = findDnsmasqInstances(obs.processes);
-  obs.udp = parseSs(text('ss-udp') ?? '', 'udp');
+  obs.udp = parseSs(text(SS_UDP) ?? '', 'udp');
   for (const b of splitFileBlocks(raw['peervpn-conf']?.stdout ?? '')) {
     obs.peervpnConfigs.push({ path: b.path, config: parsePeervpnConfig(b.text) });
   }
   for (const b of splitFileBlocks(raw['tinc-conf']?.stdout ?? '')) {
     obs.tincConfigs.push(parseTincConf(b.path, b.text));
   }
-  const defaults = text('lxd-bridge-default');
+  const defaults = text(LXD_BRIDGE_DEFAULT);
   if (defaults !== undefined) obs.lxdBridge = parseLxdBridgeDefaults(defaults);
   const units = text('units');
   if (units !== undefined) obs.units = parseUnitList(units);

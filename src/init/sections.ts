@@ -2,8 +2,13 @@
  * What `lxdcheck init` reads on each host: one compound command of read-only
  * sections (src/facts/script.ts). Nothing here depends on an inventory, since
  * there is none yet; every section is a constant. The peervpn psk is removed
- * on the host, as in the doctor's own gather.
+ * on the host, as in the doctor's own gather. Sections that read what the
+ * doctor's stage one reads carry its section names (facts/host/*.ts).
  */
+import { ADDRS, LINKS } from '../facts/host/links.js';
+import { LXD_BRIDGE_DEFAULT } from '../facts/host/lxd.js';
+import { PS, SS_UDP } from '../facts/host/processes.js';
+import { HOSTNAME } from '../facts/host/system.js';
 import type { Section } from '../facts/script.js';
 
 /** Where peervpn and tinc keep their configuration on the usual distributions. */
@@ -18,7 +23,7 @@ const HEADER = `printf '==> %s <==\\n' "$f"`;
 export const REDACT_PSK = `sed -E 's/^([[:space:]]*[Pp][Ss][Kk])([[:space:]]+).*$/\\1\\2<redacted>/'`;
 
 export const INIT_SECTIONS: readonly Section[] = [
-  { name: 'hostname', shell: 'hostname', timeoutSeconds: 5 },
+  { name: HOSTNAME, shell: 'hostname', timeoutSeconds: 5 },
   {
     // Who we are and whether sudo -n works: decides `sudo:` in the inventory.
     name: 'whoami',
@@ -27,10 +32,10 @@ export const INIT_SECTIONS: readonly Section[] = [
     timeoutSeconds: 5,
     wrapTimeout: false,
   },
-  { name: 'links', shell: 'ip -j -d link show', timeoutSeconds: 5 },
-  { name: 'addrs', shell: 'ip -j addr show', timeoutSeconds: 5 },
-  { name: 'ps', shell: 'ps -eo pid,comm,args', timeoutSeconds: 5 },
-  { name: 'ss-udp', shell: 'ss -H -ulnp', timeoutSeconds: 5 },
+  { name: LINKS, shell: 'ip -j -d link show', timeoutSeconds: 5 },
+  { name: ADDRS, shell: 'ip -j addr show', timeoutSeconds: 5 },
+  { name: PS, shell: 'ps -eo pid,comm,args', timeoutSeconds: 5 },
+  { name: SS_UDP, shell: 'ss -H -ulnp', timeoutSeconds: 5 },
   {
     // peervpn.conf is often readable by root only: try sudo -n when it is not readable.
     name: 'peervpn-conf',
@@ -53,7 +58,7 @@ export const INIT_SECTIONS: readonly Section[] = [
     timeoutSeconds: 5,
     wrapTimeout: false,
   },
-  { name: 'lxd-bridge-default', shell: `cat ${LXD_BRIDGE_DEFAULTS}`, timeoutSeconds: 5 },
+  { name: LXD_BRIDGE_DEFAULT, shell: `cat ${LXD_BRIDGE_DEFAULTS}`, timeoutSeconds: 5 },
   {
     name: 'units',
     shell:

@@ -19,17 +19,18 @@
  * (`Host *` at the very end). Jump hops are resolved the way ssh resolves
  * them: `ProxyJump a,b,c` reaches c with `-l/-p` from the hop text and
  * `-J a,b`; the last hop without -J follows its own ProxyJump.
+ *
+ * Apart: running and parsing `ssh -G` (ssh-g.ts), the `%` tokens it leaves
+ * unexpanded (openssh-tokens.ts). What stays here (~460 lines) is one job,
+ * turning `ssh -G` answers into an SshSpec, with its two entry points.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { checkProxyCommand, expandIdentityFile, type IdentityTokens } from './openssh-tokens.js';
 import { parseProxyJump, SshConfigProblem, type SshTarget } from './ssh.js';
+import { NoSshBinary, one, parseSshG, runSsh, type SshG } from './ssh-g.js';
 import type { HostSpec, Inventory, SshHop, SshInventoryLayers, SshSpec } from './types.js';
 
 export { SshConfigProblem, strictHostKeyNote } from './ssh.js';
-
-/** No OpenSSH client at the configured path: fall back to the library resolution. */
-export class NoSshBinary extends Error {}
 
 export interface OpenSshOptions {
   /** The OpenSSH client (default `ssh` on PATH). */
@@ -48,151 +49,6 @@ export interface OpenSshOptions {
   uid?: number;
   /** `ssh -G` processes at once (default 16): hundreds of hosts must not fork hundreds at once. */
   concurrency?: number;
-}
-
-/** `ssh -G` output: lowercase keyword -> every value printed for it, in order. */
-export type SshG = Map<string, string[]>;
-
-/** Parse `ssh -G` output (`keyword value` per line; repeated keywords such as identityfile accumulate). */
-export function parseSshG(text: string): SshG {
-  const out: SshG = new Map();
-  for (const line of text.split('\n')) {
-    const m = /^(\S+)\s(.*)$/.exec(line.replace(/\r$/, ''));
-    if (!m) continue;
-    const key = m[1]!.toLowerCase();
-    const list = out.get(key) ?? [];
-    list.push(m[2]!);
-    out.set(key, list);
-  }
-  return out;
-}
-
-function one(g: SshG, key: string): string | undefined {
-  return g.get(key)?.[0];
-}
-
-/** `ssh -G` stderr says why; keep its useful lines. */
-function stderrText(stderr: string): string {
-  return stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('Pseudo-terminal will not be allocated'))
-    .join('; ');
-}
-
-/** Run `ssh ARGS` (no shell) in its own process group, killing the group after timeoutMs. */
-export function runSsh(
-  binary: string,
-  args: string[],
-  timeoutMs: number,
-  env: NodeJS.ProcessEnv,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
-    } catch (e) {
-      reject(e);
-      return;
-    }
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString('utf8');
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString('utf8')).slice(-4000);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        // The group: a `Match exec` command ssh started dies with it.
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (e.code === 'ENOENT') reject(new NoSshBinary(`no OpenSSH client at ${binary}`));
-      else reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const cmd = `${binary} ${args.join(' ')}`;
-      if (timedOut) {
-        reject(
-          new SshConfigProblem(
-            `${cmd} did not finish within ${timeoutMs} ms (a Match exec command in the SSH config that hangs?)`,
-          ),
-        );
-      } else if (code !== 0) {
-        reject(new SshConfigProblem(`${cmd} failed (exit ${code}): ${stderrText(stderr) || 'no message'}`));
-      } else resolve(stdout);
-    });
-  });
-}
-
-export interface IdentityTokens {
-  /** %C is sha1(%l%h%p%r) (OpenSSH 9.2). */
-  hostname: string;
-  user: string;
-  port: number;
-  alias: string;
-  hostKeyAlias?: string;
-}
-
-/**
- * Expand an IdentityFile as ssh does when it loads keys: `~` (the passwd
- * home), then `${VAR}` (an unset variable is an error), then the `%` tokens
- * (an unknown token is an error, as in ssh).
- */
-export function expandIdentityFile(
-  path: string,
-  t: IdentityTokens,
-  o: Required<Pick<OpenSshOptions, 'env' | 'pwHome' | 'localUser' | 'localHost' | 'uid'>>,
-): string {
-  let p = path;
-  if (p === '~') p = o.pwHome;
-  else if (p.startsWith('~/')) p = o.pwHome.replace(/\/$/, '') + p.slice(1);
-  p = p.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => {
-    const v = o.env[name];
-    if (v === undefined) {
-      throw new SshConfigProblem(`IdentityFile ${path}: environment variable \${${name}} is not set`);
-    }
-    return v;
-  });
-  const local = o.localHost;
-  const tokens: Record<string, string> = {
-    C: createHash('sha1').update(`${local}${t.hostname}${t.port}${t.user}`).digest('hex'),
-    L: local.split('.')[0] ?? local,
-    i: String(o.uid),
-    k: t.hostKeyAlias ?? t.alias,
-    l: local,
-    n: t.alias,
-    p: String(t.port),
-    d: o.pwHome,
-    h: t.hostname,
-    r: t.user,
-    u: o.localUser,
-  };
-  return p.replace(/%(.?)/g, (_all, ch: string) => {
-    if (ch === '%') return '%';
-    const v = tokens[ch];
-    if (v === undefined)
-      throw new SshConfigProblem(`IdentityFile ${path}: unknown token %${ch} (ssh refuses it too)`);
-    return v;
-  });
-}
-
-/** ProxyCommand accepts %% %h %k %n %p %r (ssh_config(5)); %k is filled in here, the rest by the transport. */
-export function checkProxyCommand(cmd: string, keyAlias: string): string {
-  return cmd.replace(/%(.?)/g, (all, ch: string) => {
-    if ('%hnpr'.includes(ch) && ch !== '') return all;
-    if (ch === 'k') return keyAlias.replace(/%/g, '%%');
-    throw new SshConfigProblem(`ProxyCommand ${cmd}: unknown token %${ch} (ssh refuses it too)`);
-  });
 }
 
 function hopText(h: SshTarget): string {

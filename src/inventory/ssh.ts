@@ -188,16 +188,57 @@ export function expandPath(path: string, tokens: Tokens, homeDir: string): strin
   return expandTokens(expandTilde(path, homeDir), { ...tokens, d: homeDir });
 }
 
-/** The ProxyCommand with its %h %p %r %n %% tokens filled in, ready for `sh -c`. */
+/**
+ * The ProxyCommand with its %h %p %r %n %% tokens filled in, ready for
+ * `/bin/sh -c` (undefined when there is none). %n is the host as written in
+ * the inventory (its alias), as OpenSSH's %n is. Throws on an unsafe value or
+ * an unknown token (fillProxyCommand).
+ */
 export function expandProxyCommand(ssh: SshSpec): string | undefined {
   if (ssh.proxyCommand === undefined) return undefined;
   const target = parseSshTarget(ssh.target);
-  const alias = typeof target === 'string' ? ssh.hostname : target.host;
-  return expandTokens(ssh.proxyCommand, {
-    h: ssh.hostname,
-    p: String(ssh.port),
-    r: ssh.user,
-    n: alias,
+  return fillProxyCommand(ssh.proxyCommand, {
+    host: ssh.hostname,
+    port: ssh.port,
+    user: ssh.user,
+    original: ssh.alias ?? (typeof target === 'string' ? ssh.hostname : target.host),
+  });
+}
+
+/**
+ * Expand ProxyCommand tokens (%h %p %r %n %%) the way OpenSSH does: values go
+ * in as they are, unquoted, so the template's own quoting (`"as %r"`) stays
+ * right. That is safe only because each value is validated first (user names
+ * as OpenSSH >= 9.6 does, stricter; host names as valid_hostname); an unsafe
+ * value or an unknown token is an error, never a command.
+ */
+export function fillProxyCommand(
+  template: string,
+  values: { host: string; port: number; user: string; original: string },
+): string {
+  const user = invalidUserReason(values.user);
+  if (user) throw new Error(`ProxyCommand: the user ${JSON.stringify(values.user)} ${user}`);
+  for (const h of [values.host, values.original]) {
+    const why = invalidHostnameReason(h);
+    if (why) throw new Error(`ProxyCommand: the host ${JSON.stringify(h)} ${why}`);
+  }
+  if (!Number.isInteger(values.port) || values.port < 1 || values.port > 65535)
+    throw new Error(`ProxyCommand: bad port ${values.port}`);
+  return template.replace(/%(.?)/g, (_whole, ch: string) => {
+    switch (ch) {
+      case '%':
+        return '%';
+      case 'h':
+        return values.host;
+      case 'p':
+        return String(values.port);
+      case 'r':
+        return values.user;
+      case 'n':
+        return values.original;
+      default:
+        throw new Error(`ProxyCommand: unknown token %${ch} (OpenSSH accepts %%, %h, %n, %p and %r)`);
+    }
   });
 }
 

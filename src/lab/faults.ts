@@ -63,6 +63,9 @@ export async function healInner(log: (line: string) => void): Promise<void> {
   const faults = [...s.faults].reverse();
   for (const f of faults) {
     const h = findHost(s, f.host);
+    // A state file from another lxdcheck version may name a fault this one does not know.
+    if (!isFaultName(f.name))
+      throw new Error(`lab state names an unknown fault "${f.name}": \`lxdcheck lab down\` and up again`);
     await FAULTS[f.name].undo(s, h, f);
     s.faults = s.faults.filter((x) => x !== f);
     await writeLabState(s);

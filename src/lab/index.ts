@@ -7,6 +7,7 @@ export {
   FAULTS,
   type FaultDef,
   type FaultInfo,
+  type FaultName,
   isFaultName,
 } from './faults/index.js';
 export { labBreak, labHeal } from './faults.js';
@@ -14,7 +15,6 @@ export { labInventoryYaml } from './inventory.js';
 export { checkRoutes, defaultRoutes, labAddresses } from './safety.js';
 export {
   type AppliedFault,
-  type FaultName,
   type LabContainer,
   type LabHost,
   type LabOptions,

@@ -1,22 +1,11 @@
 /** Processes by PID, read from /proc: alive (a zombie counts as dead), namespace PIDs, kill and wait. */
 import { readFile, readlink } from 'node:fs/promises';
+import { pidAlive as isAlive } from '../util/pid-lock.js';
 import { sleep } from './exec.js';
-
-async function stat(pid: number): Promise<string | null> {
-  try {
-    return await readFile(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-}
 
 /** True when the process exists and is not a zombie (this machine's PID 1 reaps slowly). */
 export async function pidAlive(pid: number | undefined): Promise<boolean> {
-  if (!pid || pid <= 0) return false;
-  const s = await stat(pid);
-  if (!s) return false;
-  const state = s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
-  return state !== 'Z' && state !== 'X';
+  return pid !== undefined && pid > 0 && isAlive(pid);
 }
 
 export async function pidNamespace(pid: number): Promise<string | null> {

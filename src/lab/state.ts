@@ -1,7 +1,6 @@
 /** The lab's state file: what exists, by PID and address, and which faults are applied. */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { STATE_DIR, STATE_FILE } from './constants.js';
-import type { FaultName } from './faults/index.js';
 
 export interface LabOptions {
   /** 1..30, default 3 */
@@ -18,7 +17,6 @@ export interface LabOptions {
 
 // The fault names come from the registry (one file per fault); a type-only import, so no import cycle
 // (the faults' modules import this one at run time).
-export type { FaultName };
 
 /** A daemon on a lab host: `pid` as the root namespace sees it, `nsPid` as its host sees it. */
 export interface DaemonRef {
@@ -70,7 +68,8 @@ export interface LabContainer {
 }
 
 export interface AppliedFault {
-  name: FaultName;
+  /** A FaultName of faults/index.ts: a plain string here, so the state (which the faults use) does not import their registry. */
+  name: string;
   host: string;
   at: string;
   /** What was done, as labBreak reported it. */

@@ -13,21 +13,11 @@
  */
 import { Parser, type Result } from 'tap-parser';
 import type { Status } from '../model.js';
+import { globToRegExp } from '../util/glob.js';
 import { oneLine, plural } from './text.js';
 import type { Waiver } from './waivers.js';
 
 export { loadWaivers, type Waiver, WaiverError } from './waivers.js';
-
-/** `*` → any run of characters, `?` → one character; everything else literal; whole-string match. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}
 
 export function waiverExpired(w: Waiver, now: Date): boolean {
   if (!w.expires) return false;

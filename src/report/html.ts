@@ -2,8 +2,9 @@
  * `--reporter html:FILE`: one self-contained page with the diagnosis, the
  * cluster map and every check (see html/page.ts). Written when the run ends.
  */
-import { VERSION } from '../cli/version.js';
+
 import type { RunEvent, Topology } from '../model.js';
+import { VERSION } from '../version.js';
 import { renderPage } from './html/page.js';
 import { endOfRunReporter } from './record.js';
 import type { Reporter, Sink } from './types.js';

@@ -4,10 +4,10 @@
  * the run aborts: planned checks that never produced a result become
  * `<skipped message="not run: <reason>">`, so CI always gets a report.
  */
-import type { CheckResult, PlannedCheck, Subject } from '../model.js';
+import { type CheckResult, familyOf, type PlannedCheck, type Subject } from '../model.js';
 import { endOfRunReporter } from './record.js';
 import { redactResult } from './redact.js';
-import { cleanText, describe, describeResult, family, groupHost, oneLine } from './text.js';
+import { cleanText, describe, describeResult, groupHost, oneLine } from './text.js';
 import type { Reporter, Sink } from './types.js';
 
 /** Drop characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
@@ -40,7 +40,7 @@ interface Case {
 
 function suiteName(subject: Subject, id: string): string {
   const host = groupHost(subject);
-  return host ?? `cluster:${family(id)}`;
+  return host ?? `cluster:${familyOf(id)}`;
 }
 
 function classname(subject: Subject): string {

@@ -3,6 +3,7 @@
  * at once (`--reporter tap --reporter junit:out.xml --reporter json:out.json`),
  * but only one may own stdout.
  */
+import { UsageError } from '../errors.js';
 import { createGithubAnnotationsReporter } from './github.js';
 import { createHtmlReporter } from './html.js';
 import { createHumanReporter } from './human.js';
@@ -18,14 +19,6 @@ export interface ReporterSpec {
   kind: ReporterKind;
   /** A file, or null for stdout. */
   path: string | null;
-}
-
-/** Bad command-line usage (exit code 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 function isKind(s: string): s is ReporterKind {

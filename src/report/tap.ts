@@ -1,5 +1,5 @@
 /**
- * TAP 14 reporter (formats.md, design.md "TAP").
+ * TAP 14 reporter (README "TAP consumers").
  *
  * `TAP version 14` at run-start, progress comments as they come, and the test
  * points when the run ends, because only then does each failure know its root
@@ -19,7 +19,8 @@
  */
 import YAML, { isScalar } from 'yaml';
 import { type CheckResult, countResults, type Diagnosis, type RunEvent } from '../model.js';
-import { redactResult, redactSecrets } from './redact.js';
+import { redactSecrets } from '../redact.js';
+import { redactResult } from './redact.js';
 import { cleanText, describeResult, formatSeconds, oneLine } from './text.js';
 import type { Reporter, Sink } from './types.js';
 

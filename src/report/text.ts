@@ -1,5 +1,6 @@
 /** Small text helpers shared by the reporters. */
 import { type CheckResult, type Evidence, type RootCause, type Subject, subjectLabel } from '../model.js';
+import { plural } from '../util/plural.js';
 
 /** `<id> <label>: <title>`, or `<id>: <title>` for cluster-wide results (no subject). */
 export function describe(id: string, subject: Subject, title: string): string {
@@ -23,12 +24,6 @@ export function evidenceWhere(ev: Evidence): string {
     .join(', ');
 }
 
-/** The check family: the id up to the first dot (`dhcp.single` → `dhcp`). */
-export function family(id: string): string {
-  const dot = id.indexOf('.');
-  return dot > 0 ? id.slice(0, dot) : id;
-}
-
 const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
 
 /** Remove ANSI escapes; turn CRLF/CR into LF; replace other C0/C1 controls (except tab and LF) by U+FFFD. */
@@ -47,9 +42,8 @@ export function oneLine(s: string): string {
     .trim();
 }
 
-export function plural(n: number, word: string, pluralWord = `${word}s`): string {
-  return `${n} ${n === 1 ? word : pluralWord}`;
-}
+// Re-exported for the reporters and the TUI, which take their text helpers from here.
+export { plural };
 
 export function formatSeconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;

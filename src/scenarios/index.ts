@@ -2,14 +2,17 @@
  * Scenarios are small declarative plans over checks and gather stages:
  * adding one never touches the engine.
  */
+
+import type { CheckDef } from '../checks/check.js';
 import { allChecks } from '../checks/index.js';
-import type { CheckDef } from '../engine/check.js';
-import { globToRegExp, selectChecks } from '../engine/plan.js';
-import type { RunSpec, Stage } from '../engine/run.js';
+import { selectChecks } from '../engine/plan.js';
+import type { RunSpec } from '../engine/run.js';
+import type { Stage } from '../facts/stages.js';
 import { hostStage, probeStage, readOnlyStages, type StageOptions } from '../facts/stages.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { CheckResult, RunEvent } from '../model.js';
 import type { Transport } from '../transport/types.js';
+import { globToRegExp } from '../util/glob.js';
 import { runMigration } from './migration.js';
 import { runMulticast } from './multicast.js';
 

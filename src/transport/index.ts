@@ -12,7 +12,7 @@ export { commandText, DEFAULT_MAX_OUTPUT_BYTES } from './output.js';
 export { quoteArg, quoteArgv } from './quote.js';
 export { createRecordingTransport, createReplayTransport } from './replay.js';
 export { createResolvingTransport, type ResolvingOptions } from './resolving.js';
-export { createSshTransport, expandProxyCommand, type SshTransportOptions } from './ssh.js';
+export { createSshTransport, type SshTransportOptions } from './ssh.js';
 export * from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Record and replay (design.md principle 2). Commands are keyed by
+ * Record and replay (README "SSH and safety": replay is offline). Commands are keyed by
  * commandText(): quoteArgv(argv) for `{argv}`, the script text for `{script}`
  * (never the sudo/sh wrapping, so a recording replays whatever the transport).
  */

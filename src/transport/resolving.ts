@@ -8,6 +8,7 @@
  */
 import { strictHostKeyNote } from '../inventory/openssh.js';
 import type { HostSpec, SshHop, SshSpec } from '../inventory/types.js';
+import { errorMessage } from '../util/errors.js';
 import { createSshTransport, type SshTransportOptions } from './ssh.js';
 import { type Command, type ExecOptions, type ExecResult, type Transport, TransportError } from './types.js';
 
@@ -56,7 +57,7 @@ class ResolvingTransport implements Transport {
       (e: unknown) => {
         throw new TransportError(
           'config',
-          `cannot resolve how to reach ${this.host}: ${e instanceof Error ? e.message : String(e)}`,
+          `cannot resolve how to reach ${this.host}: ${errorMessage(e)}`,
           this.host,
         );
       },

@@ -1,5 +1,5 @@
 /**
- * The transport is an interface (design.md): SSH for real clusters, local exec
+ * The transport is an interface: SSH for real clusters, local exec
  * for this machine, replay for recorded bundles. Checks never see it; only the
  * collectors and actions do.
  */

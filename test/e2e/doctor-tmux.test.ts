@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { textWidth } from '../../src/report/width.js';
+import { fixture } from '../helpers/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -20,8 +21,6 @@ const FIX = 'ip link set peervpn0 master lxdbr0';
 
 const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 const tmuxTest = hasTmux ? test.serial : test.serial.skip;
-
-const fixture = (p: string) => readFileSync(join(ROOT, 'fixtures', p), 'utf8');
 
 interface Raw {
   command: string;

@@ -3,40 +3,22 @@
  * lab: one lab per test file (held with the lab test lock), an inventory
  * file for it, and a bounded way to run `lxdcheck`.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { TestFn } from 'ava';
 import { type LabOptions, labDown, labHeal, labInventoryYaml, labUp } from '../../src/lab/index.js';
 import { acquireLabForTests, labSkipReason, releaseLabForTests } from './lab.js';
+import { runNode, type SrcCliResult } from './src-cli.js';
 
 export const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const quiet = () => undefined;
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = SrcCliResult;
 
 /** Run the built CLI; a non-zero exit is a result, not an exception. */
-export async function cli(args: string[], timeoutMs = 240_000): Promise<CliResult> {
-  try {
-    const r = await promisify(execFile)('node', [CLI, ...args], {
-      timeout: timeoutMs,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof err.code === 'number' ? err.code : -1,
-      stdout: err.stdout ?? '',
-      stderr: err.stderr ?? '',
-    };
-  }
+export function cli(args: string[], timeoutMs = 240_000): Promise<CliResult> {
+  return runNode([CLI, ...args], { timeoutMs });
 }
 
 /**

@@ -2,18 +2,19 @@
  * Build HostFacts from real captured outputs, the same way a live run does:
  * raw sections → buildHostFacts. Only the framing is assembled here.
  */
-import { readFileSync } from 'node:fs';
-import type { CheckDef, JudgeContext } from '../../src/engine/check.js';
-import type { GatherResult } from '../../src/engine/gather.js';
-import { buildHostFacts, type HostFacts } from '../../src/facts/host-facts.js';
-import type { RawOutput } from '../../src/facts/types.js';
+import { join } from 'node:path';
+import { readBundle } from '../../src/bundle/index.js';
+import type { CheckDef, JudgeContext } from '../../src/checks/check.js';
+import { buildHostFacts } from '../../src/facts/build.js';
+import type { HostFacts } from '../../src/facts/host-facts.js';
+import type { GatherResult, RawOutput } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import type { Subject } from '../../src/model.js';
+import { fixture } from './fixtures.js';
 
-export function fixture(path: string): string {
-  return readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
-}
+// Re-exported: the check tests take it from here with the facts builders.
+export { fixture };
 
 /** A section that ran: stdout from a fixture file (or literal text with `text:`), exit code as captured. */
 export function section(source: string, exitCode = 0, stderr = ''): RawOutput {
@@ -59,4 +60,25 @@ export function context(inv: Inventory, facts: HostFacts[]): JudgeContext {
 
 export function judge(check: CheckDef, ctx: JudgeContext, subject: Subject) {
   return check.judge(subject, ctx);
+}
+
+/**
+ * Every host's facts of a recorded lab bundle (fixtures/bundles/NAME, real
+ * captures), built as a replay builds them; `editInventory` changes the
+ * bundle's inventory text first (the hosts' outputs stay as recorded).
+ */
+export function bundleContext(
+  name: string,
+  editInventory: (text: string) => string = (t) => t,
+): JudgeContext {
+  const dir = join(import.meta.dirname, '../../fixtures/bundles', name);
+  const b = readBundle(dir);
+  const inv = parseInventory(editInventory(b.inventoryText), join(dir, 'inventory.yaml'), {
+    sshConfigText: '',
+  });
+  const facts = inv.hosts.flatMap((h) => {
+    const g = b.gathers.get(h.name);
+    return g ? [buildHostFacts(inv, h, g)] : [];
+  });
+  return context(inv, facts);
 }

@@ -2,11 +2,10 @@
  * Helpers for the lab e2e tests: why a test file must skip, one lab user at a
  * time across ava's worker processes, and plain commands on hosts/containers.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { run } from '../../src/lab/exec.js';
 import { containerExec, hostExec, type LabOptions, missingTools } from '../../src/lab/index.js';
+import { releasePidLock, waitForPidLock } from '../../src/util/pid-lock.js';
 
 /** null when the lab can run here, else a clear reason to skip. */
 export async function labSkipReason(
@@ -22,29 +21,17 @@ export async function labSkipReason(
 
 const TEST_LOCK = '/run/lxlab-test.lock';
 
-/** Hold the machine's lab for one test file (ava runs files in parallel processes). */
+/**
+ * Hold the machine's lab for one test file (ava runs files in parallel processes). The lock's
+ * form (a directory with a pid file) is what shell scripts wait on too (`[ -d LOCK ]`).
+ */
 export async function acquireLabForTests(timeoutMs = 1_200_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await mkdir(TEST_LOCK);
-      await writeFile(`${TEST_LOCK}/pid`, String(process.pid));
-      return;
-    } catch {
-      const owner = Number(await readFile(`${TEST_LOCK}/pid`, 'utf8').catch(() => '0'));
-      if (owner && spawnSync('kill', ['-0', String(owner)]).status !== 0) {
-        await rm(TEST_LOCK, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`another test file holds ${TEST_LOCK}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  if (!(await waitForPidLock(TEST_LOCK, timeoutMs, 250)))
+    throw new Error(`another test file holds ${TEST_LOCK}`);
 }
 
 export async function releaseLabForTests(): Promise<void> {
-  const owner = await readFile(`${TEST_LOCK}/pid`, 'utf8').catch(() => '');
-  if (owner.trim() === String(process.pid)) await rm(TEST_LOCK, { recursive: true, force: true });
+  releasePidLock(TEST_LOCK);
 }
 
 /** Run on a host; returns stdout, throws with stderr when it fails. */

@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { readBundle } from '../../src/bundle/index.js';
 import { allChecks } from '../../src/checks/index.js';
-import type { GatherResult } from '../../src/engine/gather.js';
 import { runChecks } from '../../src/engine/run.js';
 import { readOnlyStages } from '../../src/facts/stages.js';
+import type { GatherResult } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { RunEvent } from '../../src/model.js';
 

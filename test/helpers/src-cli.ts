@@ -20,12 +20,24 @@ export async function srcCli(
   args: string[],
   opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SrcCliResult> {
+  return runNode(['--import', TSX, MAIN, ...args], {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+  });
+}
+
+/** Run `node ARGV` bounded by timeoutMs; a non-zero exit is a result, not an exception. */
+export async function runNode(
+  argv: string[],
+  opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<SrcCliResult> {
   try {
-    const r = await promisify(execFile)(process.execPath, ['--import', TSX, MAIN, ...args], {
-      timeout: opts.timeoutMs ?? 60_000,
+    const r = await promisify(execFile)(process.execPath, argv, {
+      timeout: opts.timeoutMs,
       maxBuffer: 64 * 1024 * 1024,
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
-      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      ...(opts.env ? { env: opts.env } : {}),
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {

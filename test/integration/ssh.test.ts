@@ -12,6 +12,7 @@ import test from 'ava';
 import type { HostSpec, SshHop, SshSpec } from '../../src/inventory/types.js';
 import { createSshTransport, type SshTransportOptions } from '../../src/transport/ssh.js';
 import { type Transport, TransportError } from '../../src/transport/types.js';
+import { pgrep, waitFor } from '../helpers/processes.js';
 import { freePort, type Sshd, startSshd } from '../helpers/sshd.js';
 
 const started: Sshd[] = [];
@@ -54,6 +55,20 @@ function hostFor(s: Sshd, ssh: Partial<SshSpec> = {}): HostSpec {
   };
 }
 
+/** A host on 127.0.0.1:port with no key: for tests that never get as far as authentication. */
+function loopbackHost(name: string, port: number): HostSpec {
+  const ssh = {
+    target: 'x',
+    user: 'root',
+    hostname: '127.0.0.1',
+    port,
+    identityFiles: [],
+    proxyJump: [],
+    sudo: false,
+  };
+  return { name, bridgeAddress: '172.16.0.9', transport: 'ssh', ssh };
+}
+
 function transport(
   host: HostSpec,
   opts: Partial<SshTransportOptions> & { knownHostsFiles: string[] },
@@ -72,27 +87,6 @@ async function rejection(p: Promise<unknown>): Promise<TransportError> {
     throw e;
   }
   throw new Error('expected the promise to reject with a TransportError');
-}
-
-/** Pids whose command line contains `marker` (pgrep -f), excluding pgrep itself. */
-function pgrep(marker: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
 }
 
 const T = { timeoutMs: 10_000 };
@@ -221,20 +215,7 @@ test.serial('an unknown host is refused; --accept-new records it; the next run v
 
 test.serial('a closed port is unreachable, quickly, with the errno', async (t) => {
   const port = await freePort();
-  const host: HostSpec = {
-    name: 'nobody',
-    bridgeAddress: '172.16.0.9',
-    transport: 'ssh',
-    ssh: {
-      target: 'x',
-      user: 'root',
-      hostname: '127.0.0.1',
-      port,
-      identityFiles: [],
-      proxyJump: [],
-      sudo: false,
-    },
-  };
+  const host = loopbackHost('nobody', port);
   const tr = transport(host, { knownHostsFiles: [] });
   const t0 = Date.now();
   const e = await rejection(tr.connect());
@@ -253,20 +234,7 @@ test.serial('a listener that never speaks SSH times out within the connect timeo
     server.close();
   });
   const port = (server.address() as { port: number }).port;
-  const host: HostSpec = {
-    name: 'silent',
-    bridgeAddress: '172.16.0.9',
-    transport: 'ssh',
-    ssh: {
-      target: 'x',
-      user: 'root',
-      hostname: '127.0.0.1',
-      port,
-      identityFiles: [],
-      proxyJump: [],
-      sudo: false,
-    },
-  };
+  const host = loopbackHost('silent', port);
   const tr = transport(host, { knownHostsFiles: [], connectTimeoutMs: 800 });
   const t0 = Date.now();
   const e = await rejection(tr.connect());

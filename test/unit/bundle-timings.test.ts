@@ -4,7 +4,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { BUNDLE_FORMAT, type BundleMeta, readBundle, writeBundle } from '../../src/bundle/index.js';
-import { type GatherResult, hostTimings } from '../../src/engine/gather.js';
+import { hostTimings } from '../../src/engine/gather.js';
+import type { GatherResult } from '../../src/facts/types.js';
 
 const meta: BundleMeta = {
   format: BUNDLE_FORMAT,

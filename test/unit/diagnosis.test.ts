@@ -1,7 +1,7 @@
 import test from 'ava';
 import { allChecks } from '../../src/checks/index.js';
 import { diagnose, diagnoseRun } from '../../src/diagnosis/index.js';
-import type { GatherResult } from '../../src/engine/gather.js';
+import type { GatherResult } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import {
   type CheckResult,

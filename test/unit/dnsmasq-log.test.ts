@@ -3,8 +3,8 @@ import { chmodSync, copyFileSync, mkdtempSync, readlinkSync, symlinkSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { dnsmasqLogFile, dnsmasqLogShell } from '../../src/facts/host/dhcp.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
-import { dnsmasqLogFile, dnsmasqLogShell } from '../../src/facts/stages.js';
 import type { DnsmasqInstance } from '../../src/facts/types.js';
 
 const inst = (args: string, exe?: string): DnsmasqInstance => ({

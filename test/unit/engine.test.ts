@@ -1,8 +1,8 @@
 /** The runner: stable order, prerequisites turned into SKIP, bounded gathers, complete event streams. */
 import test from 'ava';
 import { Parser } from 'tap-parser';
+import type { CheckDef } from '../../src/checks/check.js';
 import { allChecks } from '../../src/checks/index.js';
-import type { CheckDef } from '../../src/engine/check.js';
 import { selectChecks } from '../../src/engine/plan.js';
 import { runChecks } from '../../src/engine/run.js';
 import { readOnlyStages } from '../../src/facts/stages.js';

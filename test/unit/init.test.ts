@@ -348,7 +348,7 @@ test("the psk is removed on the host: the section's sed on a real peervpn.conf",
 
 test('bad usage is refused before any connection (exit 2 via UsageError)', async (t) => {
   const { initCommand } = await import('../../src/cli/init.js');
-  const { UsageError } = await import('../../src/cli/args.js');
+  const { UsageError } = await import('../../src/errors.js');
   for (const [argv, message] of [
     [[], /name the hosts/],
     [['root@h1', 'root@h1'], /root@h1 is given twice/],

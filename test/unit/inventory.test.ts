@@ -58,7 +58,7 @@ const HEAD = [
   '    overlayAddress: 10.99.0.1', //    11
 ];
 
-test('the design.md example loads with the right values', (t) => {
+test('the example cluster file (fixtures/inventory/cluster.yaml) loads with the right values', (t) => {
   const inv = loadInventory(path.join(FIXTURES, 'cluster.yaml'), {
     sshConfigPath: '/nonexistent/ssh_config',
   });

@@ -17,27 +17,19 @@ import { parseInventory } from '../../src/inventory/load.js';
 import {
   type ConnectionSummary,
   describeConnection,
-  expandIdentityFile,
-  NoSshBinary,
   OpenSshResolver,
-  parseSshG,
   resolveInventory,
   SshConfigProblem,
 } from '../../src/inventory/openssh.js';
+import { expandIdentityFile } from '../../src/inventory/openssh-tokens.js';
+import { fillProxyCommand } from '../../src/inventory/ssh.js';
+import { NoSshBinary, parseSshG } from '../../src/inventory/ssh-g.js';
 import type { SshInventoryLayers } from '../../src/inventory/types.js';
-import { expandProxyCommand } from '../../src/transport/ssh.js';
+import { OPENSSH_DEFAULT_IDENTITIES } from '../../src/transport/ssh-auth.js';
 
 const PW = os.userInfo().homedir;
 const ME = os.userInfo().username;
-const DEFAULT_IDS = [
-  'id_rsa',
-  'id_ecdsa',
-  'id_ecdsa_sk',
-  'id_ed25519',
-  'id_ed25519_sk',
-  'id_xmss',
-  'id_dsa',
-].map((f) => `${PW}/.ssh/${f}`);
+const DEFAULT_IDS = OPENSSH_DEFAULT_IDENTITIES.map((f) => `${PW}/.ssh/${f}`);
 const DEFAULT_KH = [
   `${PW}/.ssh/known_hosts`,
   `${PW}/.ssh/known_hosts2`,
@@ -329,7 +321,7 @@ test('ProxyCommand: the transport runs exactly what ssh runs (%h %p %r %n %%)', 
     target: 'web',
     sudo: false,
   });
-  const ours = expandProxyCommand(spec.proxyCommand!, {
+  const ours = fillProxyCommand(spec.proxyCommand!, {
     host: spec.hostname,
     port: spec.port,
     user: spec.user,

@@ -1,9 +1,8 @@
 /** Operands are never options: systemctl gets `--`, journalctl `--unit=`, dig `-q`, lease names are DNS labels. */
 import test from 'ava';
-import { dnsProbeShell } from '../../src/facts/dns.js';
+import { dnsProbeShell, knownNames } from '../../src/facts/host/dns.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { hostSections } from '../../src/facts/sections.js';
-import { knownNames } from '../../src/facts/stages.js';
 import { inventory } from '../helpers/facts.js';
 
 test('systemctl and journalctl cannot read a unit as an option', (t) => {

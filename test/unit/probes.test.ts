@@ -11,10 +11,12 @@ import test from 'ava';
 import { meshBridge } from '../../src/checks/mesh.js';
 import { defaultSubjects } from '../../src/engine/plan.js';
 import { innerProbeScript, type PlacedContainer, parseContainerProbe } from '../../src/facts/containers.js';
-import { parseDnsProbe } from '../../src/facts/dns.js';
-import { overloadNote, parseLoad } from '../../src/facts/host-facts.js';
+import { parseDnsProbe } from '../../src/facts/host/dns.js';
+import { MESH_FULL_LIMIT, meshPeers } from '../../src/facts/host/mesh.js';
+import { parseLoad } from '../../src/facts/host/system.js';
+import { overloadNote } from '../../src/facts/host-facts.js';
+import { pingSection } from '../../src/facts/ping.js';
 import { buildScript, newMarker, type Section, splitSections } from '../../src/facts/script.js';
-import { MESH_FULL_LIMIT, meshPeers, pingSection } from '../../src/facts/sections.js';
 import { context, fixture, hostFacts, inventory } from '../helpers/facts.js';
 
 const inv = inventory('tinc');

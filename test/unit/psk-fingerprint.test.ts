@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { peervpnPskSection } from '../../src/facts/host/overlay/peervpn.js';
 import { buildScript, newMarker, scriptInput, splitSections } from '../../src/facts/script.js';
-import { peervpnPskSection } from '../../src/facts/sections.js';
 import { newRunKey } from '../../src/facts/stages.js';
 
 const CANARY = 'CANARY-9f3e1b-psk-value';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import test from 'ava';
+import { fillProxyCommand } from '../../src/inventory/ssh.js';
 import { quoteArg, quoteArgv } from '../../src/transport/quote.js';
-import { expandProxyCommand } from '../../src/transport/ssh.js';
 
 /** Run the quoted text through a real POSIX shell and return the argv that arrived. */
 function argvThroughShell(shell: string, quoted: string): string[] {
@@ -90,7 +90,7 @@ test('quoteArg: a NUL byte is refused; an empty argv is refused', (t) => {
 test('ProxyCommand tokens expand as OpenSSH does (as is), after validating every value', (t) => {
   const v = { host: '10.0.0.5', port: 2222, user: 'root', original: 'web1' };
   // Inside the template's own double quotes a quoted value would keep its quotes; as is it reads right.
-  t.is(expandProxyCommand('echo "as %r" %h:%p %n %%', v), 'echo "as root" 10.0.0.5:2222 web1 %');
+  t.is(fillProxyCommand('echo "as %r" %h:%p %n %%', v), 'echo "as root" 10.0.0.5:2222 web1 %');
   for (const user of [
     '$(touch$' + '{IFS}x)',
     '`id`',
@@ -104,9 +104,9 @@ test('ProxyCommand tokens expand as OpenSSH does (as is), after validating every
     'a\nb',
     '$HOME',
   ]) {
-    t.throws(() => expandProxyCommand('echo "as %r"', { ...v, user }), { message: /user/ }, user);
+    t.throws(() => fillProxyCommand('echo "as %r"', { ...v, user }), { message: /user/ }, user);
   }
-  t.throws(() => expandProxyCommand('nc %h %p', { ...v, host: 'h;id' }), { message: /host/ });
-  t.throws(() => expandProxyCommand('nc %h %p %C', v), { message: /unknown token %C/ });
-  t.is(expandProxyCommand('nc %h %p', { ...v, user: 'DOMAIN\\alice' }), 'nc 10.0.0.5 2222');
+  t.throws(() => fillProxyCommand('nc %h %p', { ...v, host: 'h;id' }), { message: /host/ });
+  t.throws(() => fillProxyCommand('nc %h %p %C', v), { message: /unknown token %C/ });
+  t.is(fillProxyCommand('nc %h %p', { ...v, user: 'DOMAIN\\alice' }), 'nc 10.0.0.5 2222');
 });

@@ -4,9 +4,9 @@ import test from 'ava';
 import { multiplyBundle } from '../../bench/scale-lib.js';
 import { readBundle } from '../../src/bundle/index.js';
 import { allChecks } from '../../src/checks/index.js';
-import type { GatherResult } from '../../src/engine/gather.js';
 import { runChecks } from '../../src/engine/run.js';
 import { readOnlyStages } from '../../src/facts/stages.js';
+import type { GatherResult } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 
 const src = readBundle(fileURLToPath(new URL('../../fixtures/lab/bundle-healthy-3-nolxd', import.meta.url)));

@@ -1,7 +1,8 @@
 /** `--duration` longer than `--timeout`: the multicast stage's bound covers its window. */
 import test from 'ava';
-import { runChecks, type Stage } from '../../src/engine/run.js';
+import { runChecks } from '../../src/engine/run.js';
 import { DEFAULT_MULTICAST } from '../../src/facts/multicast.js';
+import type { Stage } from '../../src/facts/stages.js';
 import { multicastStage } from '../../src/facts/stages.js';
 import type { Command, ExecOptions, ExecResult, Transport } from '../../src/transport/types.js';
 import { inventory } from '../helpers/facts.js';

@@ -5,7 +5,7 @@
  * selectable items the keys move through.
  */
 import type { CheckResult, Diagnosis, RootCause } from '../../model.js';
-import { family } from '../../report/text.js';
+import { familyOf } from '../../model.js';
 import { isFailure, isMatrixRow, isProblem, type Row, type TuiState } from './model.js';
 
 /** Grouping of a row in the tree: cluster-wide, a host, or the host-pair section. */
@@ -117,8 +117,8 @@ export function treeOrder(state: TuiState): Row[] {
   for (const [, list] of groups) {
     // Families in order of first appearance, so a host reads bridge → overlay → routes ….
     const fams: string[] = [];
-    for (const r of list) if (!fams.includes(family(r.id))) fams.push(family(r.id));
-    for (const f of fams) for (const r of list) if (family(r.id) === f) out.push(r);
+    for (const r of list) if (!fams.includes(familyOf(r.id))) fams.push(familyOf(r.id));
+    for (const f of fams) for (const r of list) if (familyOf(r.id) === f) out.push(r);
   }
   return out;
 }

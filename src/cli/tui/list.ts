@@ -3,9 +3,9 @@
  * the tree host → family → check with host pairs as matrices; and the window
  * of it that fits the terminal, following the selection.
  */
-import { subjectLabel } from '../../model.js';
+import { familyOf, subjectLabel } from '../../model.js';
 import { redactResult } from '../../report/redact.js';
-import { cleanText, evidenceWhere, family, oneLine, plural, rootCauseVerdict } from '../../report/text.js';
+import { cleanText, evidenceWhere, oneLine, plural, rootCauseVerdict } from '../../report/text.js';
 import { textWidth, truncate } from '../../report/width.js';
 import { groupOf, type Item, treeOrder, visibleItems } from './items.js';
 import {
@@ -218,9 +218,9 @@ export function bodyLines(state: TuiState, o: LayoutOptions): Line[] {
       }
       continue;
     }
-    const fam = family(r.id);
+    const fam = familyOf(r.id);
     if (g.kind !== 'cluster' && fam !== lastFamily) {
-      const famRows = tree.filter((x) => family(x.id) === fam && sameGroup(groupOf(x), g));
+      const famRows = tree.filter((x) => familyOf(x.id) === fam && sameGroup(groupOf(x), g));
       const worst = worstState(famRows.map((x) => x.state));
       lines.push({
         segs: fitLine(

@@ -1,6 +1,6 @@
 /** Parsers for `lxc list --format json` and `lxc network show NAME` (YAML). */
 import { parse as parseYaml } from 'yaml';
-import { redactSecrets } from '../../report/redact.js';
+import { redactSecrets } from '../../redact.js';
 import type { ContainerInfo, LxdNetworkConfig } from '../types.js';
 import { asString, extractJsonArray, isRecord } from './text.js';
 

@@ -1,5 +1,5 @@
 /** What the migration scenario looks at on the cluster: the probe, its lease, its DNS answers, its reachability. */
-import { dnsProbeShell, parseDnsProbe } from '../../facts/dns.js';
+import { dnsProbeShell, parseDnsProbe } from '../../facts/host/dns.js';
 import { splitHeadedFiles } from '../../facts/host-facts.js';
 import { parseLeases } from '../../facts/parsers/dnsmasq.js';
 import { parseLxcList } from '../../facts/parsers/lxc.js';

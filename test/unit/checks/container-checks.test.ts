@@ -1,13 +1,11 @@
 /** Container judges on real `lxc list --format json`, lease files, pings and getent outputs. */
 import test from 'ava';
+import { containersDns, containersPingIp, containersPingName } from '../../../src/checks/container-probes.js';
 import {
   containersAddress,
-  containersDns,
   containersDuplicateName,
   containersLease,
   containersListed,
-  containersPingIp,
-  containersPingName,
 } from '../../../src/checks/containers.js';
 import { type PlacedContainer, targetsFor } from '../../../src/facts/containers.js';
 import type { RawOutput } from '../../../src/facts/types.js';

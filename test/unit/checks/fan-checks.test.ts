@@ -3,18 +3,26 @@
  * LXD's documented keys: the Fan needs Ubuntu's kernel and cannot run here) on LXD and Incus.
  */
 import test from 'ava';
+import { judgeCheck } from '../../../src/checks/check.js';
+import { fanBridgeAddress } from '../../../src/checks/fan-bridge-address.js';
+import { fanReach } from '../../../src/checks/fan-reach.js';
+import { fanSlices } from '../../../src/checks/fan-slices.js';
+import { fanUnderlay } from '../../../src/checks/fan-underlay.js';
 import { findCheck } from '../../../src/checks/index.js';
-import type { CheckDef } from '../../../src/engine/check.js';
 import { fanConfig, fanSlice, isFanConfig, parseCidr } from '../../../src/facts/fan.js';
 import { parseLxcNetworkShow } from '../../../src/facts/parsers/lxc.js';
 import type { RawOutput } from '../../../src/facts/types.js';
 import { parseInventory } from '../../../src/inventory/load.js';
 import { context, fixture, hostFacts, section } from '../../helpers/facts.js';
 
-const check = (id: string): CheckDef => {
+/** A registered check, judged as the engine judges it (judgeCheck applies the Fan rule). */
+const check = (id: string) => {
   const c = findCheck(id);
   if (!c) throw new Error(`no check ${id}`);
-  return c;
+  return {
+    subjects: c.subjects,
+    judge: (s: Parameters<typeof c.judge>[0], ctx: Parameters<typeof c.judge>[1]) => judgeCheck(c, s, ctx),
+  };
 };
 
 function inventory(bridge: string, daemon = 'lxd') {
@@ -104,16 +112,16 @@ test("the Fan mapping: fanctl's documented example and LXD's /24-underlay and /1
 
 test('LXD Fan bridge: recognised, every host on its slice, overlay checks skip saying the Fan replaces the L2 overlay', (t) => {
   const { ctx } = fanCluster('fan/handwritten.lxd-network-show-lxdfan0.yaml', 'lxdfan0');
-  t.deepEqual(check('fan.underlay').subjects?.(ctx), [{ host: 'lxd1' }, { host: 'lxd2' }, { host: 'lxd3' }]);
-  t.like(check('fan.underlay').judge({ host: 'lxd3' }, ctx), {
+  t.deepEqual(fanUnderlay.subjects?.(ctx), [{ host: 'lxd1' }, { host: 'lxd2' }, { host: 'lxd3' }]);
+  t.like(fanUnderlay.judge({ host: 'lxd3' }, ctx), {
     status: 'pass',
     summary: '10.10.2.11 on eth0 is inside fan.underlay_subnet 10.10.0.0/16',
   });
-  t.like(check('fan.bridge-address').judge({ host: 'lxd2' }, ctx), {
+  t.like(fanBridgeAddress.judge({ host: 'lxd2' }, ctx), {
     status: 'pass',
     summary: 'lxdfan0 holds 240.1.12.1 (slice 240.1.12.0/24 from underlay 10.10.1.12)',
   });
-  const slices = check('fan.slices').judge({}, ctx);
+  const slices = fanSlices.judge({}, ctx);
   t.is(slices.status, 'pass');
   t.regex(
     slices.summary,
@@ -144,7 +152,7 @@ test('Incus Fan bridge (fan.type ipip): the same judgement through incus network
   t.true(isFanConfig(c));
   t.like(c, { bridge: 'incusfan0', type: 'ipip' });
   const { ctx } = fanCluster('fan/handwritten.incus-network-show-incusfan0.yaml', 'incusfan0', 'incus');
-  t.is(check('fan.bridge-address').judge({ host: 'lxd1' }, ctx).status, 'pass');
+  t.is(fanBridgeAddress.judge({ host: 'lxd1' }, ctx).status, 'pass');
   t.regex(
     check('overlay.daemon').judge({ host: 'lxd1' }, ctx).summary,
     /Ubuntu Fan on incusfan0 .*ipip\) instead of an L2 overlay/,
@@ -166,13 +174,13 @@ test('broken Fans: a bridge off its slice, a host outside the underlay, two host
     lxd2: { addrs: addrs('10.10.1.12', 'lxdfan0', '240.1.99.1') },
     lxd3: { addrs: addrs('192.168.7.3', 'lxdfan0', '240.2.11.1') },
   });
-  const moved = check('fan.bridge-address').judge({ host: 'lxd2' }, ctx);
+  const moved = fanBridgeAddress.judge({ host: 'lxd2' }, ctx);
   t.like(moved, { status: 'fail', expected: '240.1.12.1', actual: '240.1.99.1/8' });
   t.regex(
     moved.summary,
     /lxdfan0 on lxd2 has 240\.1\.99\.1\/8, not 240\.1\.12\.1 that 10\.10\.1\.12 maps to \(slice 240\.1\.12\.0\/24\)/,
   );
-  const outside = check('fan.underlay').judge({ host: 'lxd3' }, ctx);
+  const outside = fanUnderlay.judge({ host: 'lxd3' }, ctx);
   t.like(outside, { status: 'fail', summary: 'lxd3 has no address inside fan.underlay_subnet 10.10.0.0/16' });
   t.regex(outside.actual ?? '', /192\.168\.7\.3\/16 on eth0/);
 
@@ -182,7 +190,7 @@ test('broken Fans: a bridge off its slice, a host outside the underlay, two host
     lxd1: { addrs: addrs('10.10.11.5', 'lxdfan0', '240.11.5.1') },
     lxd3: { 'lxc-network': underlay24, addrs: addrs('10.10.2.11', 'lxdfan0', '240.11.0.1') },
   });
-  const s = check('fan.slices').judge({}, collide.ctx);
+  const s = fanSlices.judge({}, collide.ctx);
   t.is(s.status, 'fail');
   t.regex(s.summary, /lxd1 \(240\.11\.5\.0\/24\) and lxd3 \(240\.11\.0\.0\/16\) map to overlapping slices/);
   t.regex(
@@ -195,10 +203,10 @@ test('broken Fans: a bridge off its slice, a host outside the underlay, two host
     lxd2: { addrs: addrs('10.10.2.12', 'lxdfan0', '240.12.0.1') },
     lxd3: { addrs: addrs('10.10.2.11', 'lxdfan0', '240.11.0.1') },
   });
-  t.regex(check('fan.slices').judge({}, twice.ctx).summary, /^lxd1 and lxd3 both map to 240\.11\.0\.0\/16$/);
+  t.regex(fanSlices.judge({}, twice.ctx).summary, /^lxd1 and lxd3 both map to 240\.11\.0\.0\/16$/);
 
   const auto = fanCluster('fan/handwritten.lxd-network-show-lxdfan0-auto.yaml', 'lxdfan0');
-  t.like(check('fan.underlay').judge({ host: 'lxd1' }, auto.ctx), {
+  t.like(fanUnderlay.judge({ host: 'lxd1' }, auto.ctx), {
     status: 'fail',
     summary: 'lxdfan0 on lxd1: fan.underlay_subnet is "auto", not a subnet (CIDR)',
   });
@@ -224,7 +232,7 @@ test('fan.reach: cross-host container pings from the probes, failures named', (t
     lxd2: { 'lxc-list': list('c2', '240.1.12.23') },
     lxd3: { 'lxc-list': list('c3', '240.2.11.23') },
   });
-  const v = check('fan.reach').judge({}, ctx);
+  const v = fanReach.judge({}, ctx);
   t.like(v, {
     status: 'fail',
     summary: '1 of 2 cross-host container pings failed: c1@lxd1 -> c3@lxd3 (240.2.11.23)',

@@ -6,12 +6,13 @@
  */
 import { createHmac } from 'node:crypto';
 import test from 'ava';
-import { overlayDaemon, overlayPeers } from '../../../src/checks/overlay.js';
+import type { Verdict } from '../../../src/checks/check.js';
+import { overlayDaemon } from '../../../src/checks/overlay.js';
+import { overlayPeers } from '../../../src/checks/overlay-peers.js';
 import { overlayPsk } from '../../../src/checks/overlay-psk.js';
 import { serviceOrder } from '../../../src/checks/service-order.js';
-import type { Verdict } from '../../../src/engine/check.js';
 import type { RawOutput } from '../../../src/facts/types.js';
-import { redactSecrets } from '../../../src/report/redact.js';
+import { redactSecrets } from '../../../src/redact.js';
 import { context, fanOut, fixture, hostFacts, inventory, section } from '../../helpers/facts.js';
 
 const pv = inventory('peervpn');

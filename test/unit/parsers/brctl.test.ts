@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseBrctlShow } from '../../../src/facts/parsers/brctl.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('brctl show: ports continue on indented lines', (t) => {
   t.deepEqual(parseBrctlShow(fixture('brctl/healthy-lxd1-show.txt')), [

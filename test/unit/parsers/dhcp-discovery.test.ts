@@ -13,7 +13,7 @@ import {
 } from '../../../src/facts/dhcp-discovery.js';
 import type { RawOutput } from '../../../src/facts/types.js';
 import { context, hostFacts, inventory, section } from '../../helpers/facts.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 const ran = (stdout: string, exitCode: number | null = 0, stderr = ''): RawOutput => ({
   command: 'python3 -c ...',

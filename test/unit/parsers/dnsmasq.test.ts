@@ -4,7 +4,7 @@ import {
   parseDnsmasqDhcpAcks,
   parseLeases,
 } from '../../../src/facts/parsers/dnsmasq.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('leases: one line per client, `*` becomes null', (t) => {
   const leases = parseLeases(fixture('dnsmasq/healthy-lxd1-leases.txt'));

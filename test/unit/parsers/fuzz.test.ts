@@ -9,8 +9,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { parseDnsProbe } from '../../../src/facts/dns.js';
 import { parseFanOut } from '../../../src/facts/fanout.js';
+import { parseDnsProbe } from '../../../src/facts/host/dns.js';
 import {
   findDnsmasqInstances,
   parseBrctlShow,
@@ -39,7 +39,7 @@ import {
   parseTincNodes,
   reduceLxcList,
 } from '../../../src/facts/parsers/index.js';
-import { redactSecrets } from '../../../src/report/redact.js';
+import { redactSecrets } from '../../../src/redact.js';
 import { parseKnownHosts } from '../../../src/transport/known-hosts.js';
 
 const ROOT = new URL('../../../fixtures/', import.meta.url).pathname;

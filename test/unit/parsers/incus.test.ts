@@ -12,7 +12,7 @@ import {
   parseLxcNetworkShow,
   reduceLxcList,
 } from '../../../src/facts/parsers/lxc.js';
-import { fixture } from './fixture.js';
+import { fixture } from '../../helpers/fixtures.js';
 
 test('incus list: the running container with its Incus MAC (10:66:6a) and its lease from the one dnsmasq', (t) => {
   t.deepEqual(parseLxcList(fixture('incus/incus-list-lxd1.json')), [

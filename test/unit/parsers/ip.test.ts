@@ -5,7 +5,7 @@ import {
   parseIpLinkJson,
   parseIpRouteJson,
 } from '../../../src/facts/parsers/ip.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('ip -j link: peervpn0 is enslaved to lxdbr0 on a healthy host', (t) => {
   const links = parseIpLinkJson(fixture('ip/healthy-lxd1-link.json'));

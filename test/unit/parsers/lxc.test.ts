@@ -6,7 +6,7 @@ import {
   parseLxcNetworkShow,
   reduceLxcList,
 } from '../../../src/facts/parsers/lxc.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 /** The parts of an `lxc list --format json` record the derived test edits. */
 interface LxcRecord {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseLxdBridgeDefaults } from '../../../src/facts/parsers/lxdbridge.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 // No real /etc/default/lxd-bridge was captured: these fixtures are hand-written (fixtures/lxd-bridge/README.md).
 

@@ -8,7 +8,7 @@ import {
   peervpnPeerState,
   peervpnStarts,
 } from '../../../src/facts/parsers/peervpn.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('peervpn log, healthy mesh: started, 2 peers, no upcmd trouble', (t) => {
   const log = parsePeervpnLog(fixture('peervpn/baseline.peervpn-log.pv-h1.txt'));

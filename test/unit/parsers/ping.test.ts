@@ -1,6 +1,6 @@
 import test from 'ava';
 import { mtuFromPingError, parseFpingSummary, parsePing } from '../../../src/facts/parsers/ping.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('fping -c -q: all reachable', (t) => {
   t.deepEqual(parseFpingSummary(fixture('fping/healthy-lxd1-c3-q.txt')), [

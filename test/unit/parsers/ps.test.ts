@@ -1,6 +1,6 @@
 import test from 'ava';
 import { findDnsmasqInstances, parseProcesses } from '../../../src/facts/parsers/ps.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('ps -eo pid,comm,args: header skipped, args keep their spaces', (t) => {
   const procs = parseProcesses(fixture('ps/healthy-lxd1-ps-eo-pid-comm-args.txt'));

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseSs } from '../../../src/facts/parsers/ss.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('ss -ulnp: dnsmasq on :53 and :67 (bound to lxdbr0), tincd on :655', (t) => {
   t.deepEqual(parseSs(fixture('ss/healthy-lxd1-ss-ulnp.txt'), 'udp'), [

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseGrepH, parseLsLines } from '../../../src/facts/parsers/sysfs.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('grep -H: path -> value (sandbox capture)', (t) => {
   t.deepEqual(parseGrepH(fixture('sysfs/sandbox-grep-H.txt')), {

@@ -4,7 +4,7 @@ import {
   parseSystemctlShow,
   parseSystemctlShowMany,
 } from '../../../src/facts/parsers/system.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('/proc/uptime: seconds since boot', (t) => {
   t.is(parseProcUptime(fixture('misc/healthy-lxd1-proc-uptime.txt')), 2692.25);

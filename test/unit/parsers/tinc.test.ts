@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseTincLogEvents, parseTincNodes, tincPeerState } from '../../../src/facts/parsers/tinc.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 test('tinc USR2 dump: three nodes, all reachable, status is hex', (t) => {
   const nodes = parseTincNodes(fixture('tinc/healthy-lxd1-usr2-dump-only.txt'));

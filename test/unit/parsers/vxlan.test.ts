@@ -1,6 +1,6 @@
 import test from 'ava';
 import { parseBridgeFdb, vxlanPeerState } from '../../../src/facts/parsers/vxlan.js';
-import { fixture, GARBAGE } from './fixture.js';
+import { fixture, GARBAGE } from '../../helpers/fixtures.js';
 
 // Real `bridge fdb show dev vx0` output captured in a sandbox netns (fixtures/vxlan/README.md).
 

@@ -1,4 +1,4 @@
-import type { GatherResult } from '../../../src/engine/gather.js';
+import type { GatherResult } from '../../../src/facts/types.js';
 import type { CheckResult, RootCause, RunEvent, Status, Topology } from '../../../src/model.js';
 import { createHtmlReporter } from '../../../src/report/html.js';
 import { createMemorySink } from '../../../src/report/types.js';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { runCommand } from '../../../src/cli/run.js';
-import { createReporters, parseReporterSpecs, UsageError } from '../../../src/report/spec.js';
+import { UsageError } from '../../../src/errors.js';
+import { createReporters, parseReporterSpecs } from '../../../src/report/spec.js';
 import { createMemorySink } from '../../../src/report/types.js';
 import {
   BUNDLES,

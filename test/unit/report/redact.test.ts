@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { CheckResult } from '../../../src/model.js';
-import { redactResult, redactSecrets } from '../../../src/report/redact.js';
+import { redactSecrets } from '../../../src/redact.js';
+import { redactResult } from '../../../src/report/redact.js';
 import { PEM } from './helpers.js';
 
 test('peervpn psk lines', (t) => {

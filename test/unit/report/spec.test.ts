@@ -1,5 +1,6 @@
 import test from 'ava';
-import { createReporters, parseReporterSpecs, UsageError } from '../../../src/report/spec.js';
+import { UsageError } from '../../../src/errors.js';
+import { createReporters, parseReporterSpecs } from '../../../src/report/spec.js';
 import { createMemorySink, type Sink } from '../../../src/report/types.js';
 import { events, mixedResults } from './helpers.js';
 

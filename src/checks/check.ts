@@ -2,9 +2,19 @@
  * A check is data plus one pure function: it declares what it is about
  * (scope), what must hold first (needs), and judges gathered facts.
  */
+import { fanReason } from '../facts/fan.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
-import type { Evidence, Hint, Layer, Metrics, ResultRef, Status, Subject } from '../model.js';
+import {
+  type Evidence,
+  type Hint,
+  type Layer,
+  type Metrics,
+  type ResultRef,
+  type Status,
+  type Subject,
+  subjectLabel,
+} from '../model.js';
 
 export type Scope = 'cluster' | 'host' | 'pair' | 'container' | 'container-pair';
 
@@ -84,14 +94,24 @@ export interface CheckDef {
    * judged once every host has answered (still shown in its host's group).
    */
   readsOtherHosts?: boolean;
+  /**
+   * A check of the L2 overlay (the VPN device, its peers, its routes): on a cluster joined by
+   * the Ubuntu Fan instead (a managed bridge with bridge.mode=fan) it skips, saying so (judgeCheck).
+   */
+  l2Overlay?: boolean;
   /** Instances; defaults by scope (every host, every ordered host pair, the cluster). */
   subjects?(ctx: JudgeContext): Subject[];
   judge(subject: Subject, ctx: JudgeContext): Verdict;
   diagnosis?: DiagnosisRole;
 }
 
-export function familyOf(id: string): string {
-  return id.split('.')[0] ?? id;
+/** Judge one subject: what the engine calls, so the Fan rule (CheckDef.l2Overlay) holds for every check. */
+export function judgeCheck(check: CheckDef, subject: Subject, ctx: JudgeContext): Verdict {
+  if (check.l2Overlay) {
+    const why = fanReason(ctx.hosts);
+    if (why) return skip(why);
+  }
+  return check.judge(subject, ctx);
 }
 
 export function hostSpec(inv: Inventory, name: string | undefined): HostSpec {
@@ -127,3 +147,30 @@ export const skip = (summary: string, extra: Omit<Verdict, 'status' | 'summary'>
   summary,
   ...extra,
 });
+
+/** A check instance's key: its id and its subject's label (`mesh.bridge lxd1→lxd2`). */
+export function instanceKey(id: string, subject: Subject): string {
+  const label = subjectLabel(subject);
+  return label ? `${id} ${label}` : id;
+}
+
+/**
+ * A prerequisite is a check id, about every host the subject involves;
+ * `id@host` limits it to the subject's own host (a ping from A to B needs
+ * SSH to A only: B may be down, which is what the ping is there to say).
+ */
+export function parseNeed(need: string): { id: string; hostOnly: boolean } {
+  return need.endsWith('@host') ? { id: need.slice(0, -5), hostOnly: true } : { id: need, hostOnly: false };
+}
+
+/** Reject registries whose checks need later (or unknown) checks: judging runs in registry order. */
+export function validateRegistry(checks: readonly CheckDef[]): void {
+  const seen = new Set<string>();
+  for (const c of checks) {
+    if (seen.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
+    for (const n of (c.needs ?? []).map((x) => parseNeed(x).id)) {
+      if (!seen.has(n)) throw new Error(`check ${c.id} needs ${n}, which is not registered before it`);
+    }
+    seen.add(c.id);
+  }
+}

@@ -1,9 +1,16 @@
 /**
- * A DNS query to the one dnsmasq from a host, without depending on the
+ * dns: a DNS query to the one dnsmasq from every host (stage two), without depending on the
  * host's resolv.conf: python3 speaks the protocol itself (it is on nearly
  * every host), `dig` is the fallback. Names are argv, never pasted.
  */
-import { quoteArg as q } from '../transport/quote.js';
+import type { HostSpec, Inventory } from '../../inventory/types.js';
+import { quoteArg as q } from '../../transport/quote.js';
+import type { HostFacts } from '../host-facts.js';
+import { okOutput } from '../host-facts.js';
+import type { Section } from '../script.js';
+import type { DnsAnswer, RawOutput } from '../types.js';
+
+export const DNS_PROBE = 'dns-probe';
 
 /**
  * Every name goes out at once on one connected socket and the answers are
@@ -120,14 +127,6 @@ export function dnsProbeShell(
   return `if command -v python3 >/dev/null 2>&1; then ${py}; elif command -v dig >/dev/null 2>&1; then ${dig} wait; else echo 'lxdcheck: neither python3 nor dig is installed' >&2; exit 127; fi`;
 }
 
-export interface DnsAnswer {
-  name: string;
-  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, TIMEOUT, ERROR, ... */
-  status: string;
-  addresses: string[];
-  error?: string;
-}
-
 export function parseDnsProbe(text: string): DnsAnswer[] {
   const out: DnsAnswer[] = [];
   for (const line of text.split('\n')) {
@@ -141,4 +140,53 @@ export function parseDnsProbe(text: string): DnsAnswer[] {
     else out.push({ name, status, addresses: rest.filter((r) => /^\d+\.\d+\.\d+\.\d+$/.test(r)) });
   }
   return out;
+}
+
+/** A name no lease can have: the one dnsmasq must answer it (NXDOMAIN) if it serves the domain. */
+export function absentName(inv: Inventory): string {
+  return `lxdcheck-absent-probe.${inv.cluster.domain}`;
+}
+
+/** Up to three names the one dnsmasq has leased, to query from every host. */
+export function knownNames(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
+  const dhcp = facts.get(inv.cluster.dhcp);
+  const names = new Set<string>();
+  for (const file of dhcp?.leases ?? []) {
+    // A lease hostname is whatever a DHCP client sent: only plain DNS labels become query operands.
+    for (const l of file.leases)
+      if (l.hostname && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l.hostname))
+        names.add(`${l.hostname}.${inv.cluster.domain}`);
+  }
+  return [...names].sort().slice(0, 3);
+}
+
+/**
+ * Stage two: the leased names and one absent name, asked of the DHCP host's
+ * bridge address from this host.
+ */
+export function dnsProbeSections(
+  inv: Inventory,
+  host: HostSpec,
+  facts: ReadonlyMap<string, HostFacts>,
+): Section[] {
+  const server = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
+  if (!server) return [];
+  const names = [...knownNames(inv, facts), absentName(inv)];
+  // Stage one's mesh pings (two rounds) already tell whether the server's address answers from here:
+  // when it did not, the query only needs to confirm the silence, not wait out a slow server.
+  const toServer = facts.get(host.name)?.mesh?.find((m) => m.target === server);
+  const dead = toServer !== undefined && toServer.received === 0 && toServer.confirmRound !== undefined;
+  return [
+    {
+      name: DNS_PROBE,
+      shell: dnsProbeShell(server, names, dead ? DNS_DEAD_SERVER_SECONDS : DNS_DEADLINE_SECONDS),
+      timeoutSeconds: 10,
+      wrapTimeout: false,
+    },
+  ];
+}
+
+export function dnsFacts(raw: Record<string, RawOutput>): Pick<HostFacts, 'dns'> {
+  const out = okOutput(raw, DNS_PROBE);
+  return { dns: out !== null ? parseDnsProbe(out) : null };
 }

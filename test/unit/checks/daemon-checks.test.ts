@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { containersListed } from '../../src/checks/containers.js';
-import { containersDaemon } from '../../src/checks/daemon.js';
-import { daemonFollowUps, judgeDaemon, runningDaemons } from '../../src/facts/daemon.js';
-import type { RawOutput } from '../../src/facts/types.js';
-import { parseInventory } from '../../src/inventory/load.js';
-import { context, hostFacts } from '../helpers/facts.js';
+import { containersListed } from '../../../src/checks/containers.js';
+import { containersDaemon } from '../../../src/checks/daemon.js';
+import { daemonFollowUps, judgeDaemon, runningDaemons } from '../../../src/facts/daemon.js';
+import type { RawOutput } from '../../../src/facts/types.js';
+import { parseInventory } from '../../../src/inventory/load.js';
+import { context, hostFacts } from '../../helpers/facts.js';
 
-const BUNDLE = new URL('../../fixtures/incus/bundle-lxc-client-incus-daemon/', import.meta.url);
+const BUNDLE = new URL('../../../fixtures/incus/bundle-lxc-client-incus-daemon/', import.meta.url);
 const invText = readFileSync(new URL('inventory.yaml', BUNDLE), 'utf8');
 const inventory = (extra = '') =>
   parseInventory(invText.replace('  dhcp: lxd1\n', `  dhcp: lxd1\n${extra}`), 'lab.yaml', {
@@ -37,14 +37,12 @@ test('stage one: lxc answered first (no LXD socket) while incusd runs, so stage 
   t.is(f.containers, null);
   const host = inv.hosts[0]!;
   t.deepEqual(
-    daemonFollowUps(inv, host, { client: f.lxdCommand, running: runningDaemons(f.processes) }).map(
-      (s) => s.name,
-    ),
+    daemonFollowUps(inv, host, f).map((s) => s.name),
     ['lxc-list-other', 'incus-network'],
   );
   // Named in the inventory: stage one already asked the named client, nothing follows.
   const named = inventory('  daemon: incus\n');
-  t.deepEqual(daemonFollowUps(named, named.hosts[0]!, { client: 'incus', running: new Set(['incus']) }), []);
+  t.deepEqual(daemonFollowUps(named, named.hosts[0]!, hostFacts(named, 'lxd1', raw('lxd1', true))), []);
   const listed = containersListed.judge({ host: 'lxd1' }, context(inv, [f]));
   t.is(listed.status, 'warn');
   t.regex(
