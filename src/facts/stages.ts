@@ -80,9 +80,9 @@ export interface StageOptions {
   /** The run's key for keyed fingerprints (sections.ts SectionOptions.runKey); fresh when absent. */
   runKey?: string;
   /**
-   * Ask the L2 who answers DHCP (default true). Its listening window (4 s: a stock dnsmasq pings an
-   * address for ~3 s before offering it) is most of a healthy run's time; `--no-dhcp-discovery`
-   * trades it for the process-list view alone.
+   * Ask the L2 who answers DHCP (default true). It listens 0.5 s once the question is settled, up to
+   * 4 s while a server may still answer (dhcp-discovery.ts); `--no-dhcp-discovery` trades it for the
+   * process-list view alone.
    */
   dhcpDiscovery?: boolean;
 }

@@ -113,11 +113,11 @@ test('garbage and foreign lines are ignored, never guessed into servers', (t) =>
 });
 
 test('the section: bridge and window are argv, quoted; its own group so the window overlaps other probes', (t) => {
-  const s = dhcpDiscoverSection("br0'; rm -rf /", 4);
+  const s = dhcpDiscoverSection("br0'; rm -rf /", { windowSeconds: 4 });
   t.is(s.name, DHCP_DISCOVER_SECTION);
   t.is(s.group, DHCP_DISCOVER_SECTION);
   t.true(s.shell.startsWith("python3 -c '"));
-  t.true(s.shell.endsWith(` 'br0'\\''; rm -rf /' 4`));
+  t.true(s.shell.endsWith(` 'br0'\\''; rm -rf /' 4 0.5 4 1`), 'bridge, window, floor, factor, expected');
   t.true(s.timeoutSeconds > 4);
 });
 
