@@ -9,7 +9,12 @@ import { type ContainerProbe, parseContainerProbe } from './containers.js';
 import { type DhcpDiscovery, dhcpDiscoveryFacts } from './dhcp-discovery.js';
 import { type DnsAnswer, parseDnsProbe } from './dns.js';
 import { parseFanOut } from './fanout.js';
-import { type MulticastResult, parseMulticast } from './multicast.js';
+import {
+  MULTICAST_CONFIRM_SECTION,
+  type MulticastResult,
+  parseMulticast,
+  withMulticastConfirm,
+} from './multicast.js';
 import { parseBrctlShow } from './parsers/brctl.js';
 import { parseLeases } from './parsers/dnsmasq.js';
 import { parseIpAddrJson, parseIpLinkJson, parseIpRouteJson } from './parsers/ip.js';
@@ -415,7 +420,10 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
       .map(([name, r]) => parseContainerProbe(name, r))
       .filter((p): p is ContainerProbe => p !== null),
     dnsmasqLog: okOutput(raw, 'dnsmasq-log'),
-    multicast: parseMulticast(raw['multicast']),
+    multicast: withMulticastConfirm(
+      parseMulticast(raw['multicast']),
+      parseMulticast(raw[MULTICAST_CONFIRM_SECTION]),
+    ),
     load: json('load', parseLoad),
     dhcpDiscovery: dhcpDiscoveryFacts(raw['dhcp-discover']),
     dhcpFdb: json('dhcp-fdb', parseBridgeFdb),

@@ -15,7 +15,13 @@ import { containerSections } from './containers.js';
 import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
 import { DNS_DEAD_SERVER_SECONDS, DNS_DEADLINE_SECONDS, dnsProbeShell } from './dns.js';
 import type { HostFacts } from './host-facts.js';
-import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
+import {
+  DEFAULT_MULTICAST,
+  MULTICAST_CONFIRM,
+  type MulticastOptions,
+  multicastConfirmSections,
+  multicastSections,
+} from './multicast.js';
 import { overlayAddressUsable } from './overlay-address.js';
 import { hostSections, meshPeers, pingSection } from './sections.js';
 
@@ -156,6 +162,29 @@ export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
   };
 }
 
+/**
+ * Stage five: a short second multicast window, only on the hosts of pairs that got nothing in the
+ * first (none on a healthy cluster, so no round trip there).
+ */
+export function multicastConfirmStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
+  const confirm: MulticastOptions = {
+    ...o,
+    durationSeconds: MULTICAST_CONFIRM.durationSeconds,
+    count: MULTICAST_CONFIRM.count,
+  };
+  return {
+    name: 'multicast-confirm',
+    minTimeoutMs: (Math.ceil(confirm.durationSeconds) + 20) * 1000,
+    sections: (inv, host, facts) => multicastConfirmSections(inv, host, facts, confirm),
+  };
+}
+
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
-  return [hostStage(o), probeStage(o), dhcpFdbStage, multicastStage(o.multicast)];
+  return [
+    hostStage(o),
+    probeStage(o),
+    dhcpFdbStage,
+    multicastStage(o.multicast),
+    multicastConfirmStage(o.multicast),
+  ];
 }
