@@ -137,12 +137,13 @@ function listenedText(d: DhcpDiscovery): string {
 
 /** ARP requests seen while listening: servers that may have been preparing an offer, and were awaited. */
 function signsText(d: DhcpDiscovery): string {
-  if (!d.signs?.length) return '';
+  const inUse = d.arpInUse ? `; ${d.arpInUse} ARP request(s) for addresses in use were ordinary traffic` : '';
+  if (!d.signs?.length) return inUse;
   const seen = d.signs.map(
     (g) =>
       `${g.srcMac} (${g.senderIp}) asked for ${g.targetIp}${g.atMs !== undefined ? ` at ${g.atMs} ms` : ''}`,
   );
-  return `; ARP requests seen, each sender awaited until it offered: ${seen.join(', ')}`;
+  return `; ARP requests seen, each sender awaited until it offered: ${seen.join(', ')}${inUse}`;
 }
 
 /**

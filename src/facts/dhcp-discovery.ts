@@ -186,11 +186,18 @@ def reply(d):
     if 15 in o:
         r['domain'] = o[15].rstrip(b'\\0').decode('ascii', 'replace')
     return r
+# Addresses known to be in use (stage one's hosts, leases, containers), one line on stdin, never in argv:
+# an ARP request for one of them is ordinary traffic, not a server checking an address it is about to offer.
+known = set(os.environ.get('LXDCHECK_INPUT', '').split())
+ignored = [0]
 def sign(d):
     # An ARP request for an address by a sender other than this host: who-has, not gratuitous, not a probe (0.0.0.0).
     if len(d) < 42 or d[12:14] != b'\\x08\\x06' or d[20:22] != b'\\x00\\x01' or d[22:28] == own:
         return None
     if d[28:32] == bytes(4) or d[28:32] == d[38:42]:
+        return None
+    if ip4(d[38:42]) in known:
+        ignored[0] += 1
         return None
     return dict(event='sign', srcMac=mac(d[22:28]), senderIp=ip4(d[28:32]), targetIp=ip4(d[38:42]))
 def wait(end):
@@ -210,6 +217,8 @@ def wait(end):
             ev['atMs'] = int(at * 1000)
             return ('reply' if sock is s else 'sign', at, ev['srcMac'], ev)
 listen(wait, say, window, floor, factor, expect)
+if ignored[0]:
+    say(event='arp-in-use', count=ignored[0], known=len(known))
 `;
 
 export interface DhcpDiscoverOptions {
@@ -217,6 +226,8 @@ export interface DhcpDiscoverOptions {
   floorSeconds?: number;
   /** Whether an offer must come (the one dnsmasq runs): then silence is waited out for the whole window. */
   expectOffer?: boolean;
+  /** IPv4 addresses known in use: ARP requests for them are no sign of a server (handed over on stdin). */
+  knownAddresses?: readonly string[];
 }
 
 /** The probe as a shell command: python3 with the script; the bridge and the timing as argv. */
@@ -238,6 +249,8 @@ export function dhcpDiscoverSection(bridge: string, o: DhcpDiscoverOptions = {})
     timeoutSeconds: (o.windowSeconds ?? DHCP_DISCOVER_WINDOW_SECONDS) + 6,
     // Its own command over the host's connection: the window passes while the other probes run.
     group: DHCP_DISCOVER_SECTION,
+    // On stdin, not argv: hundreds of addresses would swamp the command shown as evidence.
+    input: (o.knownAddresses ?? []).filter((a) => /^\d{1,3}(\.\d{1,3}){3}$/.test(a)).join(' '),
   };
 }
 
@@ -260,8 +273,25 @@ export function dhcpDiscoverySections(
 ): Section[] {
   if (dhcpProber(inv, facts) !== host) return [];
   return [
-    dhcpDiscoverSection(inv.cluster.bridge, { windowSeconds, expectOffer: offerExpected(inv, host, facts) }),
+    dhcpDiscoverSection(inv.cluster.bridge, {
+      windowSeconds,
+      expectOffer: offerExpected(inv, host, facts),
+      knownAddresses: addressesInUse(inv, facts),
+    }),
   ];
+}
+
+/** Every IPv4 address stage one saw in use on the L2: bridges, overlay addresses, leases, containers. */
+export function addressesInUse(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
+  const out = new Set<string>();
+  for (const h of inv.hosts) {
+    out.add(h.bridgeAddress);
+    if (h.overlayAddress) out.add(h.overlayAddress);
+    for (const f of facts.get(h.name)?.leases ?? []) for (const l of f.leases) out.add(l.ip);
+  }
+  for (const c of placedContainers(inv, facts))
+    for (const a of [...c.info.ipv4, ...Object.values(c.info.nics).flatMap((n) => n.ipv4)]) out.add(a);
+  return [...out].sort();
 }
 
 /**
@@ -359,6 +389,8 @@ export interface DhcpDiscovery {
   listenedMs?: number;
   stop?: 'settled' | 'window';
   why?: string;
+  /** ARP requests seen for addresses known in use (not counted as signs). */
+  arpInUse?: number;
 }
 
 /** Parse the probe's JSON lines; lines that are not the probe's own are ignored. */
@@ -433,6 +465,9 @@ export function parseDhcpDiscover(text: string): DhcpDiscovery {
         });
         break;
       }
+      case 'arp-in-use':
+        out.arpInUse = num('count') ?? 0;
+        break;
       case 'done': {
         finished = true;
         const stop = str('stop');
