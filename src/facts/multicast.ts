@@ -6,6 +6,7 @@
  */
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { quoteArg as q } from '../transport/quote.js';
+import { cutOffFrom } from './containers.js';
 import type { HostFacts } from './host-facts.js';
 import type { Section } from './script.js';
 import type { RawOutput } from './types.js';
@@ -76,13 +77,20 @@ export const MULTICAST_CONFIRM: MulticastOptions = { ...DEFAULT_MULTICAST, durat
 
 export const MULTICAST_CONFIRM_SECTION = 'multicast-confirm';
 
-/** Hosts at either end of a pair whose first round delivered nothing: they take part in the confirming round. */
+/**
+ * Hosts at either end of a pair whose first round delivered nothing: they
+ * take part in the confirming round. Not for a pair of hosts already proven
+ * cut off from each other (their bridges silent in both ping rounds of stage
+ * one): that failure does not rest on one short round.
+ */
 export function multicastConfirmHosts(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
   const ran = inv.hosts.map((h) => facts.get(h.name)).filter((f): f is HostFacts => !!f?.multicast);
+  const cut = new Map(ran.map((f) => [f.host, cutOffFrom(inv, f.host, facts)]));
   const involved = new Set<string>();
   for (const tx of ran)
     for (const rx of ran) {
       if (tx === rx || !tx.multicast || !rx.multicast) continue;
+      if (cut.get(tx.host)?.has(rx.host) || cut.get(rx.host)?.has(tx.host)) continue;
       if ((rx.multicast.received.get(tx.multicast.container) ?? 0) === 0) {
         involved.add(tx.host);
         involved.add(rx.host);

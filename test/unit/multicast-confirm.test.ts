@@ -6,11 +6,13 @@
  */
 import test from 'ava';
 import type { GatherResult } from '../../src/engine/gather.js';
+import { cutOffFrom } from '../../src/facts/containers.js';
 import {
   MULTICAST_CONFIRM_SECTION,
   multicastConfirmHosts,
   multicastConfirmSections,
 } from '../../src/facts/multicast.js';
+import type { PingResult } from '../../src/facts/types.js';
 import { replayBundle } from '../helpers/replay.js';
 
 /** Add a confirming round to a recorded host: the same container, `sent` packets, and what it heard. */
@@ -99,4 +101,28 @@ test('without a confirming round (older bundles), the verdict is the first round
   const r = pair(results as never, 'lxd2', 'lxd1') as unknown as { status: string; summary: string };
   t.is(r.status, 'fail');
   t.regex(r.summary, /20 sent, 0 received, 100% loss/);
+});
+
+test('no confirming round between hosts already proven cut off from each other (two lost host ping rounds)', async (t) => {
+  // The recorded service-order run (lxd2 cut off) predates the hosts' confirming ping round: add it.
+  const { inventory, facts } = await replayBundle('lxd-service-order');
+  const twice = (target: string): PingResult => ({
+    target,
+    sent: 5,
+    received: 0,
+    lossPercent: 100,
+    confirmRound: { sent: 2, received: 0, lostAgain: true },
+  });
+  t.deepEqual(multicastConfirmHosts(inventory, facts), ['lxd1', 'lxd2', 'lxd3'], 'one round only: confirmed');
+  const proven = new Map(
+    [...facts].map(([name, f]) => {
+      const silent = name === 'lxd2' ? ['172.16.0.1', '172.16.0.3'] : ['172.16.0.2'];
+      return [
+        name,
+        { ...f, mesh: (f.mesh ?? []).map((m) => (silent.includes(m.target) ? twice(m.target) : m)) },
+      ];
+    }),
+  );
+  t.deepEqual([...cutOffFrom(inventory, 'lxd1', proven)], ['lxd2']);
+  t.deepEqual(multicastConfirmHosts(inventory, proven), [], 'every silent pair involves the cut-off lxd2');
 });

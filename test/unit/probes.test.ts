@@ -190,7 +190,7 @@ test('inside a container: a host known cut off gets its confirming round beside 
   writeFileSync(join(dir, 'lost'), fixture('ping/fault-noroute-lxd3-ping-lxd1.txt'));
   writeFileSync(join(dir, 'noname'), fixture('ping/fault-nodns-c1-ping-c3-name.txt'));
   // Each stub logs its arguments, the resolver options it was given, and when it started.
-  const stamp = 'echo "$(date +%s.%N) RES_OPTIONS=${RES_OPTIONS:-none} $0 $*" >> ' + log;
+  const stamp = `echo "$(date +%s.%N) RES_OPTIONS=\${RES_OPTIONS:-none} $0 $*" >> ${log}`;
   writeFileSync(
     join(dir, 'ping'),
     `#!/bin/sh\n${stamp}\ncase "$*" in *c2.lxd) cat ${join(dir, 'noname')}; exit 2 ;; *) sleep 1; cat ${join(dir, 'lost')}; exit 1 ;; esac\n`,
