@@ -97,8 +97,18 @@ export function fqdn(inv: Inventory, name: string): string {
 export interface ProbeKnowledge {
   /** Hosts whose bridge did not answer the source's host in two ping rounds (mesh.bridge). */
   cutOffHosts?: ReadonlySet<string>;
-  /** The source's host did not reach the DHCP host's bridge, where the one dnsmasq answers DNS, in two rounds. */
+  /**
+   * The one dnsmasq cannot answer this container's queries: its host did not reach the DHCP host's
+   * bridge in two rounds, or stage one saw no DNS server on the DHCP host at all.
+   */
   dnsCutOff?: boolean;
+}
+
+/** Stage one read the DHCP host's processes and sockets and found nothing that serves DNS there. */
+export function dnsServerDown(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): boolean {
+  const d = facts.get(inv.cluster.dhcp);
+  if (!d?.processes || !d.udpSockets) return false;
+  return d.dnsmasq.length === 0 && !d.udpSockets.some((u) => u.port === 53);
 }
 
 /** The resolver options of a container whose host cannot reach the one dnsmasq: one try of 1 s per query. */
@@ -122,8 +132,9 @@ export function innerProbeScript(
 ): string {
   const tools = Object.keys(CONTAINER_TOOLS).join(' ');
   const jobs: string[] = [];
-  // A host that cannot reach the DNS server would wait out the resolver's default 5 s x 2 tries per
-  // name and search domain (20 s seen in the lab): one 1 s try says the same.
+  // A host that cannot reach the DNS server, or whose DNS server is not running, would wait out the
+  // resolver's default 5 s x 2 tries per name and search domain (10-20 s seen in the lab): one 1 s
+  // try says the same.
   const env = known.dnsCutOff ? `RES_OPTIONS=${q(CUT_OFF_RES_OPTIONS)} ` : '';
   const job = (key: string, argv: string[]) =>
     `( o=$(${env}${argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`;
@@ -186,7 +197,10 @@ export function containerSections(
   const all = placedContainers(inv, facts);
   const lxc = facts.get(host.name)?.lxdCommand ?? inv.cluster.lxdCommand ?? 'lxc';
   const cutOffHosts = cutOffFrom(inv, host.name, facts);
-  const known: ProbeKnowledge = { cutOffHosts, dnsCutOff: cutOffHosts.has(inv.cluster.dhcp) };
+  const known: ProbeKnowledge = {
+    cutOffHosts,
+    dnsCutOff: cutOffHosts.has(inv.cluster.dhcp) || dnsServerDown(inv, facts),
+  };
   return all
     .filter((c) => c.host === host.name && c.info.running)
     .map((c, i) => {

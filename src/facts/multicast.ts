@@ -6,7 +6,7 @@
  */
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { quoteArg as q } from '../transport/quote.js';
-import { cutOffFrom } from './containers.js';
+import { cutOffFrom, placedContainers } from './containers.js';
 import type { HostFacts } from './host-facts.js';
 import type { Section } from './script.js';
 import type { RawOutput } from './types.js';
@@ -81,16 +81,22 @@ export const MULTICAST_CONFIRM_SECTION = 'multicast-confirm';
  * Hosts at either end of a pair whose first round delivered nothing: they
  * take part in the confirming round. Not for a pair of hosts already proven
  * cut off from each other (their bridges silent in both ping rounds of stage
- * one): that failure does not rest on one short round.
+ * one): that failure does not rest on one short round; nor for a sender whose
+ * container name is not unique.
  */
 export function multicastConfirmHosts(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
   const ran = inv.hosts.map((h) => facts.get(h.name)).filter((f): f is HostFacts => !!f?.multicast);
   const cut = new Map(ran.map((f) => [f.host, cutOffFrom(inv, f.host, facts)]));
+  // Senders are told apart by container name: with two containers of one name the count is not theirs
+  // (the verdict names containers.duplicate-name as the cause), and a second window cannot change that.
+  const names = placedContainers(inv, facts).map((c) => c.name);
+  const duplicated = (c: string) => names.filter((n) => n === c).length > 1;
   const involved = new Set<string>();
   for (const tx of ran)
     for (const rx of ran) {
       if (tx === rx || !tx.multicast || !rx.multicast) continue;
       if (cut.get(tx.host)?.has(rx.host) || cut.get(rx.host)?.has(tx.host)) continue;
+      if (duplicated(tx.multicast.container)) continue;
       if ((rx.multicast.received.get(tx.multicast.container) ?? 0) === 0) {
         involved.add(tx.host);
         involved.add(rx.host);

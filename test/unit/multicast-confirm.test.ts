@@ -126,3 +126,11 @@ test('no confirming round between hosts already proven cut off from each other (
   t.deepEqual([...cutOffFrom(inventory, 'lxd1', proven)], ['lxd2']);
   t.deepEqual(multicastConfirmHosts(inventory, proven), [], 'every silent pair involves the cut-off lxd2');
 });
+
+test('no confirming round for a sender whose container name is not unique (the count cannot be told apart)', async (t) => {
+  const { inventory, facts } = await replayBundle('lxd-duplicate-name');
+  // c1 runs on lxd1 and (the duplicate) on lxd2: each ignores the other's packets as its own.
+  t.is(facts.get('lxd2')?.multicast?.container, 'c1');
+  t.is(facts.get('lxd1')?.multicast?.received.get('c1'), undefined);
+  t.deepEqual(multicastConfirmHosts(inventory, facts), []);
+});

@@ -11,7 +11,9 @@ import test from 'ava';
 import { meshBridge } from '../../src/checks/mesh.js';
 import { defaultSubjects } from '../../src/engine/plan.js';
 import {
+  containerSections,
   cutOffFrom,
+  dnsServerDown,
   innerProbeScript,
   type PlacedContainer,
   parseContainerProbe,
@@ -22,6 +24,7 @@ import { buildScript, newMarker, type Section, splitSections } from '../../src/f
 import { MESH_FULL_LIMIT, meshPeers, pingSection } from '../../src/facts/sections.js';
 import type { PingResult } from '../../src/facts/types.js';
 import { context, fixture, hostFacts, inventory } from '../helpers/facts.js';
+import { replayBundle } from '../helpers/replay.js';
 
 const inv = inventory('tinc');
 
@@ -269,4 +272,17 @@ test('cut off: only hosts whose bridge lost both ping rounds', (t) => {
     [],
     'one lost round proves nothing',
   );
+});
+
+test('the one dnsmasq not running (stage one): containers resolve with one 1 s try; a healthy cluster keeps the defaults', async (t) => {
+  const down = await replayBundle('lxd-dns-down');
+  t.true(dnsServerDown(down.inventory, down.facts));
+  const shells = down.inventory.hosts.flatMap((h) => containerSections(down.inventory, h, down.facts));
+  t.true(shells.length > 0 && shells.every((s) => s.shell.includes('RES_OPTIONS=')));
+  const healthy = await replayBundle('lxd-healthy');
+  t.false(dnsServerDown(healthy.inventory, healthy.facts));
+  const plain = healthy.inventory.hosts.flatMap((h) =>
+    containerSections(healthy.inventory, h, healthy.facts),
+  );
+  t.true(plain.length > 0 && plain.every((s) => !s.shell.includes('RES_OPTIONS')));
 });
