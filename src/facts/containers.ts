@@ -165,8 +165,11 @@ export function innerProbeScript(
     names.set(n, (names.get(n) ?? true) && cut);
   }
   for (const [n, cut] of names) {
-    jobs.push(cut ? cutOffJob(`name ${n}`, n, true) : pingJob(`name ${n}`, n, true));
-    jobs.push(job(`dns ${n}`, ['getent', 'ahostsv4', n]));
+    // Where the resolver gets one short try, the name is asked as absolute (a trailing dot): the search
+    // domains would each cost that try again for a name that is already fully qualified.
+    const asked = known.dnsCutOff ? `${n}.` : n;
+    jobs.push(cut ? cutOffJob(`name ${n}`, asked, true) : pingJob(`name ${n}`, asked, true));
+    jobs.push(job(`dns ${n}`, ['getent', 'ahostsv4', asked]));
   }
   return [
     `echo ${q(`##CT ${source.name}`)}`,
