@@ -360,7 +360,8 @@ export const BENCH_USAGE = `npm run bench -- [--hosts 3,10[,30]] [--runs 5] [--m
   --manual-runs N    runs of bench/manual.sh per size (default: --runs; 0 skips it)
   --lxd              real LXD containers in the lab (slow to build) instead of --no-lxd
   --cli-args "..."   extra arguments for lxdcheck run (e.g. "--concurrency 32")
-  --broken-runs N    timed runs per catalogue fault on the broken lab (default 2; 0 skips)
+  --broken-runs N    timed runs per catalogue fault on the broken lab, then one healthy run after
+                     healing it (the ratio is taken against that one; default 2; 0 skips)
   --faults LIST      only these faults (default: every fault of \`lxdcheck lab faults\`)
   --out FILE         JSON results (default bench/results.json)
 `;
