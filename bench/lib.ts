@@ -104,6 +104,10 @@ export interface BrokenResult {
   exitCodes: number[];
   /** The slowest host's slowest sections on the last run (from the JSON report's timings). */
   slowest: string;
+  /** 1-minute load average of the machine at the start of each broken run (absent in older results). */
+  load?: number[];
+  /** The healthy run right after healing: the back-to-back reference for this fault's ratio. */
+  healthyNext?: { ms: number; code: number; load: number };
 }
 
 export interface StartupResult {
@@ -197,7 +201,20 @@ export function formatTable(sizes: readonly SizeResult[]): string {
 
 /** Broken lab next to healthy: each fault's median wall time and its ratio to the healthy median. */
 export function formatBroken(sizes: readonly SizeResult[]): string {
-  const rows = [['hosts', 'fault', 'broken s', 'healthy s', 'broken/healthy', 'exit', 'slowest sections']];
+  const rows = [
+    [
+      'hosts',
+      'fault',
+      'broken s',
+      'healthy s',
+      'broken/healthy',
+      'next healthy s',
+      'broken/next',
+      'load',
+      'exit',
+      'slowest sections',
+    ],
+  ];
   for (const s of sizes) {
     if (s.broken.length > 0)
       rows.push([
@@ -206,6 +223,9 @@ export function formatBroken(sizes: readonly SizeResult[]): string {
         formatSpread(s.lxdcheck),
         secs(s.lxdcheck.median),
         '1.00',
+        '',
+        '',
+        '',
         [...new Set(s.lxdcheckExitCodes)].join(','),
         s.healthySlowest ?? 'n/a',
       ]);
@@ -216,6 +236,9 @@ export function formatBroken(sizes: readonly SizeResult[]): string {
         formatSpread(b.lxdcheck),
         secs(s.lxdcheck.median),
         fmtRatio(ratio(b.lxdcheck.median, s.lxdcheck.median)),
+        b.healthyNext ? secs(b.healthyNext.ms) : 'n/a',
+        b.healthyNext ? fmtRatio(ratio(b.lxdcheck.median, b.healthyNext.ms)) : 'n/a',
+        [...(b.load ?? []), ...(b.healthyNext ? [b.healthyNext.load] : [])].join('/') || 'n/a',
         [...new Set(b.exitCodes)].join(','),
         b.slowest,
       ]);
@@ -296,11 +319,13 @@ export function judgeTargets(sizes: readonly SizeResult[], startup: StartupResul
   });
   for (const s of sizes) {
     for (const b of s.broken) {
-      const r = ratio(b.lxdcheck.median, s.lxdcheck.median);
+      // Against the healthy run taken right after it where there is one (same load), else the size's median.
+      const healthy = b.healthyNext?.ms ?? s.lxdcheck.median;
+      const r = ratio(b.lxdcheck.median, healthy);
       targets.push({
         name: `${b.fault}: broken run ≤ 1.5× healthy (${s.hosts} hosts)`,
         ok: Number.isFinite(r) ? r <= 1.5 : null,
-        detail: `${secs(b.lxdcheck.median)} s vs ${secs(s.lxdcheck.median)} s (${fmtRatio(r)}×)`,
+        detail: `${secs(b.lxdcheck.median)} s vs ${secs(healthy)} s${b.healthyNext ? ' (the healthy run right after)' : ''} (${fmtRatio(r)}×)`,
       });
     }
   }
@@ -335,7 +360,8 @@ export const BENCH_USAGE = `npm run bench -- [--hosts 3,10[,30]] [--runs 5] [--m
   --manual-runs N    runs of bench/manual.sh per size (default: --runs; 0 skips it)
   --lxd              real LXD containers in the lab (slow to build) instead of --no-lxd
   --cli-args "..."   extra arguments for lxdcheck run (e.g. "--concurrency 32")
-  --broken-runs N    timed runs per catalogue fault on the broken lab (default 2; 0 skips)
+  --broken-runs N    timed runs per catalogue fault on the broken lab, then one healthy run after
+                     healing it (the ratio is taken against that one; default 2; 0 skips)
   --faults LIST      only these faults (default: every fault of \`lxdcheck lab faults\`)
   --out FILE         JSON results (default bench/results.json)
 `;

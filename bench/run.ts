@@ -294,7 +294,12 @@ function slowestSections(jsonFile: string): string {
   }
 }
 
-/** Each catalogue fault in turn: break, time lxdcheck (it must find it: exit 1), heal. */
+/** This machine's 1-minute load average (shared with other work: recorded with every timed run). */
+function loadAverage(): number {
+  return Math.round((os.loadavg()[0] ?? 0) * 10) / 10;
+}
+
+/** Each catalogue fault in turn: break, time lxdcheck (it must find it: exit 1), heal, time a healthy run. */
 async function measureBroken(
   o: BenchOptions,
   n: number,
@@ -316,18 +321,36 @@ async function measureBroken(
     }
     const times: number[] = [];
     const codes: number[] = [];
+    const load: number[] = [];
     const json = join(tmp, `broken-${n}-${fault}.json`);
     try {
       for (let i = 0; i < o.brokenRuns; i++) {
+        load.push(loadAverage());
         const r = await lxdcheckRun(inventory, [...o.cliArgs, '--reporter', `json:${json}`], tmp);
         times.push(r.ms);
         codes.push(r.code ?? -1);
-        log(`${n} hosts: ${fault} ${i + 1}/${o.brokenRuns}: ${(r.ms / 1000).toFixed(2)} s (exit ${r.code})`);
+        log(
+          `${n} hosts: ${fault} ${i + 1}/${o.brokenRuns}: ${(r.ms / 1000).toFixed(2)} s (exit ${r.code}, load ${load.at(-1)})`,
+        );
       }
     } finally {
       await labHeal((l) => log(l));
     }
-    out.push({ fault, lxdcheck: spread(times), exitCodes: codes, slowest: slowestSections(json) });
+    // A healthy run right after healing, back to back with the broken ones: on a shared machine the load
+    // drifts within minutes, so each fault's ratio is taken against its own neighbour.
+    const healthyLoad = loadAverage();
+    const h = await lxdcheckRun(inventory, [...o.cliArgs], tmp);
+    log(
+      `${n} hosts: healthy after ${fault}: ${(h.ms / 1000).toFixed(2)} s (exit ${h.code}, load ${healthyLoad})`,
+    );
+    out.push({
+      fault,
+      lxdcheck: spread(times),
+      exitCodes: codes,
+      slowest: slowestSections(json),
+      load,
+      healthyNext: { ms: h.ms, code: h.code ?? -1, load: healthyLoad },
+    });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import {
 import { absentName, DNS_PROBE } from '../facts/host/dns.js';
 import { PS } from '../facts/host/processes.js';
 import { type HostFacts, overloadNote } from '../facts/host-facts.js';
-import type { DhcpReply, DnsmasqInstance } from '../facts/types.js';
+import type { DhcpDiscovery, DhcpReply, DnsmasqInstance } from '../facts/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Evidence } from '../model.js';
 import { quoteArg } from '../transport/quote.js';
@@ -113,6 +113,29 @@ function rogueFix(inv: Inventory, ctx: JudgeContext, s: DhcpServerSeen, o: DhcpS
   ];
 }
 
+/** Seconds listened: the whole window for probes that always waited it out. */
+function listenedSeconds(d: DhcpDiscovery): string {
+  return d.listenedMs !== undefined ? String(d.listenedMs / 1000) : String(d.windowSeconds ?? '?');
+}
+
+/** How long the discovery listened and why it stopped there (probes that end early say so). */
+function listenedText(d: DhcpDiscovery): string {
+  if (d.listenedMs === undefined || !d.stop) return `${listenedSeconds(d)} s`;
+  const how = d.stop === 'settled' ? `ended early (${d.windowSeconds ?? '?'} s at most)` : 'the whole window';
+  return `${listenedSeconds(d)} s, ${how}: ${d.why ?? 'no reason given'}`;
+}
+
+/** ARP requests seen while listening: servers that may have been preparing an offer, and were awaited. */
+function signsText(d: DhcpDiscovery): string {
+  const inUse = d.arpInUse ? `; ${d.arpInUse} ARP request(s) for addresses in use were ordinary traffic` : '';
+  if (!d.signs?.length) return inUse;
+  const seen = d.signs.map(
+    (g) =>
+      `${g.srcMac} (${g.senderIp}) asked for ${g.targetIp}${g.atMs !== undefined ? ` at ${g.atMs} ms` : ''}`,
+  );
+  return `; ARP requests seen, each sender awaited until it offered: ${seen.join(', ')}${inUse}`;
+}
+
 /**
  * The active DHCP discovery's verdict: every server that answered other than
  * the one dnsmasq, and the one dnsmasq's silence when it should have heard.
@@ -149,7 +172,7 @@ function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
   out.evidence.push(
     sectionEvidence(prober, DHCP_DISCOVER_SECTION, {
       excerpt: lines.join('\n') || '(no answer)',
-      note: `one DHCPDISCOVER from ${prober.host} on ${inv.cluster.bridge} (client MAC ${d.chaddr}, never a request), answers collected for ${d.windowSeconds ?? '?'} s`,
+      note: `one DHCPDISCOVER from ${prober.host} on ${inv.cluster.bridge} (client MAC ${d.chaddr}, never a request), answers collected for ${listenedText(d)}${signsText(d)}`,
     }),
   );
   const isOne = (o: DhcpServerOwner) => o.kind === 'host' && o.host === inv.cluster.dhcp;
@@ -180,7 +203,7 @@ function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
       out.note = ` (the one dnsmasq could not be heard from ${prober.host}, which does not reach ${inv.cluster.dhcp}'s bridge: see mesh.bridge)`;
     } else {
       out.problems.push(
-        `the one dnsmasq on ${inv.cluster.dhcp} did not answer a DHCPDISCOVER sent on ${inv.cluster.bridge} from ${prober.host} within ${d.windowSeconds ?? '?'} s`,
+        `the one dnsmasq on ${inv.cluster.dhcp} did not answer a DHCPDISCOVER sent on ${inv.cluster.bridge} from ${prober.host} within ${listenedSeconds(d)} s`,
       );
       out.fix.push(
         `on ${inv.cluster.dhcp}: grep -E 'DHCPDISCOVER|no address available' in the dnsmasq log; check its --dhcp-range and --interface for ${inv.cluster.bridge}, and firewall rules on udp 67/68`,

@@ -1,7 +1,7 @@
 /** multicast.*: group traffic crosses the overlay between containers on different hosts. */
 
 import { CONTAINER_TOOLS, placedContainers } from '../facts/containers.js';
-import { MULTICAST, multicastContainer } from '../facts/multicast.js';
+import { MULTICAST, MULTICAST_CONFIRM_SECTION, multicastContainer } from '../facts/multicast.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Subject } from '../model.js';
 import { type CheckDef, fail, type JudgeContext, pass, skip, warn } from './check.js';
@@ -77,15 +77,31 @@ export const multicastContainers: CheckDef = {
         evidence: f ? [sectionEvidence(f, MULTICAST)] : [],
       };
     }
-    const got = rx.received.get(tx.container) ?? 0;
-    const loss = tx.sent > 0 ? Math.round((100 * (tx.sent - got)) / tx.sent) : 100;
-    const text = `${tx.sent} sent, ${got} received, ${loss}% loss`;
-    const metrics = { sent: tx.sent, received: got, lossPercent: loss };
+    const first = rx.received.get(tx.container) ?? 0;
+    // A pair that got nothing in the first window was measured again in a short second one (both ends took part).
+    const again =
+      first === 0 && tx.confirm && rx.confirm
+        ? { sent: tx.confirm.sent, received: rx.confirm.received.get(tx.container) ?? 0 }
+        : undefined;
+    const sent = tx.sent + (again?.sent ?? 0);
+    const got = first + (again?.received ?? 0);
+    const loss = sent > 0 ? Math.round((100 * (sent - got)) / sent) : 100;
+    const text = `${sent} sent, ${got} received, ${loss}% loss`;
+    const metrics = { sent, received: got, lossPercent: loss };
     const evidence = [
       sectionEvidence(receiver!, MULTICAST, {
         note: `${s.peerContainer} listening on the group while every host sent`,
       }),
     ];
+    if (again)
+      evidence.push(
+        sectionEvidence(receiver!, MULTICAST_CONFIRM_SECTION, {
+          note:
+            again.received === 0
+              ? `nothing in the first window (${tx.sent} sent) confirmed by a second one: ${again.sent} sent, 0 received`
+              : `nothing in the first window (${tx.sent} sent); a second window got ${again.received}/${again.sent}`,
+        }),
+      );
     // The probe tells senders apart by container name: two containers of one name blur it.
     const sameName =
       placedContainers(ctx.inventory, ctx.hosts).filter((c) => c.name === tx.container).length > 1;

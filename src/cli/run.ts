@@ -97,8 +97,9 @@ Options:
       --tap-version 13|14  TAP version line (default 14; 13 for Perl prove before Test::Harness 3.48)
   -v, --verbose            more detail in the human summary (includes --timings)
       --timings            human summary ends with the slowest gather sections per host
-      --no-dhcp-discovery  do not send a DHCPDISCOVER on the bridge: saves its 4 s listening
-                           window, but a DHCP server inside a container goes unseen
+      --no-dhcp-discovery  do not send a DHCPDISCOVER on the bridge: saves its listening (0.5 s
+                           once settled, up to 4 s while a server may still answer), but a
+                           DHCP server inside a container goes unseen
 
 Reading the result: every report leads with the diagnosis, the root causes with
 their fixes in order, each followed by the failures it explains (they carry no

@@ -19,7 +19,7 @@ import { routeFacts } from './host/routes.js';
 import { serviceFacts } from './host/services.js';
 import { systemFacts } from './host/system.js';
 import type { HostFacts } from './host-facts.js';
-import { MULTICAST, parseMulticast } from './multicast.js';
+import { MULTICAST, MULTICAST_CONFIRM_SECTION, parseMulticast, withMulticastConfirm } from './multicast.js';
 import { parseBridgeFdb } from './parsers/vxlan.js';
 import type { ContainerProbe, GatherResult } from './types.js';
 
@@ -54,7 +54,10 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
       .filter(([name]) => name.startsWith(CONTAINER_PROBE_PREFIX))
       .map(([name, r]) => parseContainerProbe(name, r))
       .filter((p): p is ContainerProbe => p !== null),
-    multicast: parseMulticast(raw[MULTICAST]),
+    multicast: withMulticastConfirm(
+      parseMulticast(raw[MULTICAST]),
+      parseMulticast(raw[MULTICAST_CONFIRM_SECTION]),
+    ),
     dhcpDiscovery: dhcpDiscoveryFacts(raw[DHCP_DISCOVER_SECTION]),
     dhcpFdb: fdb?.exitCode === 0 ? parseBridgeFdb(fdb.stdout) : null,
   };

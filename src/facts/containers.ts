@@ -93,32 +93,83 @@ export function fqdn(inv: Inventory, name: string): string {
   return `${name}.${inv.cluster.domain}`;
 }
 
-/** The script run inside one container (through `lxc exec NAME -- sh -c SCRIPT`). */
+/** What stage one already proved about the paths a container probe takes (see cutOffs). */
+export interface ProbeKnowledge {
+  /** Hosts whose bridge did not answer the source's host in two ping rounds (mesh.bridge). */
+  cutOffHosts?: ReadonlySet<string>;
+  /**
+   * The one dnsmasq cannot answer this container's queries: its host did not reach the DHCP host's
+   * bridge in two rounds, or stage one saw no DNS server on the DHCP host at all.
+   */
+  dnsCutOff?: boolean;
+}
+
+/** Stage one read the DHCP host's processes and sockets and found nothing that serves DNS there. */
+export function dnsServerDown(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): boolean {
+  const d = facts.get(inv.cluster.dhcp);
+  if (!d?.processes || !d.udpSockets) return false;
+  return d.dnsmasq.length === 0 && !d.udpSockets.some((u) => u.port === 53);
+}
+
+/** The resolver options of a container whose host cannot reach the one dnsmasq: one try of 1 s per query. */
+export const CUT_OFF_RES_OPTIONS = 'timeout:1 attempts:1';
+
+/**
+ * Seconds after the first round of a ping to a host already known cut off at
+ * which its confirming round starts (beside it, not after its 1 s timeout).
+ */
+export const CUT_OFF_CONFIRM_DELAY = '0.4';
+
+/**
+ * The script run inside one container (through `lxc exec NAME -- sh -c SCRIPT`).
+ * Every probe runs at once (one deadline for all, not one after another).
+ */
 export function innerProbeScript(
   inv: Inventory,
   source: PlacedContainer,
   targets: readonly PlacedContainer[],
+  known: ProbeKnowledge = {},
 ): string {
   const tools = Object.keys(CONTAINER_TOOLS).join(' ');
   const jobs: string[] = [];
+  // A host that cannot reach the DNS server, or whose DNS server is not running, would wait out the
+  // resolver's default 5 s x 2 tries per name and search domain (10-20 s seen in the lab): one 1 s
+  // try says the same.
+  const env = known.dnsCutOff ? `RES_OPTIONS=${q(CUT_OFF_RES_OPTIONS)} ` : '';
   const job = (key: string, argv: string[]) =>
-    `( o=$(${argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`;
+    `( o=$(${env}${argv.map(q).join(' ')} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`;
   // A ping that lost packets is asked once more at once (`confirm KEY`): one lost reply on a busy
   // host is no failure. A name that did not resolve is not asked again (that would only wait out
   // the resolver a second time; the DNS answers are checked on their own).
-  const pingJob = (key: string, target: string) => {
-    const argv = ['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', target].map(q).join(' ');
+  const pingJob = (key: string, target: string, resolve: boolean) => {
+    const argv = `${resolve ? env : ''}${['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', target].map(q).join(' ')}`;
     return `( o=$(${argv} 2>&1); rc=$?; printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$rc" "$o"; if [ $rc -ne 0 ]; then case "$o" in *resolution*|*"not known"*) ;; *) o=$(${argv} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(`confirm ${key}`)} "$?" "$o" ;; esac; fi ) &`;
   };
-  const names = new Set<string>();
+  // A target on a host stage one already found cut off from here (two lost rounds): its confirming
+  // round starts once the first round's packets are out, beside it, and is printed either way.
+  // (A name that did not resolve is still not confirmed.)
+  const cutOffJob = (key: string, target: string, resolve: boolean) => {
+    const argv = `${resolve ? env : ''}${['ping', '-n', '-q', '-c', '2', '-i', '0.2', '-W', '1', target].map(q).join(' ')}`;
+    return [
+      `( o=$(${argv} 2>&1); printf '##PING %s rc=%s\\n%s\\n' ${q(key)} "$?" "$o" ) &`,
+      `( sleep ${CUT_OFF_CONFIRM_DELAY}; o=$(${argv} 2>&1); rc=$?; case "$o" in *resolution*|*"not known"*) ;; *) printf '##PING %s rc=%s\\n%s\\n' ${q(`confirm ${key}`)} "$rc" "$o" ;; esac ) &`,
+    ].join('\n');
+  };
+  const names = new Map<string, boolean>();
   for (const t of targets) {
     const ip = t.info.ipv4[0];
-    if (ip) jobs.push(pingJob(`ip ${ip}`, ip));
-    names.add(fqdn(inv, t.name));
+    const cut = known.cutOffHosts?.has(t.host) === true;
+    if (ip) jobs.push(cut ? cutOffJob(`ip ${ip}`, ip, false) : pingJob(`ip ${ip}`, ip, false));
+    const n = fqdn(inv, t.name);
+    // Two containers of one name on different hosts: the name counts as cut off only if both are.
+    names.set(n, (names.get(n) ?? true) && cut);
   }
-  for (const n of names) {
-    jobs.push(pingJob(`name ${n}`, n));
-    jobs.push(job(`dns ${n}`, ['getent', 'ahostsv4', n]));
+  for (const [n, cut] of names) {
+    // Where the resolver gets one short try, the name is asked as absolute (a trailing dot): the search
+    // domains would each cost that try again for a name that is already fully qualified.
+    const asked = known.dnsCutOff ? `${n}.` : n;
+    jobs.push(cut ? cutOffJob(`name ${n}`, asked, true) : pingJob(`name ${n}`, asked, true));
+    jobs.push(job(`dns ${n}`, ['getent', 'ahostsv4', asked]));
   }
   return [
     `echo ${q(`##CT ${source.name}`)}`,
@@ -126,6 +177,18 @@ export function innerProbeScript(
     ...jobs,
     'wait',
   ].join('\n');
+}
+
+/** Stage one's proof of silence: the hosts whose bridge did not answer `host`'s pings in either round. */
+export function cutOffFrom(inv: Inventory, host: string, facts: ReadonlyMap<string, HostFacts>): Set<string> {
+  const mesh = facts.get(host)?.mesh ?? [];
+  const out = new Set<string>();
+  for (const h of inv.hosts) {
+    if (h.name === host) continue;
+    const m = mesh.find((p) => p.target === h.bridgeAddress);
+    if (m && m.received === 0 && m.confirmRound?.lostAgain) out.add(h.name);
+  }
+  return out;
 }
 
 export function containerSections(
@@ -136,10 +199,15 @@ export function containerSections(
 ): Section[] {
   const all = placedContainers(inv, facts);
   const lxc = facts.get(host.name)?.lxdCommand ?? inv.cluster.lxdCommand ?? 'lxc';
+  const cutOffHosts = cutOffFrom(inv, host.name, facts);
+  const known: ProbeKnowledge = {
+    cutOffHosts,
+    dnsCutOff: cutOffHosts.has(inv.cluster.dhcp) || dnsServerDown(inv, facts),
+  };
   return all
     .filter((c) => c.host === host.name && c.info.running)
     .map((c, i) => {
-      const script = innerProbeScript(inv, c, targetsFor(c, all, sample));
+      const script = innerProbeScript(inv, c, targetsFor(c, all, sample), known);
       return {
         name: `ct-${i}`,
         // Each container in its own channel, so they run in parallel.

@@ -26,35 +26,97 @@ import type { Section } from './script.js';
 import type { DhcpDiscovery, DhcpReply, RawOutput } from './types.js';
 
 /**
- * How long to listen for offers. Unknown servers may answer, so there is no
- * early end; a stock dnsmasq (without --no-ping, as LXD runs it) pings the
- * address it is about to offer and waits up to 3 s for an echo first.
+ * The longest it listens for offers. A stock dnsmasq (without --no-ping)
+ * pings the address it is about to offer and waits up to 3 s for an echo
+ * first, so a server of that kind answers about 3 s after the DISCOVER.
  */
 export const DHCP_DISCOVER_WINDOW_SECONDS = 4;
+
+/**
+ * The shortest it listens once the question is settled: a server that
+ * neither answered by then nor showed a sign of preparing an offer (below)
+ * is not waited for. Answers come within an RTT plus a few ms of work (1 ms
+ * on the lab); 0.5 s is far above a WAN round trip.
+ */
+export const DHCP_DISCOVER_FLOOR_SECONDS = 0.5;
+
+/** After the slowest offer so far, listen until this multiple of its time (bounded by the window). */
+export const DHCP_DISCOVER_SETTLE_FACTOR = 4;
 
 export const DHCP_DISCOVER_SECTION = 'dhcp-discover';
 /** Every host's bridge FDB, read once the offers have crossed it (the next stage): where each server's MAC was learned. */
 export const DHCP_FDB_SECTION = 'dhcp-fdb';
 
+/**
+ * When the listening ends (pure, so a unit test can drive it with a fake
+ * clock). The window is cut short only once the question is settled:
+ * - a server that pings before offering (stock dnsmasq, ISC dhcpd, udhcpd's
+ *   arping) first resolves the address it is about to offer, and that ARP
+ *   request is broadcast on the L2 within milliseconds of the DISCOVER: its
+ *   sender is awaited (the whole window) until an offer from that MAC came;
+ * - while an answer is expected (the one dnsmasq runs) and none came, the
+ *   whole window;
+ * - otherwise the floor, or SETTLE_FACTOR times the slowest offer so far.
+ * A server that pings by unicast (it still holds a neighbour entry for the
+ * address it is about to offer) shows no sign on this bridge: it is caught
+ * only when it answers before that end.
+ */
+export const DHCP_SETTLE_PY = `
+def listen(wait, say, window, floor, factor, expect):
+    # wait(end) -> the next event before \`end\` (seconds after the DISCOVER), or None once \`end\` passed.
+    # Events: ('reply', t, mac, reply dict) and ('sign', t, mac, info dict).
+    replies, slowest, offered, pending = 0, 0.0, set(), {}
+    while True:
+        if pending:
+            mac, info = next(iter(pending.items()))
+            end, why = window, 'waiting for %s, which sent an ARP request for %s at %d ms (a server pinging the address it will offer)' % (mac, info['targetIp'], info['atMs'])
+        elif expect and not replies:
+            end, why = window, 'no offer came (one was expected)'
+        elif factor * slowest >= window:
+            end, why = window, 'the slowest offer came at %d ms; %g times that is past the window' % (slowest * 1000, factor)
+        elif factor * slowest > floor:
+            end, why = factor * slowest, 'the slowest offer came at %d ms; listened %g times as long' % (slowest * 1000, factor)
+        else:
+            end = floor
+            why = 'the offers came by %d ms and no other server showed a sign' % (slowest * 1000) if replies else 'no offer came and none was expected'
+        ev = wait(end)
+        if ev is None:
+            say(event='done', replies=replies, listenedMs=int(round(end * 1000)), stop='window' if end >= window else 'settled', why=why)
+            return
+        kind, t, mac, data = ev
+        if kind == 'reply':
+            replies += 1
+            slowest = max(slowest, t)
+            offered.add(mac)
+            pending.pop(mac, None)
+            say(**data)
+        elif kind == 'sign' and mac not in offered and mac not in pending:
+            pending[mac] = data
+            say(**data)
+`;
+
 const PY = `
-import json, os, random, socket, struct, sys, time
-iface, window = sys.argv[1], float(sys.argv[2])
+import json, os, random, select, socket, struct, sys, time
+iface, window, floor, factor, expect = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5] == '1'
 def say(**kw):
     print(json.dumps(kw, sort_keys=True), flush=True)
 def ip4(b):
     return socket.inet_ntoa(bytes(b))
 def mac(b):
     return ':'.join('%02x' % x for x in b)
+${DHCP_SETTLE_PY}
 if not hasattr(socket, 'AF_PACKET'):
     say(event='skip', reason='no AF_PACKET sockets on this system (Linux only)')
     sys.exit(0)
 try:
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    a = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
 except PermissionError:
     say(event='skip', reason='needs root or CAP_NET_RAW for a raw packet socket')
     sys.exit(0)
 try:
     s.bind((iface, 0x0800))
+    a.bind((iface, 0x0806))
 except OSError as e:
     say(event='skip', reason='cannot bind to %s: %s' % (iface, e.strerror or e))
     sys.exit(0)
@@ -74,7 +136,7 @@ c = (c & 0xffff) + (c >> 16)
 c = (c & 0xffff) + (c >> 16)
 hdr = hdr[:10] + struct.pack('!H', ~c & 0xffff) + hdr[12:]
 frame = b'\\xff' * 6 + own + b'\\x08\\x00' + hdr + udp
-say(event='discover', iface=iface, xid='%08x' % xid, chaddr=mac(ch), srcMac=mac(own), windowSeconds=window)
+say(event='discover', iface=iface, xid='%08x' % xid, chaddr=mac(ch), srcMac=mac(own), windowSeconds=window, floorSeconds=floor)
 start = time.monotonic()
 try:
     s.send(frame)
@@ -82,29 +144,20 @@ except OSError as e:
     say(event='skip', reason='cannot send on %s: %s' % (iface, e.strerror or e))
     sys.exit(0)
 types = {1: 'DISCOVER', 2: 'OFFER', 3: 'REQUEST', 4: 'DECLINE', 5: 'ACK', 6: 'NAK', 7: 'RELEASE', 8: 'INFORM'}
-replies = 0
-while True:
-    left = window - (time.monotonic() - start)
-    if left <= 0:
-        break
-    s.settimeout(left)
-    try:
-        d, addr = s.recvfrom(4096)
-    except socket.timeout:
-        break
-    if addr[2] == socket.PACKET_OUTGOING or len(d) < 34 or d[12:14] != b'\\x08\\x00':
-        continue
+def reply(d):
+    if len(d) < 34 or d[12:14] != b'\\x08\\x00':
+        return None
     ihl = (d[14] & 15) * 4
     if d[23] != 17 or len(d) < 14 + ihl + 8 + 240:
-        continue
+        return None
     u = 14 + ihl
     if struct.unpack('!H', d[u + 2:u + 4])[0] != 68:
-        continue
+        return None
     b = u + 8
     if d[b] != 2 or struct.unpack('!I', d[b + 4:b + 8])[0] != xid or d[b + 28:b + 34] != ch:
-        continue
+        return None
     if d[b + 236:b + 240] != b'\\x63\\x82\\x53\\x63':
-        continue
+        return None
     o, i, end = {}, b + 240, len(d)
     while i < end and d[i] != 255:
         if d[i] == 0:
@@ -115,7 +168,7 @@ while True:
         k, n = d[i], d[i + 1]
         o[k] = o.get(k, b'') + d[i + 2:i + 2 + n]
         i += 2 + n
-    r = dict(event='reply', srcMac=mac(d[6:12]), srcIp=ip4(d[26:30]), yiaddr=ip4(d[b + 16:b + 20]), atMs=int((time.monotonic() - start) * 1000))
+    r = dict(event='reply', srcMac=mac(d[6:12]), srcIp=ip4(d[26:30]), yiaddr=ip4(d[b + 16:b + 20]))
     t = o.get(53, b'')
     r['type'] = types.get(t[0], str(t[0])) if t else 'BOOTP'
     if d[b + 24:b + 28] != bytes(4):
@@ -132,23 +185,72 @@ while True:
             r[name] = [ip4(v[j:j + 4]) for j in range(0, len(v) - 3, 4)]
     if 15 in o:
         r['domain'] = o[15].rstrip(b'\\0').decode('ascii', 'replace')
-    say(**r)
-    replies += 1
-say(event='done', replies=replies)
+    return r
+# Addresses known to be in use (stage one's hosts, leases, containers), one line on stdin, never in argv:
+# an ARP request for one of them is ordinary traffic, not a server checking an address it is about to offer.
+known = set(os.environ.get('LXDCHECK_INPUT', '').split())
+ignored = [0]
+def sign(d):
+    # An ARP request for an address by a sender other than this host: who-has, not gratuitous, not a probe (0.0.0.0).
+    if len(d) < 42 or d[12:14] != b'\\x08\\x06' or d[20:22] != b'\\x00\\x01' or d[22:28] == own:
+        return None
+    if d[28:32] == bytes(4) or d[28:32] == d[38:42]:
+        return None
+    if ip4(d[38:42]) in known:
+        ignored[0] += 1
+        return None
+    return dict(event='sign', srcMac=mac(d[22:28]), senderIp=ip4(d[28:32]), targetIp=ip4(d[38:42]))
+def wait(end):
+    while True:
+        left = end - (time.monotonic() - start)
+        if left <= 0:
+            return None
+        ready = select.select([s, a], [], [], left)[0]
+        for sock in ready:
+            d, addr = sock.recvfrom(4096)
+            if addr[2] == socket.PACKET_OUTGOING:
+                continue
+            ev = reply(d) if sock is s else sign(d)
+            if ev is None:
+                continue
+            at = time.monotonic() - start
+            ev['atMs'] = int(at * 1000)
+            return ('reply' if sock is s else 'sign', at, ev['srcMac'], ev)
+listen(wait, say, window, floor, factor, expect)
+if ignored[0]:
+    say(event='arp-in-use', count=ignored[0], known=len(known))
 `;
 
-/** The probe as a shell command: python3 with the script, the bridge and the window as argv. */
-export function dhcpDiscoverShell(bridge: string, windowSeconds = DHCP_DISCOVER_WINDOW_SECONDS): string {
-  return `python3 -c ${q(PY)} ${q(bridge)} ${q(String(windowSeconds))}`;
+export interface DhcpDiscoverOptions {
+  windowSeconds?: number;
+  floorSeconds?: number;
+  /** Whether an offer must come (the one dnsmasq runs): then silence is waited out for the whole window. */
+  expectOffer?: boolean;
+  /** IPv4 addresses known in use: ARP requests for them are no sign of a server (handed over on stdin). */
+  knownAddresses?: readonly string[];
 }
 
-export function dhcpDiscoverSection(bridge: string, windowSeconds = DHCP_DISCOVER_WINDOW_SECONDS): Section {
+/** The probe as a shell command: python3 with the script; the bridge and the timing as argv. */
+export function dhcpDiscoverShell(bridge: string, o: DhcpDiscoverOptions = {}): string {
+  const argv = [
+    bridge,
+    String(o.windowSeconds ?? DHCP_DISCOVER_WINDOW_SECONDS),
+    String(o.floorSeconds ?? DHCP_DISCOVER_FLOOR_SECONDS),
+    String(DHCP_DISCOVER_SETTLE_FACTOR),
+    o.expectOffer === false ? '0' : '1',
+  ];
+  return `python3 -c ${q(PY)} ${argv.map(q).join(' ')}`;
+}
+
+export function dhcpDiscoverSection(bridge: string, o: DhcpDiscoverOptions = {}): Section {
   return {
     name: DHCP_DISCOVER_SECTION,
-    shell: dhcpDiscoverShell(bridge, windowSeconds),
-    timeoutSeconds: windowSeconds + 6,
+    shell: dhcpDiscoverShell(bridge, o),
+    timeoutSeconds: (o.windowSeconds ?? DHCP_DISCOVER_WINDOW_SECONDS) + 6,
     // Its own command over the host's connection: the window passes while the other probes run.
     group: DHCP_DISCOVER_SECTION,
+    // On stdin, not argv: hundreds of addresses would swamp the command shown as evidence.
+    input: (o.knownAddresses ?? []).filter((a) => /^\d{1,3}(\.\d{1,3}){3}$/.test(a)).join(' '),
   };
 }
 
@@ -169,7 +271,48 @@ export function dhcpDiscoverySections(
   facts: ReadonlyMap<string, HostFacts>,
   windowSeconds = DHCP_DISCOVER_WINDOW_SECONDS,
 ): Section[] {
-  return dhcpProber(inv, facts) === host ? [dhcpDiscoverSection(inv.cluster.bridge, windowSeconds)] : [];
+  if (dhcpProber(inv, facts) !== host) return [];
+  return [
+    dhcpDiscoverSection(inv.cluster.bridge, {
+      windowSeconds,
+      expectOffer: offerExpected(inv, host, facts),
+      knownAddresses: addressesInUse(inv, facts),
+    }),
+  ];
+}
+
+/** Every IPv4 address stage one saw in use on the L2: bridges, overlay addresses, leases, containers. */
+export function addressesInUse(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
+  const out = new Set<string>();
+  for (const h of inv.hosts) {
+    out.add(h.bridgeAddress);
+    if (h.overlayAddress) out.add(h.overlayAddress);
+    for (const f of facts.get(h.name)?.leases ?? []) for (const l of f.leases) out.add(l.ip);
+  }
+  for (const c of placedContainers(inv, facts))
+    for (const a of [...c.info.ipv4, ...Object.values(c.info.nics).flatMap((n) => n.ipv4)]) out.add(a);
+  return [...out].sort();
+}
+
+/**
+ * Whether the one dnsmasq should answer the prober, so that its silence would
+ * be a finding worth the whole window: not when stage one saw no DHCP server
+ * on the DHCP host (already a finding), nor when the prober's pings did not
+ * reach the DHCP host's bridge (its offer cannot arrive). Unknown: expected.
+ */
+export function offerExpected(
+  inv: Inventory,
+  prober: string,
+  facts: ReadonlyMap<string, HostFacts>,
+): boolean {
+  const d = facts.get(inv.cluster.dhcp);
+  if (d?.processes) {
+    const serves = d.dnsmasq.some((x) => x.servesDhcp) || (d.udpSockets ?? []).some((u) => u.port === 67);
+    if (!serves) return false;
+  }
+  const bridge = inv.hosts.find((h) => h.name === inv.cluster.dhcp)?.bridgeAddress;
+  const ping = facts.get(prober)?.mesh?.find((p) => p.target === bridge);
+  return !(ping && ping.received === 0);
 }
 
 /** The FDB stage's part: every host, once some host has probed. */
@@ -228,9 +371,24 @@ export function parseDhcpDiscover(text: string): DhcpDiscovery {
             chaddr: str('chaddr'),
             srcMac: str('srcMac'),
             windowSeconds: num('windowSeconds'),
+            floorSeconds: num('floorSeconds'),
           }),
         );
         break;
+      case 'sign': {
+        const srcMac = str('srcMac');
+        const senderIp = str('senderIp');
+        const targetIp = str('targetIp');
+        if (!srcMac || !senderIp || !targetIp) break;
+        out.signs ??= [];
+        out.signs.push({
+          srcMac: srcMac.toLowerCase(),
+          senderIp,
+          targetIp,
+          ...defined({ atMs: num('atMs') }),
+        });
+        break;
+      }
       case 'reply': {
         const srcMac = str('srcMac');
         const srcIp = str('srcIp');
@@ -253,9 +411,22 @@ export function parseDhcpDiscover(text: string): DhcpDiscovery {
         });
         break;
       }
-      case 'done':
-        finished = true;
+      case 'arp-in-use':
+        out.arpInUse = num('count') ?? 0;
         break;
+      case 'done': {
+        finished = true;
+        const stop = str('stop');
+        Object.assign(
+          out,
+          defined({
+            listenedMs: num('listenedMs'),
+            stop: stop === 'settled' || stop === 'window' ? stop : undefined,
+            why: str('why'),
+          }),
+        );
+        break;
+      }
     }
   }
   if (!finished && out.status === 'done') throw new Error('the DHCP discovery did not finish');

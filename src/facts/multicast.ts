@@ -6,6 +6,7 @@
  */
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { quoteArg as q } from '../transport/quote.js';
+import { cutOffFrom, placedContainers } from './containers.js';
 import type { HostFacts } from './host-facts.js';
 import type { Section } from './script.js';
 import type { MulticastResult, RawOutput } from './types.js';
@@ -71,14 +72,64 @@ export function multicastContainer(f: HostFacts | undefined): string | null {
   );
 }
 
+/**
+ * The confirming round: short, and only between the hosts of pairs that got
+ * nothing in the first round (one lost window on a busy host is no failure).
+ */
+export const MULTICAST_CONFIRM: MulticastOptions = { ...DEFAULT_MULTICAST, durationSeconds: 1.5, count: 10 };
+
+export const MULTICAST_CONFIRM_SECTION = 'multicast-confirm';
+
+/**
+ * Hosts at either end of a pair whose first round delivered nothing: they
+ * take part in the confirming round. Not for a pair of hosts already proven
+ * cut off from each other (their bridges silent in both ping rounds of stage
+ * one): that failure does not rest on one short round; nor for a sender whose
+ * container name is not unique.
+ */
+export function multicastConfirmHosts(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): string[] {
+  const ran = inv.hosts.map((h) => facts.get(h.name)).filter((f): f is HostFacts => !!f?.multicast);
+  const cut = new Map(ran.map((f) => [f.host, cutOffFrom(inv, f.host, facts)]));
+  // Senders are told apart by container name: with two containers of one name the count is not theirs
+  // (the verdict names containers.duplicate-name as the cause), and a second window cannot change that.
+  const names = placedContainers(inv, facts).map((c) => c.name);
+  const duplicated = (c: string) => names.filter((n) => n === c).length > 1;
+  const involved = new Set<string>();
+  for (const tx of ran)
+    for (const rx of ran) {
+      if (tx === rx || !tx.multicast || !rx.multicast) continue;
+      if (cut.get(tx.host)?.has(rx.host) || cut.get(rx.host)?.has(tx.host)) continue;
+      if (duplicated(tx.multicast.container)) continue;
+      if ((rx.multicast.received.get(tx.multicast.container) ?? 0) === 0) {
+        involved.add(tx.host);
+        involved.add(rx.host);
+      }
+    }
+  return inv.hosts.map((h) => h.name).filter((h) => involved.has(h));
+}
+
+export function multicastConfirmSections(
+  inv: Inventory,
+  host: HostSpec,
+  facts: ReadonlyMap<string, HostFacts>,
+  o: MulticastOptions = MULTICAST_CONFIRM,
+): Section[] {
+  if (!multicastConfirmHosts(inv, facts).includes(host.name)) return [];
+  const first = facts.get(host.name)?.multicast?.container;
+  // The same container as in the first round, so the rounds add up per pair.
+  return first ? multicastSections(inv, host, facts, o, first, MULTICAST_CONFIRM_SECTION) : [];
+}
+
 export function multicastSections(
   inv: Inventory,
   host: HostSpec,
   facts: ReadonlyMap<string, HostFacts>,
   o: MulticastOptions = DEFAULT_MULTICAST,
+  container?: string,
+  name = 'multicast',
 ): Section[] {
   const f = facts.get(host.name);
-  const c = multicastContainer(f);
+  const c = container ?? multicastContainer(f);
   if (!c) return [];
   const lxc = f?.lxdCommand ?? inv.cluster.lxdCommand ?? 'lxc';
   const argv = [
@@ -95,9 +146,16 @@ export function multicastSections(
     String(o.durationSeconds),
     String(o.count),
   ];
-  return [
-    { name: MULTICAST, shell: argv.map(q).join(' '), timeoutSeconds: Math.ceil(o.durationSeconds) + 15 },
-  ];
+  return [{ name, shell: argv.map(q).join(' '), timeoutSeconds: Math.ceil(o.durationSeconds) + 15 }];
+}
+
+/** The first round with the confirming round attached (when it ran and parsed). */
+export function withMulticastConfirm(
+  first: MulticastResult | null,
+  confirm: MulticastResult | null,
+): MulticastResult | null {
+  if (!first || !confirm || confirm.container !== first.container) return first;
+  return { ...first, confirm: { sent: confirm.sent, received: confirm.received } };
 }
 
 export function parseMulticast(raw: RawOutput | undefined): MulticastResult | null {

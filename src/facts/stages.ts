@@ -16,7 +16,13 @@ import { dnsmasqLogSections } from './host/dhcp.js';
 import { dnsProbeSections } from './host/dns.js';
 import { meshOverlaySections } from './host/mesh.js';
 import type { HostFacts } from './host-facts.js';
-import { DEFAULT_MULTICAST, type MulticastOptions, multicastSections } from './multicast.js';
+import {
+  DEFAULT_MULTICAST,
+  MULTICAST_CONFIRM,
+  type MulticastOptions,
+  multicastConfirmSections,
+  multicastSections,
+} from './multicast.js';
 import type { Section } from './script.js';
 import { hostSections } from './sections.js';
 
@@ -35,9 +41,9 @@ export interface StageOptions {
   /** The run's key for keyed fingerprints (sections.ts SectionOptions.runKey); fresh when absent. */
   runKey?: string;
   /**
-   * Ask the L2 who answers DHCP (default true). Its listening window (4 s: a stock dnsmasq pings an
-   * address for ~3 s before offering it) is most of a healthy run's time; `--no-dhcp-discovery`
-   * trades it for the process-list view alone.
+   * Ask the L2 who answers DHCP (default true). It listens 0.5 s once the question is settled, up to
+   * 4 s while a server may still answer (dhcp-discovery.ts); `--no-dhcp-discovery` trades it for the
+   * process-list view alone.
    */
   dhcpDiscovery?: boolean;
 }
@@ -90,6 +96,29 @@ export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
   };
 }
 
+/**
+ * Stage five: a short second multicast window, only on the hosts of pairs that got nothing in the
+ * first (none on a healthy cluster, so no round trip there).
+ */
+export function multicastConfirmStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
+  const confirm: MulticastOptions = {
+    ...o,
+    durationSeconds: MULTICAST_CONFIRM.durationSeconds,
+    count: MULTICAST_CONFIRM.count,
+  };
+  return {
+    name: 'multicast-confirm',
+    minTimeoutMs: (Math.ceil(confirm.durationSeconds) + 20) * 1000,
+    sections: (inv, host, facts) => multicastConfirmSections(inv, host, facts, confirm),
+  };
+}
+
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
-  return [hostStage(o), probeStage(o), dhcpFdbStage, multicastStage(o.multicast)];
+  return [
+    hostStage(o),
+    probeStage(o),
+    dhcpFdbStage,
+    multicastStage(o.multicast),
+    multicastConfirmStage(o.multicast),
+  ];
 }

@@ -252,6 +252,8 @@ export interface MulticastResult {
   sent: number;
   /** sender container name -> packets received from it */
   received: Map<string, number>;
+  /** The confirming round, when this host took part in one (the same container, a shorter window). */
+  confirm?: { sent: number; received: Map<string, number> };
 }
 
 /** One answer to the DHCPDISCOVER, as the frame arrived. */
@@ -277,8 +279,16 @@ export interface DhcpReply {
   atMs?: number;
 }
 
+/** An ARP request seen during the listening: a server may be pinging the address it is about to offer. */
+export interface DhcpSign {
+  srcMac: string;
+  senderIp: string;
+  targetIp: string;
+  atMs?: number;
+}
+
 export interface DhcpDiscovery {
-  /** done: the window passed; skipped: it could not run here (reason says why). */
+  /** done: the listening ended; skipped: it could not run here (reason says why). */
   status: 'done' | 'skipped';
   skipReason?: string;
   iface?: string;
@@ -288,7 +298,16 @@ export interface DhcpDiscovery {
   /** The Ethernet source it was sent from (the bridge's own MAC). */
   srcMac?: string;
   windowSeconds?: number;
+  floorSeconds?: number;
   replies: DhcpReply[];
+  /** ARP requests seen while listening (absent from probes older than the early end). */
+  signs?: DhcpSign[];
+  /** How long it listened, and whether it ended early (settled) or at the window, and why. */
+  listenedMs?: number;
+  stop?: 'settled' | 'window';
+  why?: string;
+  /** ARP requests seen for addresses known in use (not counted as signs). */
+  arpInUse?: number;
 }
 
 export interface DnsAnswer {

@@ -1,9 +1,16 @@
 /**
- * Running commands for the lab: argv only (no shell unless a script is spelled
- * out), bounded by a timeout, never throwing unless asked to.
+ * Running commands for the lab: argv only (a script only where one is spelled out),
+ * bounded by a timeout, never throwing unless asked to.
+ *
+ * `run` is zx's process life cycle (capture, stdin, env, and on timeout a kill of the whole process
+ * tree: `nsenter -p` forks, so killing only the child, as a plain spawn does, left the forked command
+ * running). zx always starts a shell; here bash is only a quoting carrier: the command line is
+ * `exec -- ARGV` with every element quoted by zx's `quote` (`$'...'` with backslash escapes), so each
+ * element reaches the program byte for byte and bash replaces itself by the program.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { $, type ProcessPromise, quote, which } from 'zx/core';
 
 export interface RunResult {
   stdout: string;
@@ -30,43 +37,89 @@ export const LAB_ENV: NodeJS.ProcessEnv = {
   LC_ALL: 'C.UTF-8',
 };
 
-export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const [cmd, ...args] = argv;
-  if (!cmd) return Promise.reject(new Error('empty command'));
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    let settled = false;
-    const child = spawn(cmd, args, {
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: opts.env ?? LAB_ENV,
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 30_000);
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-    const done = (exitCode: number | null, extra = '') => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ stdout, stderr: stderr + extra, exitCode: timedOut ? null : exitCode, timedOut });
-    };
-    child.on('error', (e) => done(null, String(e.message)));
-    // 'close' waits for the pipes; a daemon that forked and kept them open would
-    // hang us, so after 'exit' we wait for the pipes only briefly.
-    child.on('close', (code) => done(code));
-    child.on('exit', (code) => {
-      setTimeout(() => done(code), 300).unref();
-    });
+/**
+ * Variables that make bash run code or change its options before it reads a command line: the carrier
+ * must do nothing but exec, so it never sees them (nor, therefore, does the program).
+ */
+const isBashStartupVar = (k: string) =>
+  k === 'BASH_ENV' || k === 'ENV' || k === 'SHELLOPTS' || k === 'BASHOPTS' || k.startsWith('BASH_FUNC_');
+
+function carrierEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !isBashStartupVar(k)));
+}
+
+/** After the program exits, how long to wait for its pipes: a daemon it forked may keep them open. */
+const PIPE_GRACE_MS = 300;
+
+/** child_process.spawn, plus what a plain child needs that zx does not do. */
+function spawnForRun(...args: Parameters<typeof spawn>): ChildProcess {
+  const child = spawn(...args);
+  // A program that exits without reading its input must not crash us with EPIPE.
+  child.stdin?.on('error', () => {});
+  // zx settles on 'close', which waits for every holder of the pipes; after 'exit' wait only briefly.
+  child.once('exit', () => {
+    setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, PIPE_GRACE_MS).unref();
   });
+  return child;
+}
+
+let bash: string | undefined;
+
+export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [cmd] = argv;
+  if (!cmd) throw new Error('empty command');
+  const env = carrierEnv(opts.env ?? LAB_ENV);
+  // Not found is "could not be started" (exitCode null), as a spawn of the program would say,
+  // not the carrier's exit 127.
+  if (!(await which(cmd, { path: env.PATH ?? '', nothrow: true }))) {
+    return { stdout: '', stderr: `spawn ${cmd} ENOENT`, exitCode: null, timedOut: false };
+  }
+  bash ??= which.sync('bash', { path: LAB_ENV.PATH });
+  const store = { stdout: [] as Buffer[], stderr: [] as Buffer[], stdall: [] as Buffer[] };
+  // Every option zx would otherwise take from ZX_* variables is given here.
+  const p: ProcessPromise = $({
+    shell: bash,
+    prefix: '',
+    postfix: '',
+    quote,
+    cwd: process.cwd(),
+    preferLocal: false,
+    detached: false,
+    timeout: 0,
+    env,
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    // A Buffer even when empty: zx writes and ends stdin only for a truthy input.
+    input: opts.input === undefined ? undefined : Buffer.from(opts.input),
+    spawn: spawnForRun as typeof spawn,
+    store,
+    nothrow: true,
+    quiet: true,
+    verbose: false,
+  })`exec -- ${argv}`;
+  // Our own timer rather than zx's `timeout` option: zx does not say whether its timer fired.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    const fallback = () => p.child?.kill('SIGKILL');
+    try {
+      // zx kills the process tree (found with `ps`), then the process.
+      p.kill('SIGKILL').catch(fallback);
+    } catch {
+      fallback(); // already settled: the kill finds nothing to do
+    }
+  }, opts.timeoutMs ?? 30_000);
+  try {
+    const out = await p;
+    // Decoded once, whole: zx's own stdout/stderr decode each chunk apart and so split characters.
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
+    const stderr = text(store.stderr) + (out.cause ? String(out.cause.message) : '');
+    return { stdout: text(store.stdout), stderr, exitCode: timedOut ? null : out.exitCode, timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class CommandError extends Error {

@@ -166,16 +166,33 @@ export async function ensureTincKeys(count: number): Promise<void> {
   });
 }
 
+/** Up to this many hosts every tincd connects to every other; above, to a few (tincConnectTo). */
+export const TINC_FULL_MESH_LIMIT = 10;
+
+/**
+ * Whom host `i` (1-based) of `n` names in ConnectTo: everyone up to
+ * TINC_FULL_MESH_LIMIT hosts; above, the hosts 1, 2, 4, 8, ... places after
+ * it (⌈log2 n⌉ meta connections each, every host still within a few hops, so
+ * tinc learns every node and sends data to each directly over UDP). A full
+ * mesh of 30 meant 870 RSA handshakes at once on 2 cores: lxd7 was still
+ * not through after 15 s (issue 13).
+ */
+export function tincConnectTo(i: number, n: number): number[] {
+  if (n <= TINC_FULL_MESH_LIMIT) return Array.from({ length: n }, (_, k) => k + 1).filter((j) => j !== i);
+  const out = new Set<number>();
+  for (let step = 1; step < n; step *= 2) out.add(((i - 1 + step) % n) + 1);
+  return [...out].sort((a, b) => a - b);
+}
+
 /** /etc/tinc/lxd on host h: tinc.conf, its key, a hosts/ file per node, tinc-up/down. */
 export async function writeTincConfig(h: H, hosts: number): Promise<void> {
   const dir = `${h.dir}/etc-tinc/${TINC_NET}`;
   await mkdir(`${dir}/hosts`, { recursive: true });
-  const connect: string[] = [];
   for (let j = 1; j <= hosts; j++) {
     const pub = await readFile(`${TINC_KEYS_DIR}/${hostName(j)}/rsa_key.pub`, 'utf8');
     await writeFile(`${dir}/hosts/${hostName(j)}`, `Address = ${underlayAddress(j)}\nPort = 655\n\n${pub}`);
-    if (j !== h.index) connect.push(`ConnectTo = ${hostName(j)}`);
   }
+  const connect = tincConnectTo(h.index, hosts).map((j) => `ConnectTo = ${hostName(j)}`);
   await writeFile(
     `${dir}/tinc.conf`,
     [
@@ -184,7 +201,7 @@ export async function writeTincConfig(h: H, hosts: number): Promise<void> {
       'DeviceType = tap',
       `Interface = ${OVERLAY_IF}`,
       'AddressFamily = ipv4',
-      // Broadcasts go straight to every peer (the mesh is full), not along tinc's minimum spanning
+      // Broadcasts go straight to every node reached directly, not along tinc's minimum spanning
       // tree: when connections come up at the same moment a node's tree can end up with none of its
       // connections in it, and its broadcasts (ARP) then reach nobody while it still receives (seen
       // in the lab: "lxd3 cannot reach 172.16.0.1", its ARP for it INCOMPLETE, issue 15 #16).

@@ -97,6 +97,8 @@ export interface LabState {
   createdDirs?: string[];
   /** Time the last `up` took, for the record. */
   upMs?: number;
+  /** The machine's ARP table thresholds before the lab raised them (neigh.ts), and what it set. */
+  neigh?: { old: { gc_thresh2: number; gc_thresh3: number }; set: number };
 }
 
 export async function readLabState(): Promise<LabState | null> {

@@ -24,6 +24,7 @@ import { healInner, restartOverlay } from './faults.js';
 import { createHost, createUnderlay } from './host.js';
 import { withLock } from './lock.js';
 import { buildLxd, removeLabCgroups } from './lxd-build.js';
+import { neighNeeded, raiseNeighThresholds, restoreNeighThresholds } from './neigh.js';
 import {
   installStandin,
   labPsk,
@@ -176,6 +177,14 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     faults: [],
     extraPids: [],
   };
+  const needed = neighNeeded(o.hosts, o.containers);
+  const oldNeigh = await raiseNeighThresholds(needed);
+  if (oldNeigh) {
+    state.neigh = { old: oldNeigh, set: needed };
+    log(
+      `lab: the machine's ARP table (shared by every namespace) raised to ${needed} entries (net.ipv4.neigh.default.gc_thresh3, was ${oldNeigh.gc_thresh3}) until lab down`,
+    );
+  }
   await writeLabState(state);
 
   // 2. Underlay, joined by the root namespace; check again now that 192.168.99/24 is connected.
@@ -248,8 +257,11 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   // 7. Wait until every bridge reaches lxd1's across the overlay.
   const reachFirst = () =>
     pMap(state.hosts.slice(1), 16, (h) =>
-      waitFor(`${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`, 15_000, async () =>
-        (await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined,
+      // Bounded by the host count: every daemon authenticates its meta connections on the same 2 cores.
+      waitFor(
+        `${h.name} to reach ${first.bridgeAddress} across ${o.overlay}`,
+        15_000 + 1000 * o.hosts,
+        async () => ((await pingFrom(h, first.bridgeAddress, ['-c', '1'])) ? true : undefined),
       ),
     );
   try {
@@ -372,6 +384,8 @@ export async function downInner(log: Log): Promise<void> {
     }
   }
   await removeBlackholes();
+  if (state?.neigh && (await restoreNeighThresholds(state.neigh.old, state.neigh.set)))
+    log(`lab: the machine's ARP table thresholds put back (gc_thresh3 ${state.neigh.old.gc_thresh3})`);
   // Only empty ones: whatever someone put there since is left alone.
   for (const d of state?.createdDirs ?? []) await rmdir(d).catch(() => undefined);
   await rm(STATE_DIR, { recursive: true, force: true });

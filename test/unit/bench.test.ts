@@ -177,3 +177,23 @@ test('the broken column: each fault next to the healthy median, with its ratio a
     [true, false],
   );
 });
+
+test('the broken column: with a healthy run right after each fault, the ratio is taken against it, with the load', (t) => {
+  const one = (ms: number) => ({ median: ms, min: ms, max: ms, n: 2 });
+  const s = size(3, 1000, null, 500, {
+    broken: [
+      {
+        fault: 'peer-down',
+        lxdcheck: one(2500),
+        exitCodes: [1, 1],
+        slowest: 'lxd3: mesh-ping 1.20',
+        load: [9.5, 10.1],
+        healthyNext: { ms: 2000, code: 0, load: 11 },
+      },
+    ],
+  });
+  t.regex(formatBroken([s]), /peer-down .*2\.50 .*1\.00 .*2\.50 .*2\.00 .*1\.25 .*9\.5\/10\.1\/11/);
+  const target = judgeTargets([s], null).find((x) => x.name.includes('peer-down'));
+  t.is(target?.ok, true, '2.5 s against the 2.0 s right after it, not against the earlier 1.0 s median');
+  t.regex(target?.detail ?? '', /right after/);
+});

@@ -10,14 +10,23 @@ import { join } from 'node:path';
 import test from 'ava';
 import { meshBridge } from '../../src/checks/mesh.js';
 import { defaultSubjects } from '../../src/engine/plan.js';
-import { innerProbeScript, type PlacedContainer, parseContainerProbe } from '../../src/facts/containers.js';
+import {
+  containerSections,
+  cutOffFrom,
+  dnsServerDown,
+  innerProbeScript,
+  type PlacedContainer,
+  parseContainerProbe,
+} from '../../src/facts/containers.js';
 import { parseDnsProbe } from '../../src/facts/host/dns.js';
 import { MESH_FULL_LIMIT, meshPeers } from '../../src/facts/host/mesh.js';
 import { parseLoad } from '../../src/facts/host/system.js';
 import { overloadNote } from '../../src/facts/host-facts.js';
 import { pingSection } from '../../src/facts/ping.js';
 import { buildScript, newMarker, type Section, splitSections } from '../../src/facts/script.js';
+import type { PingResult } from '../../src/facts/types.js';
 import { context, fixture, hostFacts, inventory } from '../helpers/facts.js';
+import { replayBundle } from '../helpers/replay.js';
 
 const inv = inventory('tinc');
 
@@ -178,4 +187,106 @@ test('inside a container: a lost ping is asked again, a name that did not resolv
   });
   t.deepEqual(probe?.byIp.get('172.16.100.6')?.confirmRound?.lostAgain, true);
   t.is(probe?.byName.get('c2.lxd')?.confirmRound, undefined);
+});
+
+test('inside a container: a host known cut off gets its confirming round beside the first, and a resolver of one 1 s try', (t) => {
+  const dir = mkdtempSync(join(os.tmpdir(), 'lxdcheck-ct-cut-'));
+  const log = join(dir, 'calls');
+  writeFileSync(join(dir, 'lost'), fixture('ping/fault-noroute-lxd3-ping-lxd1.txt'));
+  writeFileSync(join(dir, 'noname'), fixture('ping/fault-nodns-c1-ping-c3-name.txt'));
+  // Each stub logs its arguments, the resolver options it was given, and when it started.
+  const stamp = `echo "$(date +%s.%N) RES_OPTIONS=\${RES_OPTIONS:-none} $0 $*" >> ${log}`;
+  writeFileSync(
+    join(dir, 'ping'),
+    `#!/bin/sh\n${stamp}\ncase "$*" in *c2.lxd.) cat ${join(dir, 'noname')}; exit 2 ;; *) sleep 1; cat ${join(dir, 'lost')}; exit 1 ;; esac\n`,
+  );
+  writeFileSync(join(dir, 'getent'), `#!/bin/sh\n${stamp}\nexit 2\n`);
+  for (const f of ['ping', 'getent']) chmodSync(join(dir, f), 0o755);
+  const ct = (name: string, host: string, ip: string): PlacedContainer => ({
+    name,
+    host,
+    info: { name, status: 'Running', running: true, ipv4: [ip], ipv6: [], nics: {} },
+  });
+  const script = innerProbeScript(
+    inv,
+    ct('c1', 'lxd1', '172.16.100.5'),
+    [ct('c2', 'lxd2', '172.16.100.6'), ct('c3', 'lxd3', '172.16.100.7')],
+    { cutOffHosts: new Set(['lxd2']), dnsCutOff: true },
+  );
+  const r = spawnSync('sh', ['-c', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+  });
+  const calls = readFileSync(log, 'utf8').trim().split('\n');
+  const at = (c: string) => Number(c.split(' ')[0]);
+  const toC2 = calls.filter((c) => c.endsWith('172.16.100.6'));
+  const toC3 = calls.filter((c) => c.endsWith('172.16.100.7'));
+  t.is(toC2.length, 2, 'c2 (on the cut-off lxd2) asked twice');
+  t.is(toC3.length, 2, 'c3 asked twice: once, and again after its loss');
+  // The stub ping takes 1 s: c2's second round starts before its first ended, c3's only after.
+  t.true(at(toC2[1]!) - at(toC2[0]!) < 0.9);
+  t.true(at(toC3[1]!) - at(toC3[0]!) >= 0.9);
+  // Names and getent get one 1 s try of the resolver; pings by address need none.
+  t.true(
+    calls
+      .filter((c) => / getent | ping .*\.lxd\.?$/.test(c))
+      .every((c) => c.includes('RES_OPTIONS=timeout:1 attempts:1')),
+  );
+  t.true(calls.filter((c) => /\d$/.test(c)).every((c) => c.includes('RES_OPTIONS=none')));
+  // Asked as absolute names: the search domains would each cost the short try again.
+  t.true(calls.filter((c) => / getent /.test(c)).every((c) => /\.lxd\.$/.test(c)));
+  t.is(
+    calls.filter((c) => c.includes('/ping ') && c.endsWith('c2.lxd.')).length,
+    2,
+    'both rounds were started...',
+  );
+  const probe = parseContainerProbe('ct-0', {
+    command: "lxc exec c1 -- sh -c '...'",
+    stdout: r.stdout,
+    stderr: '',
+    exitCode: 0,
+  });
+  t.is(probe?.byIp.get('172.16.100.6')?.confirmRound?.lostAgain, true);
+  t.is(probe?.byIp.get('172.16.100.7')?.confirmRound?.lostAgain, true);
+  t.is(
+    probe?.byName.get('c2.lxd')?.confirmRound,
+    undefined,
+    '...but a name that did not resolve is no confirmed loss',
+  );
+});
+
+test('cut off: only hosts whose bridge lost both ping rounds', (t) => {
+  const ping = (target: string, received: number, again?: number): PingResult => ({
+    target,
+    sent: 3,
+    received,
+    lossPercent: Math.round(((3 - received) / 3) * 100),
+    ...(again !== undefined ? { confirmRound: { sent: 2, received: again, lostAgain: again < 2 } } : {}),
+  });
+  const lxd1 = {
+    ...hostFacts(inv, 'lxd1', {}),
+    // lxd2: silent twice; lxd3: silent once, then answered.
+    mesh: [ping('172.16.0.2', 0, 0), ping('172.16.0.3', 0, 2)],
+  };
+  t.deepEqual([...cutOffFrom(inv, 'lxd1', context(inv, [lxd1]).hosts)], ['lxd2']);
+  const oneRound = { ...lxd1, mesh: [ping('172.16.0.2', 0), ping('172.16.0.3', 3)] };
+  t.deepEqual(
+    [...cutOffFrom(inv, 'lxd1', context(inv, [oneRound]).hosts)],
+    [],
+    'one lost round proves nothing',
+  );
+});
+
+test('the one dnsmasq not running (stage one): containers resolve with one 1 s try; a healthy cluster keeps the defaults', async (t) => {
+  const down = await replayBundle('lxd-dns-down');
+  t.true(dnsServerDown(down.inventory, down.facts));
+  const shells = down.inventory.hosts.flatMap((h) => containerSections(down.inventory, h, down.facts));
+  t.true(shells.length > 0 && shells.every((s) => s.shell.includes('RES_OPTIONS=')));
+  const healthy = await replayBundle('lxd-healthy');
+  t.false(dnsServerDown(healthy.inventory, healthy.facts));
+  const plain = healthy.inventory.hosts.flatMap((h) =>
+    containerSections(healthy.inventory, h, healthy.facts),
+  );
+  t.true(plain.length > 0 && plain.every((s) => !s.shell.includes('RES_OPTIONS')));
 });

@@ -1,6 +1,7 @@
 /** The DHCP discovery probe's output, parsed from real lab captures (fixtures/dhcp/README.md). */
 import test from 'ava';
 import {
+  addressesInUse,
   DHCP_DISCOVER_SECTION,
   DHCP_FDB_SECTION,
   dhcpDiscoverSection,
@@ -113,11 +114,11 @@ test('garbage and foreign lines are ignored, never guessed into servers', (t) =>
 });
 
 test('the section: bridge and window are argv, quoted; its own group so the window overlaps other probes', (t) => {
-  const s = dhcpDiscoverSection("br0'; rm -rf /", 4);
+  const s = dhcpDiscoverSection("br0'; rm -rf /", { windowSeconds: 4 });
   t.is(s.name, DHCP_DISCOVER_SECTION);
   t.is(s.group, DHCP_DISCOVER_SECTION);
   t.true(s.shell.startsWith("python3 -c '"));
-  t.true(s.shell.endsWith(` 'br0'\\''; rm -rf /' 4`));
+  t.true(s.shell.endsWith(` 'br0'\\''; rm -rf /' 4 0.5 4 1`), 'bridge, window, floor, factor, expected');
   t.true(s.timeoutSeconds > 4);
 });
 
@@ -181,4 +182,20 @@ test('sections: the prober sends the DISCOVER; every host reads its FDB in the n
     fdb?.find((e) => e.mac === '02:00:00:00:00:c2'),
     { mac: '02:00:00:00:00:c2', dev: 'lxlab-c2', master: 'lxdbr0', flags: [] },
   );
+});
+
+test('addresses in use go to the probe on stdin (ARP requests for them are no sign of a server), never in the command', (t) => {
+  const hosts = context(inv, [
+    hostFacts(inv, 'lxd1', {
+      leases: section(
+        `text:==> /var/lib/misc/dnsmasq.leases <==\n${fixture('dnsmasq/healthy-lxd1-leases.txt')}`,
+      ),
+    }),
+    hostFacts(inv, 'lxd2', { 'mesh-ping': fpingFrom(2, []) }),
+  ]).hosts;
+  const inUse = addressesInUse(inv, hosts);
+  for (const a of ['172.16.0.1', '172.16.0.2', '172.16.0.3', '172.16.134.82']) t.true(inUse.includes(a), a);
+  const [s] = dhcpDiscoverySections(inv, 'lxd2', hosts);
+  t.is(s?.input, inUse.join(' '));
+  t.false(s?.shell.includes('172.16.134.82'));
 });
