@@ -188,6 +188,8 @@ export const bridgeUniqueAddress: CheckDef = {
 /** The bridge runs at the smallest MTU of its ports; an overlay below the containers' MTU drops full-size frames. */
 export const bridgeMtu: CheckDef = {
   id: 'bridge.mtu',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { breaks: ['mtu'], rank: 70 },
   scope: 'host',
   needs: ['bridge.exists'],

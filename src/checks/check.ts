@@ -2,6 +2,7 @@
  * A check is data plus one pure function: it declares what it is about
  * (scope), what must hold first (needs), and judges gathered facts.
  */
+import { fanReason } from '../facts/fan.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import {
@@ -93,10 +94,24 @@ export interface CheckDef {
    * judged once every host has answered (still shown in its host's group).
    */
   readsOtherHosts?: boolean;
+  /**
+   * A check of the L2 overlay (the VPN device, its peers, its routes): on a cluster joined by
+   * the Ubuntu Fan instead (a managed bridge with bridge.mode=fan) it skips, saying so (judgeCheck).
+   */
+  l2Overlay?: boolean;
   /** Instances; defaults by scope (every host, every ordered host pair, the cluster). */
   subjects?(ctx: JudgeContext): Subject[];
   judge(subject: Subject, ctx: JudgeContext): Verdict;
   diagnosis?: DiagnosisRole;
+}
+
+/** Judge one subject: what the engine calls, so the Fan rule (CheckDef.l2Overlay) holds for every check. */
+export function judgeCheck(check: CheckDef, subject: Subject, ctx: JudgeContext): Verdict {
+  if (check.l2Overlay) {
+    const why = fanReason(ctx.hosts);
+    if (why) return skip(why);
+  }
+  return check.judge(subject, ctx);
 }
 
 export function hostSpec(inv: Inventory, name: string | undefined): HostSpec {

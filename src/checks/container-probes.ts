@@ -8,7 +8,7 @@ import { CONTAINER_TOOLS, fqdn, placedContainers } from '../facts/containers.js'
 import type { ContainerProbe, PingResult } from '../facts/types.js';
 import type { Subject } from '../model.js';
 import { type CheckDef, factsOf, fail, type JudgeContext, pass, skip, warn } from './check.js';
-import { containerSubjects, placed } from './containers.js';
+import { clientOn, containerSubjects, placed } from './containers.js';
 import { pingMetrics, sectionEvidence } from './util.js';
 
 /** Container pairs the probes covered (source probe → each target it pinged). */
@@ -217,7 +217,9 @@ export const containersDns: CheckDef = {
             ? 'A stale lease or another container with the same name holds the name.'
             : 'The one dnsmasq does not answer for this name.',
           fix: holder
-            ? [`lxc move ${holder.name} ${holder.name}-2   # on ${holder.host}: rename one of the two`]
+            ? [
+                `${clientOn(ctx, holder.host)} move ${holder.name} ${holder.name}-2   # on ${holder.host}: rename one of the two`,
+              ]
             : [],
         },
       },

@@ -6,11 +6,12 @@
  */
 
 import { fqdn, type PlacedContainer, placedContainers } from '../facts/containers.js';
+import { clientOf, daemonInDoubt, daemonLabel, runningDaemons } from '../facts/daemon.js';
 import { LXC_LIST } from '../facts/host/lxd.js';
 import { findDuplicateHostnames } from '../facts/parsers/dnsmasq.js';
-import type { Lease } from '../facts/types.js';
+import type { Lease, LxdClient } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
-import { type CheckDef, factsOf, fail, type JudgeContext, pass, skip, warn } from './check.js';
+import { type CheckDef, factsOf, fail, hostSpec, type JudgeContext, pass, skip, warn } from './check.js';
 import { inSubnet, sectionEvidence, unreadable } from './util.js';
 
 export const containersListed: CheckDef = {
@@ -23,34 +24,82 @@ export const containersListed: CheckDef = {
   howToFix: 'systemctl restart lxd (or snap.lxd.daemon); then `lxc list`.',
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
+    const first = f.raw[LXC_LIST]?.stderr.match(/lxdcheck-client: (lxc|incus)/)?.[1] as LxdClient | undefined;
+    // Both daemons here and none named: the probe stage lists the other one too, containers.daemon judges.
+    if (
+      daemonInDoubt(
+        ctx.inventory,
+        hostSpec(ctx.inventory, s.host),
+        first ?? null,
+        runningDaemons(f.processes),
+      )
+    )
+      return warn(
+        `${s.host} has the ${first} client while ${first === 'lxc' ? 'incusd' : 'lxd'} runs there, and the inventory names no daemon: containers.daemon tells which one holds the containers`,
+        {
+          evidence: [
+            sectionEvidence(f, 'ps', {
+              excerpt: (f.processes ?? [])
+                .filter((p) => p.comm === 'lxd' || p.comm === 'incusd')
+                .map((p) => `${p.pid} ${p.comm}`)
+                .join('\n'),
+            }),
+          ],
+          hint: { fix: [`daemon: lxd   # or incus, on ${s.host} in the inventory, to choose`] },
+        },
+      );
     const r = f.raw[LXC_LIST];
     if (!r) return unreadable(f, LXC_LIST, 'the container list');
+    const d = f.daemon;
+    const named = d?.how === 'named' && d.daemon ? d.daemon : undefined;
     if (r.exitCode === 127)
-      return skip(`no LXD client (lxc or incus) on ${s.host}: its containers are not checked`);
+      return skip(
+        named
+          ? `no ${clientOf(named)} client on ${s.host} (${d?.why}): its containers are not checked`
+          : `no LXD client (lxc or incus) on ${s.host}: its containers are not checked`,
+      );
+    const client = d?.client ?? f.lxdCommand ?? 'lxc';
+    const daemon = d?.daemon ?? 'lxd';
+    const unit = daemon === 'incus' ? 'incus' : 'lxd';
     if (f.containers === null) {
       const err = f.lxdListError;
-      // No socket at all: LXD is not running (or not installed) here, which some hosts legitimately are.
+      // No socket at all: the daemon is not running (or not installed) here, which some hosts legitimately are.
       if (f.lxdNotRunning) {
-        return warn(`LXD is not running on ${s.host} (no unix socket): its containers are not checked`, {
-          evidence: [sectionEvidence(f, LXC_LIST)],
-          hint: { fix: ['systemctl start lxd   # or snap start lxd'] },
-        });
+        return warn(
+          `${daemonLabel(daemon)} is not running on ${s.host} (no unix socket): its containers are not checked`,
+          {
+            evidence: [sectionEvidence(f, LXC_LIST)],
+            hint: {
+              fix: [
+                daemon === 'incus' ? 'systemctl start incus' : 'systemctl start lxd   # or snap start lxd',
+              ],
+            },
+          },
+        );
       }
       return fail(
-        `lxc list failed on ${s.host}: ${err || (r.timedOut ? 'timed out' : `exit ${r.exitCode}`)}`,
+        `${client} list failed on ${s.host}: ${err || (r.timedOut ? 'timed out' : `exit ${r.exitCode}`)}`,
         {
           evidence: [sectionEvidence(f, LXC_LIST)],
           hint: {
-            why: 'A hung or stopped LXD hides every container on this host.',
-            fix: ['systemctl restart lxd'],
+            why: `A hung or stopped ${daemonLabel(daemon)} hides every container on this host.`,
+            fix: [`systemctl restart ${unit}`],
           },
         },
       );
     }
     const running = f.containers.filter((c) => c.running).length;
-    return pass(`${f.containers.length} containers, ${running} running (${f.lxdCommand ?? 'lxc'})`);
+    // Which daemon was judged, and why (named by the inventory, or detected here).
+    return pass(
+      `${f.containers.length} containers, ${running} running (${daemonLabel(daemon)} via ${client}; ${d?.why ?? 'detected'})`,
+    );
   },
 };
+
+/** The client to name in a fix for this host (lxc for LXD, incus for Incus). */
+export function clientOn(ctx: JudgeContext, host: string): string {
+  return ctx.hosts.get(host)?.daemon?.client ?? 'lxc';
+}
 
 export function containerSubjects(ctx: JudgeContext, runningOnly: boolean): Subject[] {
   return placedContainers(ctx.inventory, ctx.hosts)
@@ -99,7 +148,7 @@ export const containersAddress: CheckDef = {
     if (!c) return skip('container vanished between list and judge');
     const ip = c.info.ipv4.find((a) => inSubnet(a, ctx.inventory.cluster.subnet));
     const shown = c.info.ipv4.join(', ') || 'no IPv4';
-    const restart = `lxc restart ${c.name}   # on ${c.host}, to ask for a lease again`;
+    const restart = `${clientOn(ctx, c.host)} restart ${c.name}   # on ${c.host}, to ask for a lease again`;
     if (!ip) {
       return fail(`${c.name} on ${c.host} has ${shown}, none inside ${ctx.inventory.cluster.subnet}`, {
         expected: `an IPv4 in ${ctx.inventory.cluster.subnet}`,
@@ -155,7 +204,7 @@ export const containersLease: CheckDef = {
         evidence: ev,
         hint: {
           why: 'The one dnsmasq does not know this container: its name will not resolve.',
-          fix: [`lxc restart ${c.name}   # on ${c.host}`],
+          fix: [`${clientOn(ctx, c.host)} restart ${c.name}   # on ${c.host}`],
         },
       });
     }
@@ -244,10 +293,12 @@ export const containersDuplicateName: CheckDef = {
             ? `; ${fqdn(inv, name)} resolves to ${winner.info.ipv4.join(',')} (${name}@${winner.host}), so ${losers.map((l) => `${name}@${l.host}`).join(', ')} is unreachable by name`
             : ''),
       );
-      for (const l of losers)
+      for (const l of losers) {
+        const c = clientOn(ctx, l.host);
         fix.push(
-          `on ${l.host}: lxc stop ${name} && lxc move ${name} ${name}-${l.host} && lxc start ${name}-${l.host}`,
+          `on ${l.host}: ${c} stop ${name} && ${c} move ${name} ${name}-${l.host} && ${c} start ${name}-${l.host}`,
         );
+      }
       evidence.push(
         ...cs.map((c) => ({
           host: c.host,

@@ -2,6 +2,7 @@
  * The registry, in judging order: a check comes after everything it needs.
  * Display order is derived from scope (engine/plan.ts), not from this list.
  */
+
 import {
   bridgeAddress,
   bridgeExists,
@@ -18,7 +19,12 @@ import {
   containersListed,
   containersStaleLeases,
 } from './containers.js';
+import { containersDaemon } from './daemon.js';
 import { dhcpConfig, dhcpSingle, dnsAnswers } from './dhcp.js';
+import { fanBridgeAddress } from './fan-bridge-address.js';
+import { fanReach } from './fan-reach.js';
+import { fanSlices } from './fan-slices.js';
+import { fanUnderlay } from './fan-underlay.js';
 import { meshBridge, meshOverlay, meshPmtu } from './mesh.js';
 import { multicastContainers } from './multicast.js';
 import {
@@ -61,8 +67,12 @@ export const hostChecks: CheckDef[] = [
   meshPmtu,
 ];
 
+/** The Ubuntu Fan: instances only on a cluster whose bridge is a Fan bridge. */
+export const fanChecks: CheckDef[] = [fanUnderlay, fanBridgeAddress, fanSlices, fanReach];
+
 export const containerChecks: CheckDef[] = [
   containersListed,
+  containersDaemon,
   containersAddress,
   containersLease,
   containersDns,
@@ -73,7 +83,7 @@ export const containerChecks: CheckDef[] = [
   multicastContainers,
 ];
 
-export const allChecks: CheckDef[] = [...hostChecks, ...containerChecks];
+export const allChecks: CheckDef[] = [...hostChecks, ...containerChecks, ...fanChecks];
 
 validateRegistry(allChecks);
 

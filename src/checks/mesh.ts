@@ -126,6 +126,8 @@ export const meshBridge: CheckDef = {
 
 export const meshOverlay: CheckDef = {
   id: 'mesh.overlay',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { needs: ['l2'], pattern: { breaks: ['l2'], fix: cutOffFix } },
   scope: 'pair',
   needs: ['ssh.reachable@host'],

@@ -105,6 +105,8 @@ function hostNameFor(inv: Inventory, key: string): string {
 
 export const overlayPeers: CheckDef = {
   id: 'overlay.peers',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { needs: ['l2'], rank: 50 },
   scope: 'host',
   readsOtherHosts: true,

@@ -22,6 +22,8 @@ function describe(g: ValueGroups, show: (value: string) => string): string {
 
 export const overlayPsk: CheckDef = {
   id: 'overlay.psk',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   scope: 'cluster',
   // A host with another psk is cut off from the L2: every pair and peer count touching it follows.
   diagnosis: { breaks: ['l2'], rank: 25, explains: ['overlay.peers'] },

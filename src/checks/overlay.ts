@@ -17,6 +17,8 @@ const DAEMON: Record<string, string | null> = { peervpn: 'peervpn', tinc: 'tincd
 
 export const overlayExists: CheckDef = {
   id: 'overlay.exists',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: {
     breaks: ['l2'],
     rank: 30,
@@ -103,6 +105,8 @@ export function serviceOrderEvidence(f: HostFacts): Evidence[] {
 
 export const overlayMember: CheckDef = {
   id: 'overlay.member',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { breaks: ['l2'], rank: 40 },
   scope: 'host',
   needs: ['bridge.exists', 'overlay.exists'],
@@ -157,6 +161,8 @@ export const overlayMember: CheckDef = {
 
 export const overlayAddress: CheckDef = {
   id: 'overlay.address',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { rank: 90, explains: ['routes.overlay'] },
   scope: 'host',
   needs: ['overlay.exists'],
@@ -198,6 +204,8 @@ export const overlayAddress: CheckDef = {
  */
 export const overlayPortAddresses: CheckDef = {
   id: 'overlay.port-address',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   scope: 'cluster',
   title: (_s, inv) =>
     `no host relies on an address on ${inv.cluster.overlay.interface} while it is a bridge port`,
@@ -244,6 +252,8 @@ export function daemonProcesses(f: HostFacts, inv: Inventory) {
 
 export const overlayDaemon: CheckDef = {
   id: 'overlay.daemon',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: {
     breaks: ['l2'],
     rank: 20,

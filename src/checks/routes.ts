@@ -77,7 +77,11 @@ function subnetRoute(id: string, which: 'cluster' | 'overlay'): CheckDef {
 }
 
 export const routesCluster = subnetRoute('routes.cluster', 'cluster');
-export const routesOverlay = subnetRoute('routes.overlay', 'overlay');
+export const routesOverlay: CheckDef = {
+  ...subnetRoute('routes.overlay', 'overlay'),
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
+};
 
 export const routesDefault: CheckDef = {
   id: 'routes.default',

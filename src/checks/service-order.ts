@@ -75,6 +75,8 @@ function orderFacts(f: HostFacts, inv: Inventory): OrderFacts {
 
 export const serviceOrder: CheckDef = {
   id: 'service-order.vpn-after-bridge',
+  // Not on a Fan cluster: no L2 overlay there (check.ts judgeCheck).
+  l2Overlay: true,
   diagnosis: { breaks: ['l2'], rank: 35, explains: ['overlay.member'] },
   scope: 'host',
   needs: ['bridge.exists', 'overlay.exists'],

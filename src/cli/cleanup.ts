@@ -1,7 +1,7 @@
 /** `lxdcheck cleanup`: remove probe containers a crashed or killed run left behind, on every host. */
 import { mapLimit } from '../engine/limit.js';
 import { UsageError } from '../errors.js';
-import { deleteProbes, listProbes, PROBE_MARK, PROBE_PREFIX } from '../scenarios/probes.js';
+import { clientFor, deleteProbes, listProbes, PROBE_MARK, PROBE_PREFIX } from '../scenarios/probes.js';
 import { parseRunArgs, prepareRun } from './run.js';
 
 const HELP = `lxdcheck cleanup -i CLUSTER.yaml [--allow-mutations] [ssh options of lxdcheck run]
@@ -32,8 +32,9 @@ export async function cleanupCommand(argv: string[]): Promise<number> {
     try {
       await t.connect();
       let names: string[];
+      const client = await clientFor(t, prepared.inventory, h);
       try {
-        names = await listProbes(t, prepared.inventory);
+        names = await listProbes(t, prepared.inventory, client);
       } catch (e) {
         // Unreadable is not "none": say so and fail.
         failures++;
@@ -50,7 +51,7 @@ export async function cleanupCommand(argv: string[]): Promise<number> {
         );
         return;
       }
-      const r = await deleteProbes(t, prepared.inventory, names);
+      const r = await deleteProbes(t, prepared.inventory, names, client);
       if (r.removed.length) process.stdout.write(`${h.name}: deleted ${r.removed.join(', ')}\n`);
       for (const f of r.failed) {
         failures++;

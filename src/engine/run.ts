@@ -5,7 +5,7 @@
  */
 
 import { basename } from 'node:path';
-import type { CheckDef, JudgeContext } from '../checks/check.js';
+import { type CheckDef, type JudgeContext, judgeCheck } from '../checks/check.js';
 import { diagnoseRun } from '../diagnosis/index.js';
 import { buildHostFacts } from '../facts/build.js';
 import type { HostFacts } from '../facts/host-facts.js';
@@ -93,7 +93,7 @@ function judgeInstance(
     return { ...base, status: 'skip', summary: `needs ${unmet}`, evidence: [], durationMs: 0 };
   }
   try {
-    const v = inst.check.judge(inst.subject, ctx);
+    const v = judgeCheck(inst.check, inst.subject, ctx);
     return {
       ...base,
       status: v.status,

@@ -29,6 +29,7 @@ const CONTAINER_PROBE_PREFIX = 'ct-';
 export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult): HostFacts {
   const raw = g.raw;
   const fdb = raw[DHCP_FDB_SECTION];
+  const processes = processFacts(raw);
   return {
     host: host.name,
     reachable: g.reachable,
@@ -41,11 +42,11 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     ...linkFacts(raw),
     ...routeFacts(raw),
     ...bridgeFacts(raw),
-    ...processFacts(raw),
+    ...processes,
     ...overlayFacts(inv, host, raw),
     ...serviceFacts(raw),
     ...dhcpFacts(raw),
-    ...lxdFacts(raw),
+    ...lxdFacts(inv, host, raw, processes.processes),
     ...meshFacts(raw),
     ...dnsFacts(raw),
     // Stage two and later, whose features (containers.ts, multicast.ts, dhcp-discovery.ts) parse their own.

@@ -13,6 +13,7 @@ import type {
   BrctlBridge,
   ContainerInfo,
   ContainerProbe,
+  DaemonJudgement,
   DhcpDiscovery,
   DnsAnswer,
   DnsmasqInstance,
@@ -101,8 +102,10 @@ export interface HostFacts {
   mesh: PingResult[] | null;
   meshTool: 'fping' | 'ping' | null;
   pmtu: PmtuResult[] | null;
-  /** The LXD client the host has (lxc or incus), when one answered. */
+  /** The LXD client the host is judged by (lxc or incus), when one answered. */
   lxdCommand: 'lxc' | 'incus' | null;
+  /** Which daemon (LXD or Incus) the host is judged by, and why (named by the inventory, or detected). */
+  daemon: DaemonJudgement;
   /** The first line `lxc list` printed besides the client announcement ('' when none): its error when it failed. */
   lxdListError: string;
   /** That error says LXD's unix socket is missing: LXD is not running (or not installed) here. */

@@ -29,7 +29,7 @@ export function hostSections(inv: Inventory, host: HostSpec, opts: SectionOption
     ...overlaySections(inv, opts),
     ...serviceSections(inv),
     ...dhcpSections(inv),
-    ...lxdSections(inv),
+    ...lxdSections(inv, host),
     // After the rest of stage one, so it tells how busy the host was while it answered (and pinged).
     loadSection(),
     ...meshSections(inv, host),

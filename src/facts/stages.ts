@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { containerSections } from './containers.js';
+import { daemonFollowUps, daemonSwitched } from './daemon.js';
 import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
 import { dnsmasqLogSections } from './host/dhcp.js';
 import { dnsProbeSections } from './host/dns.js';
@@ -64,6 +65,8 @@ export function probeStage(o: StageOptions = {}): Stage {
     name: 'probe',
     sections: (inv, host, facts) => [
       ...containerSections(inv, host, facts, o.sample),
+      // LXD or Incus: the other daemon's list when stage one left a doubt (facts/daemon.ts).
+      ...daemonFollowUps(inv, host, facts.get(host.name)),
       ...meshOverlaySections(inv, host, facts),
       ...dnsProbeSections(inv, host, facts),
       ...dnsmasqLogSections(inv, host, facts),
@@ -76,7 +79,11 @@ export function probeStage(o: StageOptions = {}): Stage {
 /** After the probe stage (so after the DHCP discovery's window): where each DHCP server's MAC was learned. */
 export const dhcpFdbStage: Stage = {
   name: 'dhcp-fdb',
-  sections: (inv, _host, facts) => dhcpFdbSections(inv, facts),
+  sections: (inv, host, facts) => [
+    ...dhcpFdbSections(inv, facts),
+    // A host judged by the other daemon only in stage two (daemon.ts): its containers' probes run now.
+    ...(daemonSwitched(facts.get(host.name)) ? containerSections(inv, host, facts) : []),
+  ],
 };
 
 /** Stage four: the multicast mesh, every host at once. */

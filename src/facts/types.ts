@@ -317,3 +317,15 @@ export interface DnsAnswer {
   addresses: string[];
   error?: string;
 }
+
+/** A container client: `lxc` (LXD) or `incus` (Incus). */
+export type LxdClient = 'lxc' | 'incus';
+
+/** Which container daemon a host is judged by, and why (facts/daemon.ts). */
+export interface DaemonJudgement {
+  daemon: 'lxd' | 'incus' | null;
+  client: LxdClient | null;
+  how: 'named' | 'detected';
+  /** Why, in words: "named by cluster.daemon", "detected: lxc answered". */
+  why: string;
+}

@@ -103,8 +103,11 @@ export interface HostSpec {
   /** Optional wrapper argv for the local transport (e.g. the lab's nsenter into a host). */
   localWrapper?: string[];
   /** Which daemon runs on this host, overriding the cluster's (detected when unset). */
-  daemon?: 'lxd' | 'incus';
+  daemon?: LxdDaemon;
 }
+
+/** The container daemons lxdcheck knows: LXD (client `lxc`) and its fork Incus (client `incus`). */
+export type LxdDaemon = 'lxd' | 'incus';
 
 export interface ClusterSpec {
   name: string;
@@ -120,7 +123,7 @@ export interface ClusterSpec {
   /** The LXD client command: lxc or incus (detected when unset). */
   lxdCommand?: 'lxc' | 'incus';
   /** Which daemon the hosts run: LXD or Incus (detected when unset; a host may say otherwise). */
-  daemon?: 'lxd' | 'incus';
+  daemon?: LxdDaemon;
 }
 
 export interface Inventory {

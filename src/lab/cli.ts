@@ -32,9 +32,10 @@ lines on SIGTERM, silence on a wrong psk). The frames travel over tinc 1.0 in sw
 lxdcheck judges real peervpn output is tested on real captures, not on the stand-in.
 
 Usage:
-  lxdcheck lab up [--hosts N] [--overlay tinc|vxlan|peervpn] [--no-lxd] [--containers K]
+  lxdcheck lab up [--hosts N] [--overlay tinc|vxlan|peervpn] [--no-lxd | --daemon lxd|incus] [--containers K]
       Build the lab (or reuse a healthy one with the same options). Defaults: 3 hosts, tinc,
       real LXD 5.0 daemons (one per host, image built once with debootstrap), K = N containers.
+      --daemon incus runs real Incus 6.0 daemons instead (same layout, client incus).
       --no-lxd makes containers plain network namespaces with ISC dhclient (about a second).
   lxdcheck lab down
       Remove everything the lab made (every process by PID, namespaces, links, routes, files).
@@ -83,11 +84,19 @@ export async function labMain(argv: string[]): Promise<number> {
             hosts: { type: 'string' },
             overlay: { type: 'string' },
             'no-lxd': { type: 'boolean' },
+            daemon: { type: 'string' },
             containers: { type: 'string' },
           },
           strict: true,
         });
         const opts: Partial<LabOptions> = { lxd: !values['no-lxd'] };
+        if (values.daemon !== undefined) {
+          if (values.daemon !== 'lxd' && values.daemon !== 'incus')
+            throw new UsageError('--daemon must be lxd or incus');
+          if (values.daemon === 'incus' && values['no-lxd'])
+            throw new UsageError('--daemon incus needs real containers; drop --no-lxd');
+          opts.daemon = values.daemon;
+        }
         if (values.hosts !== undefined) opts.hosts = intFlag('--hosts', values.hosts, 1, MAX_HOSTS);
         if (values.containers !== undefined)
           opts.containers = intFlag('--containers', values.containers, 0, 99);

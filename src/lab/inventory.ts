@@ -32,6 +32,8 @@ export function labInventoryYaml(state: LabState): string {
         ...(state.options.overlay === 'peervpn' ? { logFile: PEERVPN_LOG, configFile: PEERVPN_CONF } : {}),
       },
       dhcp: state.hosts[0]?.name ?? 'lxd1',
+      // An Incus lab names its daemon (its hosts have the lxc client too, which finds no LXD).
+      ...(state.options.lxd && state.options.daemon === 'incus' ? { daemon: 'incus' } : {}),
     },
     ssh: { user: 'root', identityFile: state.clientKey, knownHosts: state.knownHosts },
     hosts: state.hosts.map((h) => ({
@@ -44,7 +46,7 @@ export function labInventoryYaml(state: LabState): string {
   const overlayName =
     state.options.overlay === 'peervpn' ? 'peervpn (the lab stand-in)' : state.options.overlay;
   const header = `# lxdcheck inventory for the local lab (${state.options.hosts} hosts, ${overlayName}, ${
-    state.options.lxd ? 'LXD' : 'netns containers'
+    state.options.lxd ? (state.options.daemon === 'incus' ? 'Incus' : 'LXD') : 'netns containers'
   }); written by \`lxdcheck lab inventory\`\n`;
   return header + stringify(doc, { lineWidth: 0 });
 }

@@ -10,7 +10,7 @@ import { containerHost, lxdDir, PREFIX } from './constants.js';
 import { pMap, run, sleep, waitFor } from './exec.js';
 import { execOn, shOn } from './host.js';
 import { ensureImage } from './image.js';
-import { DEAD_PROXY, LXD_IMAGE, lxcArgv, lxcList, lxdEnv } from './lxd.js';
+import { DEAD_PROXY, LXD_IMAGE, labClient, lxcArgv, lxcList, lxdEnv } from './lxd.js';
 import { pidAlive, rootPidOf } from './proc.js';
 import { type DaemonRef, type LabHost, type LabState, writeLabState } from './state.js';
 
@@ -84,32 +84,50 @@ function cgroupScript(h: LabHost, mounts: CgroupMount[]): string {
   return lines.join('\n');
 }
 
+/** How each daemon is started, awaited and preseeded (LXD 5.0 from bookworm, Incus 6.0 from backports). */
+function daemonKind(h: Pick<LabHost, 'daemon'>) {
+  return h.daemon === 'incus'
+    ? {
+        name: 'incusd',
+        argv: ['/usr/libexec/incus/incusd', '--group', 'incus-admin', '--logfile', '/var/log/incus.log'],
+        log: '/var/log/incus.log',
+        waitready: ['incus', 'admin', 'waitready', '--timeout=60'],
+        init: ['incus', 'admin', 'init', '--preseed'],
+      }
+    : {
+        name: 'lxd',
+        argv: ['lxd', '--group', 'lxd', '--logfile', '/var/log/lxd.log'],
+        log: '/var/log/lxd.log',
+        waitready: ['lxd', 'waitready', '--timeout=60'],
+        init: ['lxd', 'init', '--preseed'],
+      };
+}
+
 async function startLxd(h: LabHost, mounts: CgroupMount[], members: string[]): Promise<DaemonRef> {
   const dir = lxdDir(h.name);
+  const k = daemonKind(h);
   await mkdir(dir, { recursive: true, mode: 0o711 });
   const env = lxdEnv(h, members)
     .map((e) => `export ${e}`)
     .join('\n');
   const join = mounts.map((m) => `echo $$ > ${cgroupDir(m, h)}/cgroup.procs`).join('; ');
-  // A child shell joins the host's cgroups and execs lxd; it is orphaned to the host's init,
-  // and LXD creates its containers' cgroups below the host's own.
+  // A child shell joins the host's cgroups and execs the daemon; it is orphaned to the host's init,
+  // and the daemon creates its containers' cgroups below the host's own.
   const script = `${env}
-sh -c '${join}; exec lxd --group lxd --logfile /var/log/lxd.log' </dev/null >>/var/log/lxd.out 2>&1 &
+sh -c '${join}; exec ${k.argv.join(' ')}' </dev/null >>${k.log.replace(/\.log$/, '.out')} 2>&1 &
 echo $!`;
   const r = await shOn(h, script);
   const nsPid = Number(r.stdout.trim());
-  if (r.exitCode !== 0 || !nsPid) throw new Error(`${h.name}: could not start lxd: ${r.stderr}`);
-  const wr = await execOn(h, ['env', `LXD_DIR=${dir}`, 'lxd', 'waitready', '--timeout=60'], {
-    timeoutMs: 70_000,
-  });
+  if (r.exitCode !== 0 || !nsPid) throw new Error(`${h.name}: could not start ${k.name}: ${r.stderr}`);
+  const wr = await execOn(h, ['env', ...lxdEnv(h, members), ...k.waitready], { timeoutMs: 70_000 });
   if (wr.exitCode !== 0)
     throw new Error(
-      `${h.name}: lxd did not become ready: ${wr.stderr.trim()} (see /var/log/lxd.log on ${h.name})`,
+      `${h.name}: ${k.name} did not become ready: ${wr.stderr.trim()} (see ${k.log} on ${h.name})`,
     );
   const pid = await rootPidOf(h.initPid, nsPid);
   if (!pid || !(await pidAlive(pid)))
-    throw new Error(`${h.name}: lxd exited; see /var/log/lxd.log on ${h.name}`);
-  return { pid, nsPid, argv: ['lxd', '--group', 'lxd', '--logfile', '/var/log/lxd.log'] };
+    throw new Error(`${h.name}: ${k.name} exited; see ${k.log} on ${h.name}`);
+  return { pid, nsPid, argv: k.argv };
 }
 
 function preseed(h: LabHost, members: string[]): string {
@@ -139,7 +157,8 @@ profiles:
 
 async function lxc(h: LabHost, args: string[], timeoutMs = 120_000, input?: string) {
   const r = await execOn(h, lxcArgv(h, args), { timeoutMs, input });
-  if (r.exitCode !== 0) throw new Error(`${h.name}: lxc ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.exitCode !== 0)
+    throw new Error(`${h.name}: ${labClient(h)} ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;
 }
 
@@ -148,7 +167,13 @@ async function addRemotes(state: LabState): Promise<void> {
   for (const src of state.hosts) {
     for (const dst of state.hosts) {
       if (src === dst) continue;
-      const out = await lxc(dst, ['config', 'trust', 'add', '--name', `${PREFIX}${src.name}`, '-q']);
+      // LXD 5.0 names the client with --name; Incus 6.0 takes it as an operand.
+      const name = `${PREFIX}${src.name}`;
+      const add =
+        dst.daemon === 'incus'
+          ? ['config', 'trust', 'add', name, '-q']
+          : ['config', 'trust', 'add', '--name', name, '-q'];
+      const out = await lxc(dst, add);
       const token = out.trim().split('\n').pop()?.trim();
       if (!token) throw new Error(`${dst.name}: no trust token`);
       await lxc(src, ['remote', 'add', dst.name, token, '--accept-certificate']);
@@ -167,15 +192,17 @@ export async function buildLxd(state: LabState, log: (line: string) => void): Pr
     const cg = await shOn(h, cgroupScript(h, mounts));
     if (cg.exitCode !== 0) throw new Error(`${h.name}: mounting cgroups failed: ${cg.stderr.trim()}`);
     h.daemons.lxd = await startLxd(h, mounts, members);
-    const init = await execOn(h, ['env', ...lxdEnv(h, members), 'lxd', 'init', '--preseed'], {
+    const k = daemonKind(h);
+    const init = await execOn(h, ['env', ...lxdEnv(h, members), ...k.init], {
       input: preseed(h, members),
       timeoutMs: 60_000,
     });
-    if (init.exitCode !== 0) throw new Error(`${h.name}: lxd init --preseed: ${init.stderr.trim()}`);
+    if (init.exitCode !== 0) throw new Error(`${h.name}: ${k.init.join(' ')}: ${init.stderr.trim()}`);
     await lxc(h, ['image', 'import', image.meta, image.rootfs, '--alias', LXD_IMAGE], 300_000);
   });
   await writeLabState(state);
-  log(`lab: ${state.hosts.length} LXD daemon(s) up with image ${LXD_IMAGE} imported (${secs()})`);
+  const label = state.hosts[0]?.daemon === 'incus' ? 'Incus' : 'LXD';
+  log(`lab: ${state.hosts.length} ${label} daemon(s) up with image ${LXD_IMAGE} imported (${secs()})`);
   t0 = Date.now();
   await addRemotes(state);
   log(`lab: remotes and trust between all hosts (${secs()})`);
@@ -205,7 +232,7 @@ export async function buildLxd(state: LabState, log: (line: string) => void): Pr
     },
     250,
   );
-  log(`lab: ${want.size} LXD container(s) launched (${secs()})`);
+  log(`lab: ${want.size} ${label} container(s) launched (${secs()})`);
 }
 
 /** Empty lab cgroups left in the shared hierarchies once every lab process is gone (deepest first). */

@@ -1,4 +1,4 @@
-/** Real LXD 5.0 in the lab: one daemon per host, inside the host's namespaces. */
+/** Real LXD 5.0 (or Incus 6.0) in the lab: one daemon per host, inside the host's namespaces. */
 import { parseLxcList } from '../facts/parsers/lxc.js';
 import { lxdDir, UNDERLAY_SUBNET } from './constants.js';
 
@@ -14,10 +14,14 @@ export const DEAD_PROXY = 'http://127.0.0.1:9';
  * Environment for lxd and lxc on a host: its own LXD_DIR, and dead proxies so nothing
  * (e.g. images.linuxcontainers.org) is ever fetched, except the lab members themselves.
  */
-export function lxdEnv(h: Pick<LabHost, 'name'>, members: readonly string[] = [UNDERLAY_SUBNET]): string[] {
+export function lxdEnv(
+  h: Pick<LabHost, 'name' | 'daemon'>,
+  members: readonly string[] = [UNDERLAY_SUBNET],
+): string[] {
   const noProxy = ['127.0.0.1', 'localhost', UNDERLAY_SUBNET, ...members].join(',');
   return [
-    `LXD_DIR=${lxdDir(h.name)}`,
+    // Only the lab's own daemon's variable: the other client finds no daemon (as on a real host).
+    h.daemon === 'incus' ? `INCUS_DIR=${lxdDir(h.name)}` : `LXD_DIR=${lxdDir(h.name)}`,
     `https_proxy=${DEAD_PROXY}`,
     `http_proxy=${DEAD_PROXY}`,
     `HTTPS_PROXY=${DEAD_PROXY}`,
@@ -27,9 +31,13 @@ export function lxdEnv(h: Pick<LabHost, 'name'>, members: readonly string[] = [U
   ];
 }
 
-/** argv for the `lxc` client talking to this host's own daemon (run it inside the host). */
-export function lxcArgv(h: Pick<LabHost, 'name'>, args: readonly string[]): string[] {
-  return ['env', ...lxdEnv(h), 'lxc', ...args];
+/** The lab host's client: `incus` on an Incus lab, `lxc` on an LXD lab. */
+export const labClient = (h: Pick<LabHost, 'daemon'>): 'lxc' | 'incus' =>
+  h.daemon === 'incus' ? 'incus' : 'lxc';
+
+/** argv for the client (lxc or incus) talking to this host's own daemon (run it inside the host). */
+export function lxcArgv(h: Pick<LabHost, 'name' | 'daemon'>, args: readonly string[]): string[] {
+  return ['env', ...lxdEnv(h), labClient(h), ...args];
 }
 
 /** The host's instances as lab containers (the same parser lxdcheck's own checks use). */
@@ -49,7 +57,8 @@ export async function lxcList(h: LabHost): Promise<LabContainer[]> {
 /** Launch an instance from the lab image on this host's daemon. */
 export async function lxdLaunch(_s: unknown, h: LabHost, name: string): Promise<void> {
   const r = await execOn(h, lxcArgv(h, ['launch', LXD_IMAGE, name]), { timeoutMs: 120_000 });
-  if (r.exitCode !== 0) throw new Error(`${h.name}: lxc launch ${LXD_IMAGE} ${name}: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0)
+    throw new Error(`${h.name}: ${labClient(h)} launch ${LXD_IMAGE} ${name}: ${r.stderr.trim()}`);
 }
 
 export async function lxdDeleteInstance(h: LabHost, name: string): Promise<void> {

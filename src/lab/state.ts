@@ -9,6 +9,8 @@ export interface LabOptions {
   overlay: 'tinc' | 'vxlan' | 'peervpn';
   /** false: containers are network namespaces with ISC dhclient */
   lxd: boolean;
+  /** With lxd: which daemon runs the containers (absent in older state files: LXD). */
+  daemon?: 'lxd' | 'incus';
   /** default = hosts */
   containers: number;
 }
@@ -38,10 +40,13 @@ export interface LabHost {
   overlayAddress: string;
   /** Private dirs bind-mounted into the host (etc-ssh, etc-tinc, root, run, misc, log). */
   dir: string;
+  /** The container daemon's kind on an Incus lab (absent: LXD, or no daemon with --no-lxd). */
+  daemon?: 'incus';
   daemons: {
     sshd?: DaemonRef;
     tincd?: DaemonRef;
     dnsmasq?: DaemonRef;
+    /** The container daemon: lxd, or incusd on an Incus lab. */
     lxd?: DaemonRef;
     /** The peervpn stand-in (its tincd is its child and not recorded). */
     peervpn?: DaemonRef;

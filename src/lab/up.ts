@@ -65,7 +65,12 @@ export function normalizeOptions(o: Partial<LabOptions> = {}): LabOptions {
   if (!Number.isInteger(containers) || containers < 0 || containers > 99) {
     throw new Error(`--containers must be an integer from 0 to 99 (got ${containers})`);
   }
-  return { hosts, overlay, lxd: o.lxd ?? true, containers };
+  const lxd = o.lxd ?? true;
+  const daemon = o.daemon ?? 'lxd';
+  if (daemon !== 'lxd' && daemon !== 'incus')
+    throw new Error(`--daemon must be lxd or incus (got ${daemon})`);
+  if (daemon === 'incus' && !lxd) throw new Error('--daemon incus and --no-lxd exclude each other');
+  return { hosts, overlay, lxd, containers, ...(lxd ? { daemon } : {}) };
 }
 
 /** The programs a lab with these options needs (checked before building). */
@@ -86,7 +91,8 @@ export function requiredTools(o: LabOptions): string[] {
   if (o.overlay === 'tinc') tools.push('tincd');
   // The peervpn stand-in is a bash script over tinc.
   if (o.overlay === 'peervpn') tools.push('tincd', 'bash', 'sha256sum', 'od');
-  if (o.lxd) tools.push('lxd', 'lxc', 'debootstrap', 'nft');
+  if (o.lxd && o.daemon === 'incus') tools.push('incus', 'debootstrap', 'nft');
+  else if (o.lxd) tools.push('lxd', 'lxc', 'debootstrap', 'nft');
   else tools.push('dhclient');
   return tools;
 }
@@ -97,7 +103,13 @@ export async function missingTools(o: LabOptions): Promise<string[]> {
 }
 
 function sameOptions(a: LabOptions, b: LabOptions): boolean {
-  return a.hosts === b.hosts && a.overlay === b.overlay && a.lxd === b.lxd && a.containers === b.containers;
+  return (
+    a.hosts === b.hosts &&
+    a.overlay === b.overlay &&
+    a.lxd === b.lxd &&
+    (a.lxd ? (a.daemon ?? 'lxd') === (b.daemon ?? 'lxd') : true) &&
+    a.containers === b.containers
+  );
 }
 
 function timer() {
@@ -136,7 +148,7 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   const total = timer();
   let step = timer();
   log(
-    `lab: building ${o.hosts} host(s), overlay ${o.overlay}, ${o.lxd ? 'LXD' : 'netns'} containers x${o.containers}`,
+    `lab: building ${o.hosts} host(s), overlay ${o.overlay}, ${o.lxd ? (o.daemon === 'incus' ? 'Incus' : 'LXD') : 'netns'} containers x${o.containers}`,
   );
 
   // 1. Safety before anything exists.
@@ -195,6 +207,8 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     await installStandin();
   }
   state.hosts = await pMap(indexes, 8, (i) => createHost(i, { peervpn: o.overlay === 'peervpn' }));
+  // Before sshd's config is written: logins get INCUS_DIR instead of LXD_DIR.
+  if (o.lxd && o.daemon === 'incus') for (const h of state.hosts) h.daemon = 'incus';
   await writeLabState(state);
   const [clientPub] = await keys;
   log(`lab: ${o.hosts} host(s) up (namespaces, init, underlay, lxdbr0) in ${step()}`);

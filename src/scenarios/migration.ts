@@ -24,7 +24,7 @@ import {
 } from './migration/context.js';
 import { moveContainer } from './migration/move.js';
 import { containerInfo, dnsFromEveryHost, leaseFor, poll, reachFromOthers } from './migration/observe.js';
-import { deleteProbes, firstImage, launchArgv, lxcOf, probeName } from './probes.js';
+import { clientFor, deleteProbes, firstImage, launchArgv, lxcOf, probeName } from './probes.js';
 import { sharedTransports } from './transports.js';
 
 export type { MigrationOptions };
@@ -35,6 +35,8 @@ export async function runMigration(
   const m = begin(o);
   let aborted: string | undefined;
   try {
+    // The source's client: the daemon the inventory names, else the one installed there (LXD or Incus).
+    m.lxc = await clientFor(m.transports.get(m.src), m.inv, m.src);
     const before = await launch(m);
     if (before && (await move(m))) await verify(m, before);
   } catch (e) {
@@ -58,7 +60,7 @@ function begin(o: MigrationOptions): Migration {
   const m: Migration = {
     o,
     inv,
-    lxc: lxcOf(inv),
+    lxc: lxcOf(inv, a),
     src: a,
     dst: b,
     dhcpHost: inv.hosts.find((h) => h.name === inv.cluster.dhcp)!,
@@ -91,7 +93,11 @@ async function launch(m: Migration): Promise<Identity | undefined> {
   const { src: a, lxc, name } = m;
   let image = m.o.image;
   if (!image) {
-    const first = await firstImage(m.transports.get(a), m.inv, { timeoutMs: 60_000, signal: m.o.signal });
+    const first = await firstImage(m.transports.get(a), m.inv, {
+      timeoutMs: 60_000,
+      client: lxc,
+      ...(m.o.signal ? { signal: m.o.signal } : {}),
+    });
     image = first.image;
     if (!image) {
       record(
@@ -110,7 +116,7 @@ async function launch(m: Migration): Promise<Identity | undefined> {
   const launched = await run(m, a, argv, 180_000);
   checkAborted(m);
   if (launched.exitCode !== 0) {
-    record(m, 'migration.launch', 'fail', `lxc launch failed on ${a.name}`, {
+    record(m, 'migration.launch', 'fail', `${lxc} launch failed on ${a.name}`, {
       evidence: [evidence(a, argv, launched)],
     });
     return undefined;
@@ -189,7 +195,7 @@ async function verify(m: Migration, before: Identity): Promise<void> {
           actual: mac ?? '',
           hint: {
             why: 'A new MAC means a new DHCP lease, so a new address and a stale name.',
-            fix: [`lxc config get ${name} volatile.eth0.hwaddr`],
+            fix: [`${m.lxc} config get ${name} volatile.eth0.hwaddr`],
           },
         },
   );
@@ -237,7 +243,7 @@ async function verify(m: Migration, before: Identity): Promise<void> {
             hint: {
               why: 'Peers still send to the old host: the VPN and bridges learned its MAC there (peervpn keeps MACs 24 h, tinc 10 min).',
               fix: [
-                `lxc exec ${name} -- arping -U -c 3 -I eth0 ${ip}   # a gratuitous ARP teaches the new location`,
+                `${m.lxc} exec ${name} -- arping -U -c 3 -I eth0 ${ip}   # a gratuitous ARP teaches the new location`,
               ],
             },
           }
@@ -262,7 +268,7 @@ async function verify(m: Migration, before: Identity): Promise<void> {
 async function cleanup(m: Migration): Promise<void> {
   const leftovers: string[] = [];
   for (const h of [m.where, m.src, m.dst]) {
-    const d = await deleteProbes(m.transports.get(h), m.inv, [m.name]);
+    const d = await deleteProbes(m.transports.get(h), m.inv, [m.name], m.lxc);
     leftovers.push(...d.failed.map((f) => `${h.name}: ${f}`));
   }
   record(

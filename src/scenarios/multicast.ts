@@ -5,10 +5,11 @@
  * deleted afterwards, also on failure and Ctrl-C.
  */
 import { type RunOutcome, type RunSpec, runChecks } from '../engine/run.js';
+import type { LxdClient } from '../facts/daemon.js';
 import { multicastContainer } from '../facts/multicast.js';
 import { parseLxcList } from '../facts/parsers/lxc.js';
 import { hostStage, probeStage } from '../facts/stages.js';
-import type { HostSpec, Inventory } from '../inventory/types.js';
+import type { HostSpec } from '../inventory/types.js';
 import type { Transport } from '../transport/types.js';
 import { deleteProbes, firstImage, launchArgv, lxcOf, on, probeName } from './probes.js';
 import { sharedTransports } from './transports.js';
@@ -19,15 +20,10 @@ export interface MulticastDriverOptions {
   image?: string;
 }
 
-async function launchProbe(
-  t: Transport,
-  inv: Inventory,
-  image: string,
-  name: string,
-): Promise<string | null> {
-  const lxc = lxcOf(inv);
+async function launchProbe(t: Transport, lxc: string, image: string, name: string): Promise<string | null> {
   const r = await on(t, launchArgv(lxc, image, name), 180_000);
-  if (r.exitCode !== 0) return `lxc launch failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`;
+  if (r.exitCode !== 0)
+    return `${lxc} launch failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''}`;
   // Wait (bounded) for its lease, so the mesh finds it on the L2.
   for (let i = 0; i < 60; i++) {
     const l = await on(t, [lxc, 'list', name, '--format', 'json'], 20_000);
@@ -51,7 +47,7 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
   const lacking = inv.hosts.filter(
     (h) => look.facts.get(h.name)?.reachable && !multicastContainer(look.facts.get(h.name)),
   );
-  const launched: { host: HostSpec; name: string; t: Transport }[] = [];
+  const launched: { host: HostSpec; name: string; t: Transport; lxc: LxdClient }[] = [];
   const notes: string[] = [];
   try {
     if (lacking.length > 0 && o.allowMutations && spec.transport) {
@@ -59,7 +55,9 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
         const name = probeName();
         const t = spec.transport(h);
         await t.connect();
-        const image = o.image ?? (await firstImage(t, inv, { timeoutMs: 30_000 })).image;
+        // The daemon the look judged on this host (named by the inventory, or detected there).
+        const lxc = look.facts.get(h.name)?.daemon?.client ?? lxcOf(inv, h);
+        const image = o.image ?? (await firstImage(t, inv, { timeoutMs: 30_000, client: lxc })).image;
         if (!image) {
           notes.push(`${h.name}: no local image to launch a probe container from (name one with --image)`);
           continue;
@@ -67,8 +65,8 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
         notes.push(
           `multicast will create container ${name} on ${h.name} from image ${image} (no container there has python3), and delete it`,
         );
-        launched.push({ host: h, name, t });
-        const err = await launchProbe(t, inv, image, name);
+        launched.push({ host: h, name, t, lxc });
+        const err = await launchProbe(t, lxc, image, name);
         if (err) notes.push(`${h.name}: ${name}: ${err}`);
         if (spec.signal?.aborted) break;
       }
@@ -92,7 +90,7 @@ export async function runMulticast(o: MulticastDriverOptions): Promise<RunOutcom
   } finally {
     // Always clean up, with bounded commands an interrupt does not cancel.
     for (const p of launched) {
-      const d = await deleteProbes(p.t, inv, [p.name]);
+      const d = await deleteProbes(p.t, inv, [p.name], p.lxc);
       for (const f of d.failed)
         process.stderr.write(`lxdcheck: could not delete ${f} on ${p.host.name}; run lxdcheck cleanup\n`);
     }

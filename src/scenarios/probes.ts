@@ -6,7 +6,8 @@
  * `lxdcheck-probe-prod` has the name but not the mark).
  */
 import { randomBytes } from 'node:crypto';
-import type { Inventory } from '../inventory/types.js';
+import { clientOf, configuredClient, type LxdClient } from '../facts/daemon.js';
+import type { HostSpec, Inventory } from '../inventory/types.js';
 import type { ExecResult, Transport } from '../transport/types.js';
 
 export const PROBE_PREFIX = 'lxdcheck-probe-';
@@ -42,8 +43,32 @@ export function isMarkedProbe(entry: unknown): boolean {
 
 export class ProbeListError extends Error {}
 
-export function lxcOf(inv: Inventory): string {
-  return inv.cluster.lxdCommand ?? 'lxc';
+/** The client for a host when the inventory names its daemon (or the cluster's lxd:), else lxc. */
+export function lxcOf(inv: Inventory, host?: HostSpec): LxdClient {
+  if (host) return configuredClient(inv, host) ?? 'lxc';
+  return inv.cluster.lxdCommand ?? (inv.cluster.daemon ? clientOf(inv.cluster.daemon) : 'lxc');
+}
+
+/** Prints `CLIENT COUNT` per installed client (COUNT `-` when its list fails). */
+const DETECT_CLIENTS =
+  'for c in lxc incus; do if command -v "$c" >/dev/null 2>&1; then n=$(timeout 15 "$c" list --format csv -c n 2>/dev/null) && printf \'%s %s\\n\' "$c" "$(printf \'%s\' "$n" | grep -c .)" || echo "$c -"; fi; done';
+
+/**
+ * The client a scenario uses on a host: the one the inventory names, else the one
+ * installed; with both, the one whose daemon holds containers (lxc on a tie), as
+ * the read-only run judges it.
+ */
+export async function clientFor(t: Transport, inv: Inventory, host: HostSpec): Promise<LxdClient> {
+  const named = configuredClient(inv, host);
+  if (named) return named;
+  const r = await on(t, ['sh', '-c', DETECT_CLIENTS], 40_000);
+  const found = r.stdout
+    .split('\n')
+    .map((l) => /^(lxc|incus) (\d+|-)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ client: m[1] as LxdClient, count: m[2] === '-' ? -1 : Number(m[2]) }));
+  const best = [...found].sort((a, b) => Math.sign(b.count) - Math.sign(a.count))[0];
+  return best?.client ?? 'lxc';
 }
 
 /** Run an argv on a host, bounded; never throws (a transport error becomes exit null with the message). */
@@ -67,8 +92,8 @@ export async function on(
 }
 
 /** `lxc image list` as JSON: the images a probe can be launched from. */
-export function imageListArgv(inv: Inventory): string[] {
-  return [lxcOf(inv), 'image', 'list', '--format', 'json'];
+export function imageListArgv(inv: Inventory, client: string = lxcOf(inv)): string[] {
+  return [client, 'image', 'list', '--format', 'json'];
 }
 
 /**
@@ -79,9 +104,9 @@ export function imageListArgv(inv: Inventory): string[] {
 export async function firstImage(
   t: Transport,
   inv: Inventory,
-  opts: { timeoutMs: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; signal?: AbortSignal; client?: string },
 ): Promise<{ image?: string; result: ExecResult }> {
-  const result = await on(t, imageListArgv(inv), opts.timeoutMs, opts.signal);
+  const result = await on(t, imageListArgv(inv, opts.client), opts.timeoutMs, opts.signal);
   if (result.exitCode !== 0) return { result };
   try {
     const list = JSON.parse(result.stdout) as { fingerprint: string; aliases?: { name: string }[] }[];
@@ -96,21 +121,25 @@ export async function firstImage(
  * Names of lxdcheck's marked probe containers on a host. Throws
  * ProbeListError when the list cannot be read: "none" must mean none.
  */
-export async function listProbes(t: Transport, inv: Inventory): Promise<string[]> {
-  const r = await on(t, [lxcOf(inv), 'list', '--format', 'json'], 30_000);
+export async function listProbes(
+  t: Transport,
+  inv: Inventory,
+  client: string = lxcOf(inv),
+): Promise<string[]> {
+  const r = await on(t, [client, 'list', '--format', 'json'], 30_000);
   if (r.exitCode !== 0) {
     const why = r.timedOut
       ? 'timed out'
       : (r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.exitCode}`;
-    throw new ProbeListError(`${lxcOf(inv)} list failed: ${why}`);
+    throw new ProbeListError(`${client} list failed: ${why}`);
   }
   let list: unknown;
   try {
     list = JSON.parse(r.stdout);
   } catch {
-    throw new ProbeListError(`${lxcOf(inv)} list did not answer JSON`);
+    throw new ProbeListError(`${client} list did not answer JSON`);
   }
-  if (!Array.isArray(list)) throw new ProbeListError(`${lxcOf(inv)} list did not answer a JSON list`);
+  if (!Array.isArray(list)) throw new ProbeListError(`${client} list did not answer a JSON list`);
   return list.filter(isMarkedProbe).map((c) => (c as { name: string }).name);
 }
 
@@ -119,12 +148,13 @@ export async function deleteProbes(
   t: Transport,
   inv: Inventory,
   names: readonly string[],
+  client: string = lxcOf(inv),
 ): Promise<{ removed: string[]; failed: string[] }> {
   const removed: string[] = [];
   const failed: string[] = [];
   for (const n of names) {
     if (!isProbeName(n)) continue;
-    const r = await on(t, [lxcOf(inv), 'delete', '--force', n], 60_000);
+    const r = await on(t, [client, 'delete', '--force', n], 60_000);
     if (r.exitCode === 0 || /not found/i.test(r.stderr)) removed.push(n);
     else failed.push(`${n}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   }

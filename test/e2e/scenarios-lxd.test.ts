@@ -9,10 +9,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { hostExec, labBreak, labHeal } from '../../src/lab/index.js';
-import { lxcArgv } from '../../src/lab/lxd.js';
-import type { CheckResult, Diagnosis } from '../../src/model.js';
-import { subjectLabel } from '../../src/model.js';
+import { labBreak, labHeal } from '../../src/lab/index.js';
+import type { CheckResult } from '../../src/model.js';
+import {
+  assertOneRoot,
+  containerSuite,
+  doctor as doctorOn,
+  key,
+  labClientOn,
+  probesLeft as probesLeftOn,
+} from '../helpers/container-suite.js';
 import { CLI, cli, labForFile, quietLog as log } from '../helpers/e2e.js';
 import { assertSameMeaning, initOnLab } from '../helpers/init.js';
 
@@ -22,81 +28,13 @@ const { lab, dir, inventoryFile } = await labForFile(
   'lxd',
 );
 
-interface Doc {
-  code: number;
-  results: CheckResult[];
-  diagnosis: Diagnosis;
-}
-
-async function doctor(...extra: string[]): Promise<Doc> {
-  const json = join(dir, `r-${Date.now()}.json`);
-  const r = await cli([
-    'run',
-    '-i',
-    inventoryFile,
-    '--reporter',
-    `json:${json}`,
-    '--reporter',
-    'tap',
-    ...extra,
-  ]);
-  const doc = JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[]; diagnosis: Diagnosis };
-  return { code: r.code, results: doc.results, diagnosis: doc.diagnosis };
-}
-
-/** Exactly one root cause, the fault's, and every container-level failure folded under it. */
-function assertOneRoot(t: import('ava').ExecutionContext, o: Doc, check: string, host: string | undefined) {
-  t.deepEqual(
-    o.diagnosis.rootCauses.map((c) => [c.check, c.host]),
-    [[check, host]],
-    o.diagnosis.rootCauses.map((c) => c.key).join(', '),
-  );
-  const root = o.diagnosis.rootCauses[0]?.key;
-  for (const r of o.results.filter((x) => x.status === 'fail' || x.status === 'error'))
-    t.true(r.root === true || r.causedBy === root, `${key(r)} folded under ${root}`);
-}
-
-const key = (r: CheckResult) => `${r.id} ${subjectLabel(r.subject)}`.trim();
-const failing = (o: { results: CheckResult[] }) =>
-  o.results.filter((r) => r.status === 'fail' || r.status === 'error').map(key);
-
+const doctor = (...extra: string[]) => doctorOn({ dir, inventoryFile }, ...extra);
 /** `lxc` on a lab host, talking to that host's own daemon. */
-const lxc = (host: string, ...args: string[]) => hostExec(host, lxcArgv({ name: host }, args));
+const lxc = labClientOn('lxd');
+const probesLeft = () => probesLeftOn('lxd');
 
-async function probesLeft(): Promise<string[]> {
-  const left: string[] = [];
-  for (const h of ['lxd1', 'lxd2', 'lxd3']) {
-    const r = await lxc(h, 'list', '--format', 'csv', '-c', 'n');
-    if (r.exitCode !== 0) throw new Error(`lxc list on ${h} failed: ${r.stderr}`);
-    left.push(
-      ...r.stdout
-        .split('\n')
-        .filter((n) => n.startsWith('lxdcheck-probe-'))
-        .map((n) => `${n}@${h}`),
-    );
-  }
-  return left;
-}
-
-lab('healthy lab with LXD: every container check passes from inside the containers', async (t) => {
-  const o = await doctor();
-  t.deepEqual(failing(o), []);
-  t.is(o.code, 0);
-  for (const id of [
-    'containers.ping-ip',
-    'containers.ping-name',
-    'containers.dns',
-    'containers.lease',
-    'multicast.containers',
-  ]) {
-    const rs = o.results.filter((r) => r.id === id);
-    t.true(rs.length >= 3, `${id} ran`);
-    t.true(
-      rs.every((r) => r.status === 'pass'),
-      `${id} all pass`,
-    );
-  }
-});
+// Healthy, duplicate-name, dns-down, multicast-blocked and migration: the suite the Incus lab runs too.
+containerSuite({ lab, dir, inventoryFile, daemon: 'lxd' });
 
 lab(
   'init on the LXD lab from the SSH targets alone: the lab inventory plus lxd: lxc, and run passes',
@@ -117,56 +55,6 @@ lab(
   },
 );
 
-lab('duplicate-name: the check names both hosts and the address the name reaches', async (t) => {
-  await labBreak('duplicate-name');
-  try {
-    const o = await doctor();
-    const dup = o.results.find((r) => r.id === 'containers.duplicate-name');
-    t.is(dup?.status, 'fail');
-    t.regex(
-      dup?.summary ?? '',
-      /c1 exists on lxd1 and lxd2; c1\.lxd resolves to [\d.]+ \(c1@lxd2\), so c1@lxd1 is unreachable by name/,
-    );
-    t.true(dup?.hint?.fix?.some((f) => f.includes('lxc move c1')) ?? false);
-    assertOneRoot(t, o, 'containers.duplicate-name', undefined);
-  } finally {
-    await labHeal(log);
-  }
-});
-
-lab('dns-down: by-name checks fail while by-address checks pass', async (t) => {
-  await labBreak('dns-down');
-  try {
-    const o = await doctor();
-    const byName = o.results.filter((r) => r.id === 'containers.ping-name');
-    const byIp = o.results.filter((r) => r.id === 'containers.ping-ip');
-    t.true(byName.length > 0 && byName.every((r) => r.status === 'fail'));
-    t.true(byIp.length > 0 && byIp.every((r) => r.status === 'pass'));
-    assertOneRoot(t, o, 'dhcp.single', 'lxd1');
-  } finally {
-    await labHeal(log);
-  }
-});
-
-lab('multicast-blocked on lxd2: multicast to and from lxd2 fails while unicast passes', async (t) => {
-  await labBreak('multicast-blocked', { host: 'lxd2' });
-  try {
-    const o = await doctor();
-    const mc = o.results.filter((r) => r.id === 'multicast.containers');
-    const involving2 = mc.filter((r) => r.subject.host === 'lxd2' || r.subject.peer === 'lxd2');
-    const others = mc.filter((r) => r.subject.host !== 'lxd2' && r.subject.peer !== 'lxd2');
-    t.true(
-      involving2.length === 4 && involving2.every((r) => r.status === 'fail'),
-      involving2.map((r) => `${key(r)} ${r.status}`).join(', '),
-    );
-    t.true(others.every((r) => r.status === 'pass'));
-    t.true(o.results.filter((r) => r.id === 'containers.ping-ip').every((r) => r.status === 'pass'));
-    assertOneRoot(t, o, 'multicast.containers', 'lxd2');
-  } finally {
-    await labHeal(log);
-  }
-});
-
 lab('peer-down on lxd3: container pairs across lxd3 fail, the others pass', async (t) => {
   await labBreak('peer-down', { host: 'lxd3' });
   try {
@@ -180,39 +68,6 @@ lab('peer-down on lxd3: container pairs across lxd3 fail, the others pass', asyn
   } finally {
     await labHeal(log);
   }
-});
-
-lab('migration keeps MAC, IPv4, DNS and reachability, and deletes its probe', async (t) => {
-  const json = join(dir, 'migration.json');
-  const r = await cli([
-    'run',
-    '-i',
-    inventoryFile,
-    '--scenario',
-    'migration',
-    '--allow-mutations',
-    '--reporter',
-    'tap',
-    '--reporter',
-    `json:${json}`,
-  ]);
-  const results = (JSON.parse(readFileSync(json, 'utf8')) as { results: CheckResult[] }).results;
-  t.is(r.code, 0, results.map((x) => `${x.id} ${x.status} ${x.summary}`).join('\n'));
-  t.deepEqual(
-    results.map((x) => x.id),
-    [
-      'migration.launch',
-      'migration.move',
-      'migration.mac',
-      'migration.ipv4',
-      'migration.dns',
-      'migration.reach-ip',
-      'migration.reach-name',
-      'migration.cleanup',
-    ],
-  );
-  t.regex(results.find((x) => x.id === 'migration.move')?.summary ?? '', /moved with (stateless|cold|live)/);
-  t.deepEqual(await probesLeft(), []);
 });
 
 lab('migration without --allow-mutations refuses with exit 2 and says what it would do', async (t) => {

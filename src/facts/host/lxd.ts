@@ -4,9 +4,17 @@
  * the host has (announced on stderr, so the container probes use the same).
  * lxcListShell and the client detection (lxdClient) live here only.
  */
-import type { Inventory } from '../../inventory/types.js';
+import type { HostSpec, Inventory } from '../../inventory/types.js';
 import { redactSecrets } from '../../redact.js';
 import { quoteArg as q } from '../../transport/quote.js';
+import {
+  configuredClient,
+  INCUS_NETWORK,
+  judgeDaemon,
+  LXC_LIST_OTHER,
+  networkShowShell,
+  runningDaemons,
+} from '../daemon.js';
 import type { HostFacts } from '../host-facts.js';
 import { okOutput } from '../host-facts.js';
 import { LXC_LIST_FILTER_PY, parseLxcList, parseLxcNetworkShow, reduceLxcList } from '../parsers/lxc.js';
@@ -41,20 +49,24 @@ function lxcListShell(configured: 'lxc' | 'incus' | undefined): string {
   return `${tries}; echo 'lxdcheck: no LXD client (${clients.join(', ')}) installed' >&2; exit 127`;
 }
 
-export function lxdSections(inv: Inventory): Section[] {
+export function lxdSections(inv: Inventory, host: HostSpec): Section[] {
   const br = inv.cluster.bridge;
-  const lxc = inv.cluster.lxdCommand ?? 'lxc';
+  // The client the inventory names for this host (daemon:, or cluster.lxd:); unset, lxc then incus.
+  const client = configuredClient(inv, host);
   return [
-    { name: LXD_BRIDGE_DEFAULT, shell: 'cat /etc/default/lxd-bridge', timeoutSeconds: 5 },
+    // The legacy lxd-bridge (LXD 2.x) never exists beside Incus.
+    ...(client === 'incus'
+      ? []
+      : [{ name: LXD_BRIDGE_DEFAULT, shell: 'cat /etc/default/lxd-bridge', timeoutSeconds: 5 }]),
     {
       name: LXC_NETWORK,
-      shell: `if command -v ${q(lxc)} >/dev/null 2>&1; then timeout 10 ${q(lxc)} network show ${q(br)}; else exit 127; fi`,
+      shell: networkShowShell(client ?? 'lxc', br),
       timeoutSeconds: 12,
       wrapTimeout: false,
     },
     {
       name: LXC_LIST,
-      shell: lxcListShell(inv.cluster.lxdCommand),
+      shell: lxcListShell(client),
       timeoutSeconds: 20,
       wrapTimeout: false,
       scrub: scrubLxcList,
@@ -76,22 +88,51 @@ function lxdListError(r: RawOutput | undefined): string {
 }
 
 export function lxdFacts(
+  inv: Inventory,
+  host: HostSpec,
   raw: Record<string, RawOutput>,
+  processes: HostFacts['processes'],
 ): Pick<
   HostFacts,
-  'lxdBridgeDefaults' | 'lxdNetwork' | 'containers' | 'lxdCommand' | 'lxdListError' | 'lxdNotRunning'
+  | 'lxdBridgeDefaults'
+  | 'lxdNetwork'
+  | 'containers'
+  | 'lxdCommand'
+  | 'lxdListError'
+  | 'lxdNotRunning'
+  | 'daemon'
 > {
   const defaults = okOutput(raw, LXD_BRIDGE_DEFAULT);
-  const network = okOutput(raw, LXC_NETWORK);
   const list = okOutput(raw, LXC_LIST);
-  const error = lxdListError(raw[LXC_LIST]);
+  const first = lxdClient(raw[LXC_LIST]);
+  const firstList = list !== null ? parseLxcList(list) : null;
+  // LXD or Incus (facts/daemon.ts): named by the inventory, else detected, with stage two's
+  // list of the other daemon when stage one left a doubt.
+  const otherRaw = raw[LXC_LIST_OTHER];
+  const otherText = okOutput(raw, LXC_LIST_OTHER);
+  const otherList = otherText !== null ? parseLxcList(otherText) : null;
+  const daemon = judgeDaemon(inv, host, {
+    first: { client: first, containers: firstList },
+    ...(otherRaw && first
+      ? { other: { client: first === 'lxc' ? ('incus' as const) : ('lxc' as const), containers: otherList } }
+      : {}),
+    running: runningDaemons(processes),
+  });
+  const switched = otherRaw !== undefined && daemon.client !== first;
+  // Stage one asks lxc for the bridge when the inventory names no daemon; Incus answers in stage two.
+  const network =
+    daemon.client === 'incus' && raw[INCUS_NETWORK]
+      ? okOutput(raw, INCUS_NETWORK)
+      : okOutput(raw, LXC_NETWORK);
+  const error = lxdListError(raw[switched ? LXC_LIST_OTHER : LXC_LIST]);
   return {
     lxdBridgeDefaults: defaults !== null ? parseLxdBridgeDefaults(defaults) : null,
     lxdNetwork: network !== null ? parseLxcNetworkShow(network) : null,
-    containers: list !== null ? parseLxcList(list) : null,
-    lxdCommand: lxdClient(raw[LXC_LIST]),
+    containers: switched ? otherList : firstList,
+    lxdCommand: daemon.how === 'named' ? first : daemon.client,
     lxdListError: error,
-    // No socket at all: LXD is not running (or not installed) here, which some hosts legitimately are.
+    // No socket at all: the daemon is not running (or not installed) here, which some hosts legitimately are.
     lxdNotRunning: /unix\.socket.*no such file|connect: no such file/i.test(error),
+    daemon,
   };
 }

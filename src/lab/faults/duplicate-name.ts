@@ -25,7 +25,7 @@ export const duplicateName = defineFault({
     if (s.options.lxd) {
       await lxdLaunch(s, h, original.name);
       return {
-        detail: `launched a second LXD container named ${original.name} on ${h.name} (the first is on ${original.host})`,
+        detail: `launched a second ${h.daemon === 'incus' ? 'Incus' : 'LXD'} container named ${original.name} on ${h.name} (the first is on ${original.host})`,
         data: { name: original.name, originalHost: original.host },
       };
     }

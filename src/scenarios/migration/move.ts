@@ -43,7 +43,7 @@ async function destination(m: Migration): Promise<{ dest: string[] } | MoveOutco
       evidence: [evidence(src, [lxc, 'remote', 'list'], remotes)],
       hint: {
         fix: [
-          `on ${src.name}: lxc remote add ${dst.name} https://${dst.ssh.hostname}:8443   # with a trust token from ${dst.name}`,
+          `on ${src.name}: ${lxc} remote add ${dst.name} https://${dst.ssh.hostname}:8443   # with a trust token from ${dst.name}`,
         ],
       },
     };

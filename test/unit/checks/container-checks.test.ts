@@ -60,7 +60,10 @@ function facts(extra1: Record<string, RawOutput> = {}, extra2: Record<string, Ra
 test('lxc list answered on both hosts; stopped containers are not probed', (t) => {
   const ctx = facts();
   t.is(containersListed.judge({ host: 'lxd1' }, ctx).status, 'pass');
-  t.regex(containersListed.judge({ host: 'lxd2' }, ctx).summary, /3 containers, 2 running \(lxc\)/);
+  t.regex(
+    containersListed.judge({ host: 'lxd2' }, ctx).summary,
+    /3 containers, 2 running \(LXD via lxc; detected: lxc answered\)/,
+  );
   const subjects = containersAddress.subjects?.(ctx) ?? [];
   t.deepEqual(
     subjects.map((s) => `${s.container}@${s.host}`),
