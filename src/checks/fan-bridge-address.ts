@@ -1,6 +1,7 @@
 /** fan.bridge-address: the Fan bridge holds the address the Fan mapping gives this host. */
 
 import { clusterFan, fanSlice, isFanConfig, underlayAddress } from '../facts/fan.js';
+import { ADDRS } from '../facts/host/links.js';
 import { type CheckDef, factsOf, fail, pass, skip } from './check.js';
 import { sectionEvidence } from './util.js';
 
@@ -26,7 +27,7 @@ export const fanBridgeAddress: CheckDef = {
     if (!u || !slice) return skip('no underlay address (fan.underlay says why)');
     const held = (f.addresses ?? []).filter((a) => a.ifname === fan.bridge && a.family === 'inet');
     const shown = held.map((a) => `${a.local}/${a.prefixlen}`).join(', ') || 'no IPv4';
-    const ev = [sectionEvidence(f, 'addrs', { excerpt: `${fan.bridge}: ${shown}` })];
+    const ev = [sectionEvidence(f, ADDRS, { excerpt: `${fan.bridge}: ${shown}` })];
     if (held.some((a) => a.local === slice.bridgeAddress))
       return pass(
         `${fan.bridge} holds ${slice.bridgeAddress} (slice ${slice.slice} from underlay ${u.local})`,

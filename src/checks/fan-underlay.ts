@@ -1,6 +1,9 @@
 /** fan.underlay: on a Fan cluster, each host has its underlay address inside fan.underlay_subnet. */
 
+import { INCUS_NETWORK } from '../facts/daemon.js';
 import { clusterFan, isFanConfig, underlayAddress } from '../facts/fan.js';
+import { ADDRS } from '../facts/host/links.js';
+import { LXC_NETWORK } from '../facts/host/lxd.js';
 import { type CheckDef, factsOf, fail, pass } from './check.js';
 import { sectionEvidence } from './util.js';
 
@@ -21,7 +24,7 @@ export const fanUnderlay: CheckDef = {
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const fan = clusterFan(ctx.hosts).get(s.host ?? '');
-    const ev = [sectionEvidence(f, f.raw['incus-network'] ? 'incus-network' : 'lxc-network')];
+    const ev = [sectionEvidence(f, f.raw[INCUS_NETWORK] ? INCUS_NETWORK : LXC_NETWORK)];
     if (!fan || !isFanConfig(fan))
       return fail(
         `${fan?.bridge ?? 'the bridge'} on ${s.host}: ${fan && !isFanConfig(fan) ? fan.problem : 'not a Fan bridge'}`,
@@ -37,7 +40,7 @@ export const fanUnderlay: CheckDef = {
         actual: all.map((x) => `${x.local}/${x.prefixlen} on ${x.ifname}`).join(', ') || 'no IPv4',
         evidence: [
           ...ev,
-          sectionEvidence(f, 'addrs', {
+          sectionEvidence(f, ADDRS, {
             excerpt: all.map((x) => `${x.ifname} ${x.local}/${x.prefixlen}`).join('\n'),
           }),
         ],
