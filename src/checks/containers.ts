@@ -8,6 +8,7 @@
 import { fqdn, type PlacedContainer, placedContainers } from '../facts/containers.js';
 import { clientOf, daemonInDoubt, daemonLabel, runningDaemons } from '../facts/daemon.js';
 import { LXC_LIST } from '../facts/host/lxd.js';
+import { PS } from '../facts/host/processes.js';
 import { findDuplicateHostnames } from '../facts/parsers/dnsmasq.js';
 import type { Lease, LxdClient } from '../facts/types.js';
 import type { Evidence, Subject } from '../model.js';
@@ -38,7 +39,7 @@ export const containersListed: CheckDef = {
         `${s.host} has the ${first} client while ${first === 'lxc' ? 'incusd' : 'lxd'} runs there, and the inventory names no daemon: containers.daemon tells which one holds the containers`,
         {
           evidence: [
-            sectionEvidence(f, 'ps', {
+            sectionEvidence(f, PS, {
               excerpt: (f.processes ?? [])
                 .filter((p) => p.comm === 'lxd' || p.comm === 'incusd')
                 .map((p) => `${p.pid} ${p.comm}`)

@@ -5,7 +5,8 @@
  * containers.listed states the daemon and why.
  */
 
-import { daemonLabel } from '../facts/daemon.js';
+import { daemonLabel, LXC_LIST_OTHER } from '../facts/daemon.js';
+import { LXC_LIST } from '../facts/host/lxd.js';
 import { type CheckDef, factsOf, fail, pass } from './check.js';
 import { sectionEvidence } from './util.js';
 
@@ -20,12 +21,12 @@ export const containersDaemon: CheckDef = {
   howToFix: 'Start the daemon that holds the containers, or name it with daemon: lxd|incus in the inventory.',
   subjects: (ctx) =>
     [...ctx.hosts.values()]
-      .filter((f) => f.raw['lxc-list-other'] !== undefined)
+      .filter((f) => f.raw[LXC_LIST_OTHER] !== undefined)
       .map((f) => ({ host: f.host })),
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const d = f.daemon;
-    const evidence = [sectionEvidence(f, 'lxc-list'), sectionEvidence(f, 'lxc-list-other')];
+    const evidence = [sectionEvidence(f, LXC_LIST), sectionEvidence(f, LXC_LIST_OTHER)];
     if (f.containers === null || d.daemon === null)
       return fail(`neither lxc nor incus lists the containers on ${s.host} (${d.why})`, {
         evidence,
