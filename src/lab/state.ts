@@ -15,9 +15,6 @@ export interface LabOptions {
   containers: number;
 }
 
-// The fault names come from the registry (one file per fault); a type-only import, so no import cycle
-// (the faults' modules import this one at run time).
-
 /** A daemon on a lab host: `pid` as the root namespace sees it, `nsPid` as its host sees it. */
 export interface DaemonRef {
   pid: number;

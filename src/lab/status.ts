@@ -17,7 +17,7 @@ import { labLeftovers } from './up.js';
 import { currentContainers, masterOf } from './verify.js';
 
 export interface DaemonStatus {
-  name: 'sshd' | 'tincd' | 'dnsmasq' | 'lxd' | 'peervpn';
+  name: 'sshd' | 'tincd' | 'dnsmasq' | 'lxd' | 'incusd' | 'peervpn';
   /** Root-namespace PID (from the host's pid file, else the state file). */
   pid: number | null;
   alive: boolean;
@@ -127,7 +127,7 @@ async function hostStatus(s: LabState, h: LabHost): Promise<HostStatus> {
   }
   if (s.options.lxd) {
     ds.push(
-      await daemon(h, 'lxd', h.daemons.lxd?.pid ?? null, {
+      await daemon(h, s.options.daemon === 'incus' ? 'incusd' : 'lxd', h.daemons.lxd?.pid ?? null, {
         proto: 'tcp',
         addr: h.underlayAddress,
         port: 8443,
@@ -189,7 +189,7 @@ export function formatLabStatus(s: LabStatus): string {
   const out: string[] = [];
   out.push(
     `lab: ${s.up ? 'up' : s.phase === 'building' ? 'half-built' : 'broken'} - ${o.hosts} host(s), overlay ${o.overlay}, ${
-      o.lxd ? 'LXD' : 'netns'
+      o.lxd ? (o.daemon === 'incus' ? 'Incus' : 'LXD') : 'netns'
     } containers x${o.containers}`,
   );
   out.push('');
