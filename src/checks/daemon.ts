@@ -20,9 +20,7 @@ export const containersDaemon: CheckDef = {
   whyItFails: 'Neither client answers its list: both daemons are stopped or hung.',
   howToFix: 'Start the daemon that holds the containers, or name it with daemon: lxd|incus in the inventory.',
   subjects: (ctx) =>
-    [...ctx.hosts.values()]
-      .filter((f) => f.raw[LXC_LIST_OTHER] !== undefined)
-      .map((f) => ({ host: f.host })),
+    [...ctx.hosts.values()].filter((f) => f.raw[LXC_LIST_OTHER] !== undefined).map((f) => ({ host: f.host })),
   judge(s, ctx) {
     const f = factsOf(ctx, s.host);
     const d = f.daemon;
