@@ -95,8 +95,10 @@ export interface CheckDef {
    */
   readsOtherHosts?: boolean;
   /**
-   * A check of the L2 overlay (the VPN device, its peers, its routes): on a cluster joined by
-   * the Ubuntu Fan instead (a managed bridge with bridge.mode=fan) it skips, saying so (judgeCheck).
+   * A check of the L2 overlay (the VPN device, its peers, its routes) or of what only one shared
+   * L2 has (the one dnsmasq serving DHCP and DNS for every host): on a cluster joined by the
+   * Ubuntu Fan instead (a managed bridge with bridge.mode=fan, each host's daemon serving its own
+   * slice) it skips, saying so (judgeCheck).
    */
   l2Overlay?: boolean;
   /** Instances; defaults by scope (every host, every ordered host pair, the cluster). */

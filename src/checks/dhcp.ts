@@ -215,6 +215,8 @@ function dhcpDiscoveryFindings(ctx: JudgeContext): DiscoveryFindings {
 
 export const dhcpSingle: CheckDef = {
   id: 'dhcp.single',
+  // One dnsmasq for the whole L2: on the Fan every host's daemon serves its own slice instead.
+  l2Overlay: true,
   diagnosis: { rank: 80 },
   scope: 'cluster',
   title: (_s, inv) => `exactly one DHCP server on the L2 (dnsmasq on ${inv.cluster.dhcp})`,
@@ -334,6 +336,8 @@ function rangeOf(d: DnsmasqInstance): { first: string; last: string } | null {
 
 export const dhcpConfig: CheckDef = {
   id: 'dhcp.config',
+  // One dnsmasq for the whole L2: on the Fan every host's daemon serves its own slice instead.
+  l2Overlay: true,
   scope: 'host',
   needs: ['ssh.reachable'],
   subjects: (ctx) => [{ host: ctx.inventory.cluster.dhcp }],
@@ -401,6 +405,8 @@ function ipBetween(ip: string, first: string, last: string): boolean {
 
 export const dnsAnswers: CheckDef = {
   id: 'dns.answers',
+  // One dnsmasq for the whole L2: on the Fan every host's daemon serves its own slice instead.
+  l2Overlay: true,
   diagnosis: { needs: ['l2', 'address', 'dns'], usesDhcpHost: true, rank: 85 },
   scope: 'host',
   late: true,
