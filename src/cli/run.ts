@@ -1,4 +1,5 @@
 /** `lxdcheck run`: the headless runner (and the engine set-up the TUI shares). */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -312,6 +313,9 @@ export async function executeRun(
   signal?: AbortSignal,
 ): Promise<{ code: number; outcome: RunOutcome }> {
   const controller = new AbortController();
+  // Every running command listens for the stop (one per host and channel: dozens at once on a big
+  // cluster), which is by design, not the leak Node's default limit of 10 warns about.
+  setMaxListeners(0, controller.signal);
   if (signal?.aborted) controller.abort();
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let interrupts = 0;
