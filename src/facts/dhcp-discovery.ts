@@ -17,6 +17,11 @@
  * host's own local DHCP server does not see it. That is why the probe runs
  * on a host other than the DHCP host (servers in the probing host's own
  * network stack are in its process list anyway).
+ *
+ * Longer than 500 lines on purpose: about 160 of them are the probe's own
+ * Python (DHCP_SETTLE_PY, PY), kept beside the shell that runs it, the parser
+ * of what it prints and the mapping of its answers to hosts: the four change
+ * together whenever the probe's output does.
  */
 import type { Inventory } from '../inventory/types.js';
 import { quoteArg as q } from '../transport/quote.js';
