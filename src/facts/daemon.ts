@@ -57,10 +57,24 @@ export function runningDaemons(processes: readonly ProcessInfo[] | null): Set<Lx
   return out;
 }
 
+/**
+ * `CLIENT list --format json` for a client known to be installed: only the fields the checks read
+ * leave the host (python3 filters them); without python3 the full list comes back and is reduced the
+ * same way on arrival (scrubLxcList). Ends the script on a failed list; otherwise falls through.
+ */
+export function listCommand(client: LxdClient): string {
+  const filter = `python3 -c ${q(LXC_LIST_FILTER_PY)}`;
+  return `o=$(timeout 15 ${client} list --format json); rc=$?; if [ $rc -ne 0 ]; then printf '%s\\n' "$o"; exit $rc; fi; if command -v python3 >/dev/null 2>&1 && printf '%s\\n' "$o" | ${filter} 2>/dev/null; then exit 0; fi; printf '%s\\n' "$o"`;
+}
+
+/** A list's output as stored: only the container fields lxdcheck reads (stdout); stderr redacted. */
+export function scrubLxcList(text: string, stream: 'stdout' | 'stderr'): string {
+  return stream === 'stdout' ? reduceLxcList(text) : redactSecrets(text);
+}
+
 /** `CLIENT list --format json`, filtered on the host as stage one's list is. */
 export function listShell(client: LxdClient): string {
-  const filter = `python3 -c ${q(LXC_LIST_FILTER_PY)}`;
-  return `if ! command -v ${client} >/dev/null 2>&1; then echo 'lxdcheck: ${client} is not installed' >&2; exit 127; fi; o=$(timeout 15 ${client} list --format json); rc=$?; if [ $rc -ne 0 ]; then printf '%s\\n' "$o"; exit $rc; fi; if command -v python3 >/dev/null 2>&1 && printf '%s\\n' "$o" | ${filter} 2>/dev/null; then exit 0; fi; printf '%s\\n' "$o"`;
+  return `if ! command -v ${client} >/dev/null 2>&1; then echo 'lxdcheck: ${client} is not installed' >&2; exit 127; fi; ${listCommand(client)}`;
 }
 
 /** `CLIENT network show BRIDGE`, 127 when the client is not installed. */
@@ -85,7 +99,7 @@ export function daemonFollowUps(inv: Inventory, host: HostSpec, f: HostFacts | u
       timeoutSeconds: 20,
       wrapTimeout: false,
       // Only the fields the checks read are kept, as for stage one's list.
-      scrub: (text, stream) => (stream === 'stdout' ? reduceLxcList(text) : redactSecrets(text)),
+      scrub: scrubLxcList,
     });
     if (other === 'incus') out.push(networkFollowUp(inv));
   } else if (client === 'incus') {

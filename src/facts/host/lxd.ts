@@ -5,19 +5,20 @@
  * lxcListShell and the client detection (lxdClient) live here only.
  */
 import type { HostSpec, Inventory } from '../../inventory/types.js';
-import { redactSecrets } from '../../redact.js';
-import { quoteArg as q } from '../../transport/quote.js';
 import {
   configuredClient,
   INCUS_NETWORK,
   judgeDaemon,
   LXC_LIST_OTHER,
+  type LxdClient,
+  listCommand,
   networkShowShell,
   runningDaemons,
+  scrubLxcList,
 } from '../daemon.js';
 import type { HostFacts } from '../host-facts.js';
 import { okOutput } from '../host-facts.js';
-import { LXC_LIST_FILTER_PY, parseLxcList, parseLxcNetworkShow, reduceLxcList } from '../parsers/lxc.js';
+import { parseLxcList, parseLxcNetworkShow } from '../parsers/lxc.js';
 import { parseLxdBridgeDefaults } from '../parsers/lxdbridge.js';
 import type { Section } from '../script.js';
 import type { RawOutput } from '../types.js';
@@ -26,24 +27,16 @@ export const LXD_BRIDGE_DEFAULT = 'lxd-bridge-default';
 export const LXC_NETWORK = 'lxc-network';
 export const LXC_LIST = 'lxc-list';
 
-/** lxc list output: only the container fields lxdcheck reads (stdout); stderr redacted. */
-function scrubLxcList(text: string, stream: 'stdout' | 'stderr'): string {
-  return stream === 'stdout' ? reduceLxcList(text) : redactSecrets(text);
-}
-
 /**
  * `lxc list` (or `incus list`): the client in use is announced on stderr's
  * first line so container probes use the same one.
  */
-function lxcListShell(configured: 'lxc' | 'incus' | undefined): string {
-  const clients = configured ? [configured] : ['lxc', 'incus'];
-  // Only the fields the checks read leave the host (python3 filters them); without python3 the
-  // full list comes back and is reduced the same way on arrival (scrubLxcList), before storing.
-  const filter = `python3 -c ${q(LXC_LIST_FILTER_PY)}`;
+function lxcListShell(configured: LxdClient | undefined): string {
+  const clients: LxdClient[] = configured ? [configured] : ['lxc', 'incus'];
   const tries = clients
     .map(
       (c) =>
-        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; o=$(timeout 15 ${c} list --format json); rc=$?; if [ $rc -ne 0 ]; then printf '%s\\n' "$o"; exit $rc; fi; if command -v python3 >/dev/null 2>&1 && printf '%s\\n' "$o" | ${filter} 2>/dev/null; then exit 0; fi; printf '%s\\n' "$o"; exit 0; fi`,
+        `if command -v ${c} >/dev/null 2>&1; then echo 'lxdcheck-client: ${c}' >&2; ${listCommand(c)}; exit 0; fi`,
     )
     .join('; ');
   return `${tries}; echo 'lxdcheck: no LXD client (${clients.join(', ')}) installed' >&2; exit 127`;
