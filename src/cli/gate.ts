@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { gate, loadWaivers, WaiverError } from '../report/gate.js';
+import { gate } from '../report/gate.js';
+import { loadWaivers, WaiverError } from '../report/waivers.js';
 
 const HELP = `lxdcheck gate RESULTS.tap|- [--waivers FILE] [--allow-skip] [--max-warnings N]
 

@@ -14,10 +14,9 @@
 import { Parser, type Result } from 'tap-parser';
 import type { Status } from '../model.js';
 import { globToRegExp } from '../util/glob.js';
-import { oneLine, plural } from './text.js';
+import { plural } from '../util/plural.js';
+import { oneLine } from './text.js';
 import type { Waiver } from './waivers.js';
-
-export { loadWaivers, type Waiver, WaiverError } from './waivers.js';
 
 export function waiverExpired(w: Waiver, now: Date): boolean {
   if (!w.expires) return false;

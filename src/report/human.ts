@@ -15,9 +15,10 @@ import {
   type RunEvent,
   subjectLabel,
 } from '../model.js';
+import { plural } from '../util/plural.js';
 import { endOfRunReporter, type RunRecord } from './record.js';
 import { redactDiagnosis, redactResult } from './redact.js';
-import { cleanText, evidenceWhere, formatSeconds, oneLine, plural, rootCauseVerdict } from './text.js';
+import { cleanText, evidenceWhere, formatSeconds, oneLine, rootCauseVerdict } from './text.js';
 import type { Reporter, Sink } from './types.js';
 import { textWidth, truncate, wrapWords } from './width.js';
 

@@ -43,7 +43,6 @@ export function oneLine(s: string): string {
 }
 
 // Re-exported for the reporters and the TUI, which take their text helpers from here.
-export { plural };
 
 export function formatSeconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;

@@ -1,6 +1,7 @@
 /** Around the list: the header (title, counts, elapsed time), the footer (keys or a message) and the help screen. */
-import { plural } from '../../report/text.js';
+
 import { padEnd, textWidth, truncate } from '../../report/width.js';
+import { plural } from '../../util/plural.js';
 import { fitLine, formatMs, type LayoutOptions, type Line, type Seg, symbolFor } from './lines.js';
 import { type TuiState, tally } from './model.js';
 

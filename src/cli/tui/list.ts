@@ -5,8 +5,9 @@
  */
 import { familyOf, subjectLabel } from '../../model.js';
 import { redactResult } from '../../report/redact.js';
-import { cleanText, evidenceWhere, oneLine, plural, rootCauseVerdict } from '../../report/text.js';
+import { cleanText, evidenceWhere, oneLine, rootCauseVerdict } from '../../report/text.js';
 import { textWidth, truncate } from '../../report/width.js';
+import { plural } from '../../util/plural.js';
 import { groupOf, type Item, treeOrder, visibleItems } from './items.js';
 import {
   fitLine,

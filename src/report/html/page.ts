@@ -15,9 +15,10 @@ import {
   subjectLabel,
   type Topology,
 } from '../../model.js';
+import { plural } from '../../util/plural.js';
 import type { RunRecord } from '../record.js';
 import { redactDiagnosis, redactResult } from '../redact.js';
-import { cleanText, evidenceWhere, formatSeconds, oneLine, plural } from '../text.js';
+import { cleanText, evidenceWhere, formatSeconds, oneLine } from '../text.js';
 import { SCRIPT, STYLE } from './assets.js';
 import { type Html, h } from './escape.js';
 import { CARD_LIMIT, renderHostTable, renderMap, renderMatrix } from './map.js';

@@ -1,6 +1,7 @@
 import test from 'ava';
-import { gate, loadWaivers, parseDescription, type Waiver, WaiverError } from '../../../src/report/gate.js';
+import { gate, parseDescription } from '../../../src/report/gate.js';
 import { createTapReporter } from '../../../src/report/tap.js';
+import { loadWaivers, type Waiver, WaiverError } from '../../../src/report/waivers.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { events, mixedResults, render, result } from './helpers.js';
 
