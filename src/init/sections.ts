@@ -7,6 +7,7 @@
  */
 import { ADDRS, LINKS } from '../facts/host/links.js';
 import { LXD_BRIDGE_DEFAULT } from '../facts/host/lxd.js';
+import { REDACT_PSK } from '../facts/host/overlay/peervpn.js';
 import { PS, SS_UDP } from '../facts/host/processes.js';
 import { HOSTNAME } from '../facts/host/system.js';
 import type { Section } from '../facts/script.js';
@@ -18,9 +19,6 @@ export const LXD_BRIDGE_DEFAULTS = '/etc/default/lxd-bridge';
 
 /** `==> path <==` before each readable file, as `tail` prints several files. */
 const HEADER = `printf '==> %s <==\\n' "$f"`;
-
-/** The psk value never leaves the host. */
-export const REDACT_PSK = `sed -E 's/^([[:space:]]*[Pp][Ss][Kk])([[:space:]]+).*$/\\1\\2<redacted>/'`;
 
 export const INIT_SECTIONS: readonly Section[] = [
   { name: HOSTNAME, shell: 'hostname', timeoutSeconds: 5 },

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
+import { REDACT_PSK } from '../../src/facts/host/overlay/peervpn.js';
 import type { RawOutput } from '../../src/facts/types.js';
 import { type Inference, infer, networkOf, rangeOf } from '../../src/init/infer.js';
 import {
@@ -17,7 +18,7 @@ import {
   splitFileBlocks,
 } from '../../src/init/observe.js';
 import { renderInventory } from '../../src/init/render.js';
-import { INIT_SECTIONS, REDACT_PSK } from '../../src/init/sections.js';
+import { INIT_SECTIONS } from '../../src/init/sections.js';
 import { InventoryError, parseInventory } from '../../src/inventory/load.js';
 import {
   BRIDGE,

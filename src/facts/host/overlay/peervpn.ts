@@ -17,6 +17,13 @@ import type { Section, SectionOptions } from '../../script.js';
 import type { RawOutput } from '../../types.js';
 import { OVERLAY_LOG, type OverlayFacts } from './common.js';
 
+/**
+ * A sed that replaces every psk line's value with `<redacted>` (any case: a line peervpn
+ * ignores is hidden too). Run on the host, so the psk never crosses the wire; `lxdcheck init`
+ * reads the config through the same one.
+ */
+export const REDACT_PSK = `sed -E 's/^([[:space:]]*[Pp][Ss][Kk])([[:space:]]+).*$/\\1\\2<redacted>/'`;
+
 /** peervpn.conf with the psk line's value replaced on the host. */
 export const OVERLAY_CONFIG = 'overlay-config';
 /** `ps -o pid=,etimes= -C peervpn`: how long each daemon has run. */
@@ -97,7 +104,7 @@ export function peervpnSections(inv: Inventory, opts: SectionOptions): Section[]
     {
       // The psk is removed on the host itself: it never crosses the wire, the recording or a report.
       name: OVERLAY_CONFIG,
-      shell: `sed -E 's/^([[:space:]]*psk)([[:space:]]+).*$/\\1\\2<redacted>/' ${q(conf)}`,
+      shell: `${REDACT_PSK} ${q(conf)}`,
       timeoutSeconds: 5,
     },
     // How long the daemon has run: its log's counts are only read right with the time they cover.
