@@ -2,16 +2,26 @@
  * Build HostFacts from real captured outputs, the same way a live run does:
  * raw sections → buildHostFacts. Only the framing is assembled here.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readBundle } from '../../src/bundle/index.js';
 import type { CheckDef, JudgeContext } from '../../src/checks/check.js';
 import { buildHostFacts } from '../../src/facts/build.js';
+import { REDACT_PSK } from '../../src/facts/host/overlay/peervpn.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import type { GatherResult, RawOutput } from '../../src/facts/types.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import type { Subject } from '../../src/model.js';
 import { fixture } from './fixtures.js';
+
+/**
+ * A captured peervpn.conf as a host sends it: through the real section's sed, so the psk value
+ * (kept in the capture) never reaches facts, verdicts or a failing test's output.
+ */
+export function peervpnConfAsSent(text: string): string {
+  return execFileSync('sh', ['-c', REDACT_PSK], { input: text, encoding: 'utf8' });
+}
 
 // Re-exported: the check tests take it from here with the facts builders.
 export { fixture };

@@ -13,7 +13,15 @@ import { overlayPsk } from '../../../src/checks/overlay-psk.js';
 import { serviceOrder } from '../../../src/checks/service-order.js';
 import type { RawOutput } from '../../../src/facts/types.js';
 import { redactSecrets } from '../../../src/redact.js';
-import { context, fanOut, fixture, hostFacts, inventory, section } from '../../helpers/facts.js';
+import {
+  context,
+  fanOut,
+  fixture,
+  hostFacts,
+  inventory,
+  peervpnConfAsSent,
+  section,
+} from '../../helpers/facts.js';
 
 const pv = inventory('peervpn');
 const pv2 = inventory('peervpn', 2);
@@ -32,6 +40,11 @@ const NO_DAEMON_AGE: RawOutput = {
 };
 
 const KEY = 'a'.repeat(64);
+/** The captured configs as their hosts send them (the psk value replaced on the host). */
+const conf = (n: 1 | 2 | 3): RawOutput =>
+  section(`text:${peervpnConfAsSent(fixture(`peervpn/conf/h${n}.conf`))}`);
+/** The lab's psk, read from the capture (all three share it) and only ever hashed, never written here. */
+const CAPTURED_PSK = /^psk[ \t]+(\S+)/m.exec(fixture('peervpn/conf/h1.conf'))?.[1] ?? '';
 const fingerprint = (psk: string): RawOutput =>
   section(`text:psk-hmac-sha256 ${createHmac('sha256', KEY).update(psk).digest('hex')} python3\n`);
 
@@ -63,7 +76,7 @@ function healthy(n: 1 | 2 | 3, extra: Record<string, RawOutput> = {}): Record<st
     brif: section(`peervpn/baseline.ls-sys-class-net-lxdbr0-brif.pv-h${n}.txt`),
     ps: PS_RUNNING,
     'overlay-log': section(`peervpn/baseline.peervpn-log.pv-h${n}.txt`),
-    'overlay-config': section(`peervpn/conf/h${n}.conf`),
+    'overlay-config': conf(n),
     'overlay-age': age(3600),
     'mesh-ping': fanOut(others.map((o) => OK(n, o))),
     ...extra,
@@ -248,12 +261,13 @@ function wrongPskCluster(withFingerprints: boolean) {
           : `text:${log('baseline.peervpn-log.pv-h2.txt').replace('[12] 2 peers', '[12] 1 peers')}`,
       ),
       'mesh-ping': fanOut([OK(n, n === 1 ? 2 : 1), DOWN(3)]),
-      ...fp('password'),
+      ...fp(CAPTURED_PSK),
     });
   const h3 = healthy(3, {
     'overlay-log': section('peervpn/handwritten.wrong-psk.peervpn-log.pv-h3.txt'),
     'mesh-ping': fanOut([DOWN(1), DOWN(2)]),
-    ...fp('passw0rd'),
+    // Any other key: only its fingerprint differs.
+    ...fp(`${CAPTURED_PSK}-other`),
   });
   return context(pv, [
     hostFacts(pv, 'lxd1', survivor(1)),
@@ -322,12 +336,12 @@ test('two hosts with different psks: no majority, both named', (t) => {
 test('overlay.psk: the same psk everywhere passes; a host that could not be read is listed; networkname compared too', (t) => {
   const same = context(pv, [
     hostFacts(pv, 'lxd1', {
-      'overlay-psk': fingerprint('password'),
-      'overlay-config': section('peervpn/conf/h1.conf'),
+      'overlay-psk': fingerprint(CAPTURED_PSK),
+      'overlay-config': conf(1),
     }),
     hostFacts(pv, 'lxd2', {
-      'overlay-psk': fingerprint('password'),
-      'overlay-config': section('peervpn/conf/h2.conf'),
+      'overlay-psk': fingerprint(CAPTURED_PSK),
+      'overlay-config': conf(2),
     }),
     hostFacts(pv, 'lxd3', {
       'overlay-psk': {
@@ -346,10 +360,12 @@ test('overlay.psk: the same psk everywhere passes; a host that could not be read
   );
   survivesRedaction(t, v);
   const renamed = context(pv, [
-    hostFacts(pv, 'lxd1', { 'overlay-config': section('peervpn/conf/h1.conf') }),
-    hostFacts(pv, 'lxd2', { 'overlay-config': section('peervpn/conf/h2.conf') }),
+    hostFacts(pv, 'lxd1', { 'overlay-config': conf(1) }),
+    hostFacts(pv, 'lxd2', { 'overlay-config': conf(2) }),
     hostFacts(pv, 'lxd3', {
-      'overlay-config': section(`text:${fixture('peervpn/conf/h3.conf').replace('PEERVPN', 'PEERVPN2')}`),
+      'overlay-config': section(
+        `text:${peervpnConfAsSent(fixture('peervpn/conf/h3.conf').replace('PEERVPN', 'PEERVPN2'))}`,
+      ),
     }),
   ]);
   const n = overlayPsk.judge({}, renamed);
@@ -460,9 +476,12 @@ test('healthy baseline (real): every peervpn check passes', (t) => {
   const ctx = context(
     pv,
     ([1, 2, 3] as const).map((n) =>
-      hostFacts(pv, `lxd${n}`, { ...healthy(n), 'overlay-psk': fingerprint('password') }),
+      hostFacts(pv, `lxd${n}`, { ...healthy(n), 'overlay-psk': fingerprint(CAPTURED_PSK) }),
     ),
   );
+  t.true(CAPTURED_PSK.length > 0, 'the capture has a psk line');
+  for (const f of ctx.hosts.values())
+    t.false(JSON.stringify(f.raw).includes(CAPTURED_PSK), `${f.host}'s sections carry the psk value`);
   for (const host of ['lxd1', 'lxd2', 'lxd3']) {
     t.is(overlayPeers.judge({ host }, ctx).status, 'pass', host);
     t.is(overlayDaemon.judge({ host }, ctx).status, 'pass', host);
