@@ -8,6 +8,7 @@
 import { renewContainer, restartPeervpn } from './faults/common.js';
 import { FAULT_NAMES, FAULTS, type FaultName, isFaultName } from './faults/index.js';
 import { withLock } from './lock.js';
+import { requeryMulticast } from './multicast.js';
 import { startTincd, stopDaemon } from './services.js';
 import { settleOverlay } from './settle.js';
 import { findHost, type LabState, requireState, writeLabState } from './state.js';
@@ -96,6 +97,8 @@ export async function healInner(log: (line: string) => void): Promise<void> {
     await restartOverlay(s, log);
     problems = await verifyUntilHealthy(s);
   }
+  // A healed fault may have re-created an overlay port: the querier asks at once (src/lab/multicast.ts).
+  if (problems.length === 0) problems = await requeryMulticast(s);
   if (problems.length > 0) throw new Error(`lab still unhealthy after heal: ${problems.join('; ')}`);
   if (faults.length === 0) log('lab: no faults applied; lab is healthy');
   else log('lab: healthy');

@@ -24,6 +24,7 @@ import { healInner, restartOverlay } from './faults.js';
 import { createHost, createUnderlay } from './host.js';
 import { withLock } from './lock.js';
 import { buildLxd, removeLabCgroups } from './lxd-build.js';
+import { requeryMulticast } from './multicast.js';
 import { neighNeeded, raiseNeighThresholds, restoreNeighThresholds } from './neigh.js';
 import {
   installStandin,
@@ -132,7 +133,8 @@ export async function labUp(opts: Partial<LabOptions>, log: Log): Promise<LabSta
         await healInner(log).catch((e) => log(`lab: heal failed: ${(e as Error).message}`));
       }
       const current = (await readLabState()) ?? existing;
-      const problems = await verifyLab(current);
+      let problems = await verifyLab(current);
+      if (problems.length === 0) problems = await requeryMulticast(current);
       if (problems.length === 0) {
         log('lab: already up and healthy with these options; reusing it');
         return current;
@@ -310,6 +312,8 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
     await restartOverlay(state, log);
     problems = await verifyUntilHealthy(state);
   }
+  // Every overlay port is new (or restarted just now): the querier asks at once (src/lab/multicast.ts).
+  if (problems.length === 0) problems = await requeryMulticast(state);
   if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
   state.phase = 'ready';
   state.readyAt = new Date().toISOString();
