@@ -38,8 +38,12 @@ Each command has --help. Exit codes: 0 passed, 1 a check failed, 2 usage/invento
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case undefined:
     case 'help':
+      // `lxdcheck help run` is `lxdcheck run --help`.
+      if (rest[0] && rest[0] !== 'help') return main([rest[0], '--help']);
+      process.stdout.write(HELP);
+      return 0;
+    case undefined:
     case '--help':
     case '-h':
       process.stdout.write(HELP);

@@ -71,7 +71,9 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 export async function labMain(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+  // `lab up --help` (any subcommand) teaches rather than failing on an unknown option.
+  const asksHelp = (a: string) => a === '--help' || a === '-h' || a === 'help';
+  if (!sub || asksHelp(sub) || rest.some(asksHelp)) {
     process.stdout.write(labHelp());
     return sub ? 0 : 2;
   }

@@ -50,3 +50,14 @@ test(
   /--timeout: .* too long/,
 );
 test('malformed bundle: missing meta', usage, ['run', '--replay', dir], /is not an lxdcheck bundle/);
+
+test('`help CMD` is `CMD --help`; every command answers --help with exit 0', async (t) => {
+  for (const cmd of ['run', 'doctor', 'init', 'gate', 'collect', 'cleanup', 'hosts', 'lab', 'demo']) {
+    const viaHelp = await srcCli(['help', cmd]);
+    const viaFlag = await srcCli([cmd, '--help']);
+    t.is(viaFlag.code, 0, `${cmd} --help: ${viaFlag.stderr}`);
+    t.is(viaHelp.code, 0, `help ${cmd}: ${viaHelp.stderr}`);
+    t.is(viaHelp.stdout, viaFlag.stdout, cmd);
+    t.regex(viaFlag.stdout, new RegExp(`lxdcheck ${cmd}`), cmd);
+  }
+});

@@ -104,3 +104,17 @@ test.serial("`lab break` refuses an unknown fault, naming the registry's faults"
   t.is(none.code, 2);
   t.true(none.stderr.includes(`break takes one fault: ${FAULT_NAMES.join(', ')}\n`));
 });
+
+test.serial('`lab SUB --help` prints the lab help (exit 0) instead of refusing the option', async (t) => {
+  for (const args of [
+    ['up', '--help'],
+    ['break', '-h'],
+    ['down', '--help'],
+    ['heal', 'help'],
+  ]) {
+    const r = await lab(args);
+    t.is(r.code, 0, args.join(' '));
+    t.true(r.stdout.startsWith(labHelp()), args.join(' '));
+    t.is(r.stderr, '', args.join(' '));
+  }
+});
