@@ -10,6 +10,7 @@ import {
   bridgeMulticastQuerier,
   bridgeUniqueAddress,
 } from './bridge.js';
+import { bridgeMulticastRouter } from './bridge-multicast-router.js';
 import { type CheckDef, validateRegistry } from './check.js';
 import { containersDns, containersPingIp, containersPingName } from './container-probes.js';
 import {
@@ -52,6 +53,7 @@ export const hostChecks: CheckDef[] = [
   serviceOrder,
   bridgeMtu,
   bridgeMulticastQuerier,
+  bridgeMulticastRouter,
   routesCluster,
   routesOverlay,
   routesDefault,

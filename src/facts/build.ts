@@ -41,7 +41,7 @@ export function buildHostFacts(inv: Inventory, host: HostSpec, g: GatherResult):
     ...systemFacts(raw),
     ...linkFacts(raw),
     ...routeFacts(raw),
-    ...bridgeFacts(raw),
+    ...bridgeFacts(raw, inv),
     ...processes,
     ...overlayFacts(inv, host, raw),
     ...serviceFacts(raw),

@@ -5,6 +5,7 @@
  * it, and facts/build.ts assembles a HostFacts from their parsers, so no
  * feature and this file import each other.
  */
+import type { MdbRouterPort } from './parsers/bridge-mdb.js';
 import type { DhcpAck } from './parsers/dnsmasq.js';
 import type { PeervpnLog, PskFingerprint } from './parsers/peervpn.js';
 import type { FdbEntry } from './parsers/vxlan.js';
@@ -86,6 +87,8 @@ export interface HostFacts {
   brctlMissing: boolean;
   /** sysfs values by path. */
   sysfs: Record<string, string>;
+  /** The bridge's multicast router ports (`bridge -d -s mdb show`); null when not read (older bundles, no iproute2). */
+  multicastRouterPorts: MdbRouterPort[] | null;
   processes: ProcessInfo[] | null;
   dnsmasq: DnsmasqInstance[];
   udpSockets: SocketInfo[] | null;

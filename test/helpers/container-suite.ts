@@ -100,13 +100,16 @@ export function containerSuite(s: SuiteLab): void {
       'containers.dns',
       'containers.lease',
       'multicast.containers',
+      // The lab's querier (lxd1) has marked every other host's overlay port a router port.
+      'bridge.multicast-router',
     ]) {
       const rs = o.results.filter((r) => r.id === id);
       t.true(rs.length >= 3, `${id} ran`);
-      // The one imperfection a healthy lab may show, by design: right after the lab is built a
-      // multicast pair can hear nothing in its first window and everything in the confirming one
-      // (seen once in about ten fresh LXD labs). The check then warns and says so; anything else
-      // short of a pass is a failure of this test.
+      // The one imperfection a healthy lab may show, by design: a busy machine can lose a pair's
+      // first window while the confirming one hears it; the check then warns and says so. (The
+      // lost windows once seen after fresh lab builds were the lab's own: a tinc restart left the
+      // overlay ports unmarked as router ports; the lab now has its querier ask again after every
+      // restart, and bridge.multicast-router names that state.) Anything else short of a pass fails.
       const heardOnSecondLook = (r: (typeof rs)[number]) =>
         id === 'multicast.containers' &&
         r.status === 'warn' &&

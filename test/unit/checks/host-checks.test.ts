@@ -45,6 +45,8 @@ function healthyTincRaw(n: 1 | 2 | 3): Record<string, RawOutput> {
     sysfs: section(
       'text:/sys/class/net/lxdbr0/bridge/multicast_snooping:1\n/sys/class/net/lxdbr0/bridge/multicast_querier:0\n',
     ),
+    // No querier on this bed: a re-joined port's empty router list (captured on the lab) prunes nothing.
+    mdb: section('mdb/lab-lxd2-port-rejoined.txt'),
     // The lab's hosts: systemd is not PID 1 (the section says so and exits 3), as recorded.
     systemd: noSystemd(),
   };
