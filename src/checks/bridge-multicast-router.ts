@@ -52,6 +52,24 @@ function multicastGotOut(
   return rxs.length === 0 ? null : rxs.some(heard);
 }
 
+/**
+ * A host whose overlay port is a router port and whose probe container sent, yet nothing of it
+ * arrived here: inbound multicast is dropped on this host, which no missing router mark explains
+ * (a router port only matters for traffic leaving).
+ */
+function unheardRouterSender(ctx: Parameters<CheckDef['judge']>[1], f: HostFacts, ov: string): string | null {
+  const rx = f.multicast;
+  if (!rx) return null;
+  for (const h of ctx.inventory.hosts) {
+    const g = ctx.hosts.get(h.name);
+    if (!g?.multicast || g.host === f.host || !g.multicastRouterPorts?.some((p) => p.port === ov)) continue;
+    const heard =
+      (rx.received.get(g.multicast.container) ?? 0) + (rx.confirm?.received.get(g.multicast.container) ?? 0);
+    if (heard === 0) return g.host;
+  }
+  return null;
+}
+
 export const bridgeMulticastRouter: CheckDef = {
   id: 'bridge.multicast-router',
   // Not on a Fan cluster: no overlay port there (check.ts judgeCheck).
@@ -126,6 +144,14 @@ export const bridgeMulticastRouter: CheckDef = {
     };
     const actual = `${ov} not among ${bridge}'s router ports (${f.multicastRouterPorts.map((p) => p.port).join(' ') || 'none'}); ${querier} is the querier`;
     const expected = `${ov} a router port (learned from ${querier}'s queries, or mcast_router 2)`;
+    const dropsInbound = gotOut === false ? unheardRouterSender(ctx, f, ov) : null;
+    if (dropsInbound) {
+      // Both ways lost, and the way in does not depend on this port's router mark: a filter, most likely.
+      return warn(
+        `${ov} is not a multicast router port of ${bridge} on ${s.host} (${why}), but multicast from ${dropsInbound}, whose ${ov} is one, does not arrive here either: something on ${s.host} drops multicast on ${ov} (multicast.containers)`,
+        { expected, actual, evidence, hint, involves: [querier] },
+      );
+    }
     if (gotOut === false) {
       evidence.push(
         sectionEvidence(ctx.hosts.get(querier) ?? f, MULTICAST, {

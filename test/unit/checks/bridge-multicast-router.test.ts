@@ -161,3 +161,22 @@ test('recorded: the healthy lab after the querier asked again: every host passes
     [],
   );
 });
+
+test('nothing gets out and nothing arrives from a host whose port is a router port: a filter, not the mark (warn, no root)', (t) => {
+  const facts = [
+    host('lxd1', 'lab-lxd1-querier-sysfs.txt', 'lab-lxd1-querier.txt', probe('c1', { c3: 20 })),
+    host('lxd2', 'lab-lxd2-router-learned-sysfs.txt', 'lab-lxd2-port-rejoined.txt', probe('c2', {})),
+    host(
+      'lxd3',
+      'lab-lxd2-router-learned-sysfs.txt',
+      'lab-lxd3-router-learned-stats.txt',
+      probe('c3', { c1: 20 }),
+    ),
+  ];
+  const v = judge(facts, 'lxd2');
+  t.is(v.status, 'warn');
+  t.regex(
+    v.summary,
+    /multicast from lxd3, whose peervpn0 is one, does not arrive here either: something on lxd2 drops multicast on peervpn0/,
+  );
+});
