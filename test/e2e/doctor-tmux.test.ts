@@ -75,6 +75,17 @@ function hostRaw(n: 1 | 2 | 3, delif: boolean): Record<string, Raw> {
       // lxd1 is the IGMP querier of the L2, as a healthy cluster has one.
       `/sys/class/net/lxdbr0/bridge/multicast_snooping:1\n/sys/class/net/lxdbr0/bridge/multicast_querier:${n === 1 ? 1 : 0}\n`,
     ),
+    // Router ports as captured on the lab: none on the querier, lxd1's queries marked the others' taps.
+    mdb: out(
+      "bridge -d -s mdb show dev 'lxdbr0'",
+      fixture(
+        n === 1
+          ? 'mdb/lab-lxd1-querier.txt'
+          : faulty
+            ? 'mdb/lab-lxd2-not-a-port.txt'
+            : 'mdb/lab-lxd3-router-learned-stats.txt',
+      ),
+    ),
     ps: out('ps -eo pid,comm,args', fixture(`ps/healthy-${h}-ps-eo-pid-comm-args.txt`)),
     'ss-udp': out('ss -H -ulnp', fixture(`ss/healthy-${h}-ss-ulnp.txt`)),
     'overlay-dump': out('tincd -n lxd -kUSR2 …', fixture(`tinc/healthy-${h}-usr2-dump-only.txt`)),
