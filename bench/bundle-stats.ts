@@ -1,10 +1,10 @@
 /**
  * What one lxdcheck run did on each host, from its --record bundle: how many
- * sections (commands) ran and in how many exec round trips. The bundle keeps
- * every section's output but not which stage ran it, so the doctor's stage
- * plan is replayed on the recorded facts (as the engine does live: one
- * compound command per stage and section group) and checked against the
- * sections the bundle holds.
+ * sections (commands) ran and in how many exec round trips. The doctor's
+ * stage plan is replayed, each stage on the facts the hosts had before it
+ * (the bundle records which stage ran which section), as the engine does
+ * live: one compound command per stage and section group; the plan is
+ * checked against the sections the bundle holds.
  */
 import { readBundle } from '../src/bundle/index.js';
 import { buildHostFacts } from '../src/facts/build.js';
@@ -24,11 +24,23 @@ export interface BundleStats {
 export function bundleStats(dir: string): BundleStats {
   const b = readBundle(dir);
   const inv = parseInventory(b.inventoryText, `${dir}/inventory.yaml`, { sshConfigText: '' });
-  const facts = new Map<string, HostFacts>();
-  for (const h of inv.hosts) {
-    const g = b.gathers.get(h.name);
-    if (g) facts.set(h.name, buildHostFacts(inv, h, g));
-  }
+  const stages = readOnlyStages();
+  // The facts every host had before stage i ran: its raw sections recorded in stages before i (the
+  // bundle says which stage ran which section); without that record, everything (older bundles).
+  const factsBefore = (i: number): Map<string, HostFacts> => {
+    const facts = new Map<string, HostFacts>();
+    for (const h of inv.hosts) {
+      const g = b.gathers.get(h.name);
+      if (!g) continue;
+      const earlier = g.stages?.slice(0, i).flatMap((st) => st.sections);
+      const raw = earlier
+        ? Object.fromEntries(Object.entries(g.raw).filter(([name]) => earlier.includes(name)))
+        : g.raw;
+      facts.set(h.name, buildHostFacts(inv, h, { ...g, raw }));
+    }
+    return facts;
+  };
+  const before = stages.map((_, i) => factsBefore(i));
   const out: BundleStats = { sectionsPerHost: {}, roundTripsPerHost: {}, stages: 0, mismatch: [] };
   const usedStages = new Set<number>();
   for (const h of inv.hosts) {
@@ -45,8 +57,8 @@ export function bundleStats(dir: string): BundleStats {
     }
     const planned = new Set<string>();
     let trips = 0;
-    for (const [i, stage] of readOnlyStages().entries()) {
-      const sections = stage.sections(inv, h, facts);
+    for (const [i, stage] of stages.entries()) {
+      const sections = stage.sections(inv, h, before[i] ?? new Map());
       if (sections.length === 0) continue;
       usedStages.add(i);
       trips += new Set(sections.map((s) => s.group ?? '')).size;

@@ -320,10 +320,37 @@ export function offerExpected(
   return !(ping && ping.received === 0);
 }
 
-/** The FDB stage's part: every host, once some host has probed. */
+/** The FDB stage's part: every host, once some host has probed and before any host read it. */
 export function dhcpFdbSections(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): Section[] {
   const probed = [...facts.values()].some((f) => f.raw[DHCP_DISCOVER_SECTION]);
-  return probed ? [dhcpFdbSection(inv.cluster.bridge)] : [];
+  const read = [...facts.values()].some((f) => f.raw[DHCP_FDB_SECTION]);
+  return probed && !read ? [dhcpFdbSection(inv.cluster.bridge)] : [];
+}
+
+/**
+ * Whether the discovery waits for the multicast stage: when running
+ * containers on two or more hosts make a 3 s multicast window likely, its
+ * listening (0.5 s, up to 4 s while a server that pings first may still
+ * answer) overlaps that window instead of adding to the run. Decided from
+ * stage one's container lists.
+ */
+export function discoveryWithMulticast(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): boolean {
+  const hosts = new Set(
+    placedContainers(inv, facts)
+      .filter((c) => c.info.running)
+      .map((c) => c.host),
+  );
+  return hosts.size >= 2;
+}
+
+/** The multicast stage's part: the discovery the probe stage left for it (once, on the prober). */
+export function deferredDhcpDiscoverySections(
+  inv: Inventory,
+  host: string,
+  facts: ReadonlyMap<string, HostFacts>,
+): Section[] {
+  if ([...facts.values()].some((f) => f.raw[DHCP_DISCOVER_SECTION])) return [];
+  return dhcpDiscoverySections(inv, host, facts);
 }
 
 /**

@@ -5,13 +5,20 @@
  * where, which host can see the one dnsmasq to ask the L2 who serves
  * DHCP); stage three reads every bridge's FDB once that DHCP discovery's
  * window is over (where each server's MAC was learned); stage four is the
- * multicast mesh, which needs to know which containers have python3.
+ * multicast mesh, which needs to know which containers have python3. With
+ * containers on two or more hosts the discovery moves to stage four, beside
+ * the multicast window, and the FDB is read in stage five.
  */
 import { randomBytes } from 'node:crypto';
 import type { HostSpec, Inventory } from '../inventory/types.js';
 import { containerSections } from './containers.js';
 import { daemonFollowUps, daemonSwitched } from './daemon.js';
-import { dhcpDiscoverySections, dhcpFdbSections } from './dhcp-discovery.js';
+import {
+  deferredDhcpDiscoverySections,
+  dhcpDiscoverySections,
+  dhcpFdbSections,
+  discoveryWithMulticast,
+} from './dhcp-discovery.js';
 import { dnsmasqLogSections } from './host/dhcp.js';
 import { dnsProbeSections } from './host/dns.js';
 import { meshOverlaySections } from './host/mesh.js';
@@ -46,6 +53,11 @@ export interface StageOptions {
    * process-list view alone.
    */
   dhcpDiscovery?: boolean;
+  /**
+   * A multicast stage follows the probe stage (readOnlyStages): with containers on two or more
+   * hosts the discovery runs there, its window overlapping the multicast window.
+   */
+  multicastDiscovery?: boolean;
 }
 
 /** 256 random bits as hex: the key of one run's fingerprints, never written anywhere. */
@@ -70,8 +82,11 @@ export function probeStage(o: StageOptions = {}): Stage {
       ...meshOverlaySections(inv, host, facts),
       ...dnsProbeSections(inv, host, facts),
       ...dnsmasqLogSections(inv, host, facts),
-      // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can).
-      ...(o.dhcpDiscovery !== false ? dhcpDiscoverySections(inv, host.name, facts) : []),
+      // Who answers DHCP on the L2, asked from one host (a peer of the DHCP host where one can); in the
+      // multicast stage instead when that stage follows (multicastDiscovery) and will likely run.
+      ...(o.dhcpDiscovery !== false && !(o.multicastDiscovery && discoveryWithMulticast(inv, facts))
+        ? dhcpDiscoverySections(inv, host.name, facts)
+        : []),
     ],
   };
 }
@@ -86,13 +101,17 @@ export const dhcpFdbStage: Stage = {
   ],
 };
 
-/** Stage four: the multicast mesh, every host at once. */
-export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST): Stage {
+/** Stage four: the multicast mesh, every host at once (and the DHCP discovery the probe stage left for it). */
+export function multicastStage(o: MulticastOptions = DEFAULT_MULTICAST, discovery = false): Stage {
   return {
     name: 'multicast',
     // The window itself plus the section's own margin: `--duration 10m` must not be cut by `--timeout 30s`.
     minTimeoutMs: (Math.ceil(o.durationSeconds) + 20) * 1000,
-    sections: (inv, host, facts) => multicastSections(inv, host, facts, o),
+    sections: (inv, host, facts) => [
+      ...multicastSections(inv, host, facts, o),
+      // Its own group (dhcp-discovery.ts), so it runs beside the host's multicast section, not after it.
+      ...(discovery ? deferredDhcpDiscoverySections(inv, host.name, facts) : []),
+    ],
   };
 }
 
@@ -109,16 +128,21 @@ export function multicastConfirmStage(o: MulticastOptions = DEFAULT_MULTICAST): 
   return {
     name: 'multicast-confirm',
     minTimeoutMs: (Math.ceil(confirm.durationSeconds) + 20) * 1000,
-    sections: (inv, host, facts) => multicastConfirmSections(inv, host, facts, confirm),
+    sections: (inv, host, facts) => [
+      ...multicastConfirmSections(inv, host, facts, confirm),
+      // The FDB after a discovery that ran in the multicast stage (nothing when stage three read it).
+      ...dhcpFdbSections(inv, facts),
+    ],
   };
 }
 
 export function readOnlyStages(o: StageOptions = {}): Stage[] {
+  const discovery = o.dhcpDiscovery !== false;
   return [
     hostStage(o),
-    probeStage(o),
+    probeStage({ ...o, multicastDiscovery: true }),
     dhcpFdbStage,
-    multicastStage(o.multicast),
+    multicastStage(o.multicast, discovery),
     multicastConfirmStage(o.multicast),
   ];
 }
