@@ -268,7 +268,11 @@ export const bridgeMulticastQuerier: CheckDef = {
         ),
         hint: {
           why: 'Without IGMP queries, memberships the bridge learned expire and group traffic stops reaching containers (omping’s long test catches it).',
-          fix: [`echo 1 > ${path('multicast_querier')}   # on one host, e.g. ${ctx.inventory.cluster.dhcp}`],
+          fix: [
+            `echo 1 > ${path('multicast_querier')}   # on one host, e.g. ${ctx.inventory.cluster.dhcp}`,
+            // With a querier, a VPN restart leaves the new tap unmarked until its next query (bridge.multicast-router).
+            `bridge link set dev ${ctx.inventory.cluster.overlay.interface} mcast_router 2   # and on every host, in the VPN's up-script after brctl addif`,
+          ],
         },
       },
     );
