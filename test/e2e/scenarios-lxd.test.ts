@@ -13,6 +13,7 @@ import { labBreak, labHeal } from '../../src/lab/index.js';
 import type { CheckResult } from '../../src/model.js';
 import {
   assertOneRoot,
+  confirmedLater,
   containerSuite,
   doctor as doctorOn,
   key,
@@ -241,8 +242,12 @@ lab(
       );
       const with3 = mc.filter((r) => r.subject.host === 'lxd3' || r.subject.peer === 'lxd3');
       t.is(with3.length, 4);
+      // The probe is new on lxd3; a pair it starts may lose its first window and hear the confirming
+      // one (the check's designed warning, logged); anything else short of a pass fails.
+      for (const r of with3.filter(confirmedLater))
+        t.log(`${key(r)}: ${r.summary} (confirming window heard it)`);
       t.true(
-        with3.every((r) => r.status === 'pass'),
+        with3.every((r) => r.status === 'pass' || confirmedLater(r)),
         with3.map((r) => `${key(r)} ${r.status} ${r.summary}`).join('; '),
       );
       t.deepEqual(await probesLeft(), []);
