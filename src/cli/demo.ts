@@ -72,7 +72,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
   };
   try {
     say('=== building the lab (lxdcheck lab up)');
-    const state = await labUp({ hosts: Number(v.hosts), overlay, lxd: !v['no-lxd'] }, (l) => say(`  ${l}`));
+    let state: Awaited<ReturnType<typeof labUp>>;
+    try {
+      state = await labUp({ hosts: Number(v.hosts), overlay, lxd: !v['no-lxd'] }, (l) => say(`  ${l}`));
+    } catch (e) {
+      // Not lxdcheck's verdict: the lab itself did not come up (its tinc mesh, after two restarts).
+      const message = (e as Error).message;
+      say(`\nlxdcheck demo: the lab did not come up: ${message}`);
+      if (/unhealthy|timed out/.test(message))
+        say('It is torn down below; run the demo again (a fresh build usually comes up).');
+      return 1;
+    }
     writeFileSync(inventory, labInventoryYaml(state));
     const healthy = await check('a healthy cluster', 'healthy');
     say(`\n=== breaking it: lxdcheck lab break ${v.fault}`);

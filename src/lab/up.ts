@@ -20,7 +20,7 @@ import {
 } from './constants.js';
 import { createNetnsContainer, startDhclient } from './containers.js';
 import { pMap, run, waitFor } from './exec.js';
-import { healInner, restartOverlay } from './faults.js';
+import { healInner, restartOverlay, restartUntilHealthy } from './faults.js';
 import { createHost, createUnderlay } from './host.js';
 import { withLock } from './lock.js';
 import { buildLxd, removeLabCgroups } from './lxd-build.js';
@@ -305,13 +305,8 @@ async function build(o: LabOptions, log: Log): Promise<LabState> {
   );
   await settleOverlay(state, log);
   let problems = await verifyUntilHealthy(state, 20_000);
-  // Bounded fallback, as in heal: a tinc mesh that came up with one pair not forwarding (rare, seen
-  // about once in 30 builds after the fixes in settle.ts and services.ts) works after its daemons restart.
-  if (problems.length > 0 && o.overlay !== 'vxlan') {
-    log(`lab: not healthy yet (${problems.join('; ')}); restarting the overlay's daemons`);
-    await restartOverlay(state, log);
-    problems = await verifyUntilHealthy(state);
-  }
+  // Bounded fallback, as in heal (rare: about once in 30 builds after the fixes in settle.ts and services.ts).
+  problems = await restartUntilHealthy(state, problems, log, 'not healthy yet');
   // Every overlay port is new (or restarted just now): the querier asks at once (src/lab/multicast.ts).
   if (problems.length === 0) problems = await requeryMulticast(state);
   if (problems.length > 0) throw new Error(`lab built but unhealthy: ${problems.join('; ')}`);
