@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { $, type ProcessPromise, quote, which } from 'zx/core';
+import { killProcessTree } from '../util/process-group.js';
 
 export interface RunResult {
   stdout: string;
@@ -103,12 +104,13 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    const fallback = () => p.child?.kill('SIGKILL');
+    // The tree from /proc, at once: zx's own kill finds it with `ps`, and under load that once missed a
+    // forked child (CI: a `sleep` outlived its command's timeout). zx's kill after it, as before.
+    if (p.child) killProcessTree(p.child);
     try {
-      // zx kills the process tree (found with `ps`), then the process.
-      p.kill('SIGKILL').catch(fallback);
+      p.kill('SIGKILL').catch(() => {});
     } catch {
-      fallback(); // already settled: the kill finds nothing to do
+      // already settled: nothing left to kill
     }
   }, opts.timeoutMs ?? 30_000);
   try {

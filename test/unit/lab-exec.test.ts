@@ -158,7 +158,11 @@ test('a timeout kills the whole process tree: exitCode null, timedOut, the forke
   t.is(r.exitCode, null);
   const pid = Number(r.stdout.trim());
   t.true(pid > 0, r.stdout);
-  if (!gone(pid)) process.kill(pid, 'SIGKILL');
+  t.teardown(() => {
+    if (pid > 0 && !gone(pid)) process.kill(pid, 'SIGKILL');
+  });
+  // SIGKILL is delivered at once; on a loaded machine the dying child may take a moment to be scheduled.
+  for (let i = 0; i < 20 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 50));
   t.true(gone(pid), `sleep ${pid} outlived the timeout`);
   const e = await t.throwsAsync(must(['sleep', '60'], { timeoutMs: 200 }), { instanceOf: CommandError });
   t.regex(e?.message ?? '', /timed out/);
