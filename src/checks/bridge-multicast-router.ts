@@ -28,6 +28,11 @@ function queriersBesides(ctx: Parameters<CheckDef['judge']>[1], self: string, br
     .map((f) => f.host);
 }
 
+/** Packets a host's probe container heard from `container`, both windows. */
+function heardFrom(g: HostFacts, container: string): number {
+  return (g.multicast?.received.get(container) ?? 0) + (g.multicast?.confirm?.received.get(container) ?? 0);
+}
+
 /**
  * Whether this host's probe container's group traffic got out: heard by the
  * querier host's participant (a querier forwards no reports, so only a router
@@ -41,9 +46,7 @@ function multicastGotOut(
 ): boolean | null {
   const tx = f.multicast;
   if (!tx) return null;
-  const heard = (g: HostFacts) =>
-    (g.multicast?.received.get(tx.container) ?? 0) + (g.multicast?.confirm?.received.get(tx.container) ?? 0) >
-    0;
+  const heard = (g: HostFacts) => heardFrom(g, tx.container) > 0;
   const q = ctx.hosts.get(querier);
   if (q?.multicast) return heard(q);
   const rxs = ctx.inventory.hosts
@@ -58,14 +61,11 @@ function multicastGotOut(
  * (a router port only matters for traffic leaving).
  */
 function unheardRouterSender(ctx: Parameters<CheckDef['judge']>[1], f: HostFacts, ov: string): string | null {
-  const rx = f.multicast;
-  if (!rx) return null;
+  if (!f.multicast) return null;
   for (const h of ctx.inventory.hosts) {
     const g = ctx.hosts.get(h.name);
     if (!g?.multicast || g.host === f.host || !g.multicastRouterPorts?.some((p) => p.port === ov)) continue;
-    const heard =
-      (rx.received.get(g.multicast.container) ?? 0) + (rx.confirm?.received.get(g.multicast.container) ?? 0);
-    if (heard === 0) return g.host;
+    if (heardFrom(f, g.multicast.container) === 0) return g.host;
   }
   return null;
 }

@@ -320,11 +320,14 @@ export function offerExpected(
   return !(ping && ping.received === 0);
 }
 
+/** Whether some host already ran this section (its raw output is in the facts). */
+const ranSomewhere = (facts: ReadonlyMap<string, HostFacts>, section: string) =>
+  [...facts.values()].some((f) => f.raw[section]);
+
 /** The FDB stage's part: every host, once some host has probed and before any host read it. */
 export function dhcpFdbSections(inv: Inventory, facts: ReadonlyMap<string, HostFacts>): Section[] {
-  const probed = [...facts.values()].some((f) => f.raw[DHCP_DISCOVER_SECTION]);
-  const read = [...facts.values()].some((f) => f.raw[DHCP_FDB_SECTION]);
-  return probed && !read ? [dhcpFdbSection(inv.cluster.bridge)] : [];
+  const due = ranSomewhere(facts, DHCP_DISCOVER_SECTION) && !ranSomewhere(facts, DHCP_FDB_SECTION);
+  return due ? [dhcpFdbSection(inv.cluster.bridge)] : [];
 }
 
 /**
@@ -349,8 +352,7 @@ export function deferredDhcpDiscoverySections(
   host: string,
   facts: ReadonlyMap<string, HostFacts>,
 ): Section[] {
-  if ([...facts.values()].some((f) => f.raw[DHCP_DISCOVER_SECTION])) return [];
-  return dhcpDiscoverySections(inv, host, facts);
+  return ranSomewhere(facts, DHCP_DISCOVER_SECTION) ? [] : dhcpDiscoverySections(inv, host, facts);
 }
 
 /**
